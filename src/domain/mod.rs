@@ -1,0 +1,10 @@
+//! Pure rules of the service. Nothing here touches the network, files, the
+//! environment or the clock: randomness and `now` come in as parameters, so a
+//! test can fix them and an audit can replay a draw.
+
+pub mod answers;
+pub mod campaign;
+pub mod code;
+pub mod questionnaire;
+pub mod token;
+pub mod unit;

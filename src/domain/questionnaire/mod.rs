@@ -1,0 +1,155 @@
+//! A questionnaire: one respondent group's questions, in sections, each scored
+//! question feeding one criterion of the index.
+
+mod parse;
+
+pub use parse::{parse_questionnaire, Diagnostic};
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+/// Who answers a questionnaire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RespondentGroup {
+    Citizen,
+    Business,
+    CivilServant,
+    Leader,
+}
+
+impl RespondentGroup {
+    pub const ALL: [(&'static str, RespondentGroup); 4] = [
+        ("citizen", RespondentGroup::Citizen),
+        ("business", RespondentGroup::Business),
+        ("civil_servant", RespondentGroup::CivilServant),
+        ("leader", RespondentGroup::Leader),
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RespondentGroup::Citizen => "Người dân",
+            RespondentGroup::Business => "Doanh nghiệp, tổ chức",
+            RespondentGroup::CivilServant => "Cán bộ, công chức",
+            RespondentGroup::Leader => "Lãnh đạo đơn vị",
+        }
+    }
+}
+
+/// Which units one respondent rates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rates {
+    /// The unit the respondent dealt with or works in.
+    OwnUnit,
+    /// Every unit of these blocks except the respondent's own: after the 2025
+    /// reform commune leaders rate every sở and sở leaders rate every commune.
+    Blocks(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scale {
+    pub labels: Vec<String>,
+    /// Score in [0, 1] of each level, same length as `labels`.
+    pub scores: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+    pub score: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuestionKind {
+    Likert { scale: String, levels: Scale },
+    Single { options: Vec<Choice> },
+    Multiple { options: Vec<Choice>, max_choices: Option<usize> },
+    Number { min: Option<f64>, max: Option<f64>, integer: bool },
+    Text { max_length: usize, multiline: bool },
+}
+
+/// Show a question only when an earlier question's answer is one of `any_of`
+/// (option codes, or likert level numbers counted from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    pub code: String,
+    pub text: String,
+    pub help: Option<String>,
+    pub kind: QuestionKind,
+    pub required: bool,
+    /// The index criterion this question's score feeds, e.g. `8.1.2`.
+    pub criterion: Option<String>,
+    pub show_if: Option<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub code: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Questionnaire {
+    pub code: String,
+    pub title: String,
+    pub group: RespondentGroup,
+    pub rates: Rates,
+    pub intro: Option<String>,
+    pub sections: Vec<Section>,
+}
+
+/// The version of a questionnaire is the hash of its file: any edit, even of
+/// wording, makes a new version, and answers keep pointing at the old one.
+pub fn content_hash(source: &str) -> String {
+    hex::encode(Sha256::digest(source.as_bytes()))
+}
+
+impl Questionnaire {
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.sections.iter().flat_map(|s| s.questions.iter())
+    }
+
+    pub fn question(&self, code: &str) -> Option<&Question> {
+        self.questions().find(|q| q.code == code)
+    }
+
+    pub fn question_count(&self) -> usize {
+        self.questions().count()
+    }
+
+    /// Criterion code → the questions that feed it.
+    pub fn criteria(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for q in self.questions() {
+            if let Some(c) = &q.criterion {
+                map.entry(c.as_str()).or_default().push(q.code.as_str());
+            }
+        }
+        map
+    }
+}
+
+impl Question {
+    /// The score in [0, 1] of a stored answer value, if the question is scored.
+    pub fn score(&self, value: &str) -> Option<f64> {
+        self.criterion.as_ref()?;
+        match &self.kind {
+            QuestionKind::Likert { levels, .. } => {
+                let level: usize = value.parse().ok()?;
+                levels.scores.get(level.checked_sub(1)?).copied()
+            }
+            QuestionKind::Single { options } => options.iter().find(|o| o.code == value)?.score,
+            _ => None,
+        }
+    }
+}

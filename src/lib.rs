@@ -1,0 +1,5 @@
+//! chiso: the sociological survey behind a province's administrative-reform
+//! index, from questionnaire to 30-point component.
+
+pub mod domain;
+pub mod storage;

@@ -1,0 +1,82 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{campaign_questionnaires as cq, campaigns, questionnaire_versions as qv};
+use super::{DbConn, StorageError};
+use crate::per_backend;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
+pub struct CampaignRow {
+    pub id: i64,
+    pub year: i32,
+    pub name: String,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub anonymous: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct NewCampaign<'a> {
+    pub year: i32,
+    pub name: &'a str,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub anonymous: bool,
+}
+
+/// A campaign's questionnaire: the code respondents see in links and the
+/// frozen version they answer.
+#[derive(Debug, Clone, Queryable)]
+pub struct CampaignQuestionnaire {
+    pub code: String,
+    pub version_id: i64,
+    pub content_hash: String,
+    pub title: String,
+}
+
+pub fn insert(conn: &mut DbConn, c: &NewCampaign<'_>, versions: &[(String, i64)], now: NaiveDateTime) -> Result<i64, StorageError> {
+    conn.transaction(|conn| {
+        let values = (
+            campaigns::year.eq(c.year),
+            campaigns::name.eq(c.name),
+            campaigns::opens_at.eq(c.opens_at),
+            campaigns::closes_at.eq(c.closes_at),
+            campaigns::anonymous.eq(c.anonymous),
+            campaigns::created_at.eq(now),
+        );
+        let id: i64 = per_backend!(conn => diesel::insert_into(campaigns::table).values(values).returning(campaigns::id).get_result(conn))?;
+        for (code, version) in versions {
+            diesel::insert_into(cq::table)
+                .values((cq::campaign_id.eq(id), cq::code.eq(code), cq::questionnaire_version_id.eq(version)))
+                .execute(conn)?;
+        }
+        Ok(id)
+    })
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<CampaignRow>, StorageError> {
+    Ok(campaigns::table.find(id).select(CampaignRow::as_select()).first(conn).optional()?)
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<CampaignRow>, StorageError> {
+    Ok(campaigns::table.order(campaigns::id.desc()).select(CampaignRow::as_select()).load(conn)?)
+}
+
+pub fn questionnaires(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<CampaignQuestionnaire>, StorageError> {
+    Ok(cq::table
+        .inner_join(qv::table)
+        .filter(cq::campaign_id.eq(campaign_id))
+        .order(cq::code)
+        .select((cq::code, cq::questionnaire_version_id, qv::content_hash, qv::title))
+        .load(conn)?)
+}
+
+pub fn questionnaire(conn: &mut DbConn, campaign_id: i64, code: &str) -> Result<Option<CampaignQuestionnaire>, StorageError> {
+    Ok(cq::table
+        .inner_join(qv::table)
+        .filter(cq::campaign_id.eq(campaign_id).and(cq::code.eq(code)))
+        .select((cq::code, cq::questionnaire_version_id, qv::content_hash, qv::title))
+        .first(conn)
+        .optional()?)
+}

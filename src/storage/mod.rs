@@ -1,0 +1,220 @@
+//! The only module that imports diesel. One connection enum over PostgreSQL
+//! and SQLite; the backend is chosen by the URL's scheme, never guessed.
+
+pub mod campaigns;
+pub mod questionnaires;
+pub mod respondents;
+pub mod responses;
+pub mod schema;
+pub mod units;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs `$body` with `$conn` bound to the concrete connection, for the few
+/// queries whose SQL differs between backends (upserts, RETURNING, multi-row
+/// inserts). The body is compiled once per backend.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:ident => $body:expr) => {
+        match $conn {
+            $crate::storage::DbConn::Pg($conn) => $body,
+            $crate::storage::DbConn::Sqlite($conn) => $body,
+        }
+    };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("DATABASE_URL \"{0}\" không được hỗ trợ: dùng postgres://…, sqlite://… hoặc đường dẫn tệp .db")]
+    UnsupportedUrl(String),
+    #[error("không kết nối được cơ sở dữ liệu: {0}")]
+    Unavailable(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("lỗi khi nâng cấp cấu trúc cơ sở dữ liệu: {0}")]
+    Migration(String),
+}
+
+impl From<r2d2::PoolError> for StorageError {
+    fn from(e: r2d2::PoolError) -> Self {
+        StorageError::Unavailable(e.to_string())
+    }
+}
+
+impl StorageError {
+    /// True when the database could not be reached or was too busy, as opposed
+    /// to a query that is wrong: the first deserves "try again shortly".
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            StorageError::Unavailable(_) => true,
+            StorageError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            StorageError::Query(Error::DatabaseError(_, info)) => {
+                let m = info.message();
+                m.contains("database is locked") || m.contains("server closed the connection")
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<Self, StorageError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DbUrl::Postgres(url.to_string()))
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(StorageError::UnsupportedUrl(url.to_string()));
+            }
+            Ok(DbUrl::Sqlite(PathBuf::from(path)))
+        } else if !url.contains("://") && (url.ends_with(".db") || url.ends_with(".sqlite")) {
+            Ok(DbUrl::Sqlite(PathBuf::from(url)))
+        } else {
+            Err(StorageError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbUrl::Postgres(_) => "PostgreSQL",
+            DbUrl::Sqlite(_) => "SQLite",
+        }
+    }
+}
+
+/// Opens connections of the one backend the URL names. diesel's own manager
+/// would try each backend in turn, and a PostgreSQL URL that fails to connect
+/// would then be opened as an SQLite file of that name.
+#[derive(Debug)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.url {
+            DbUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg).map_err(r2d2::Error::ConnectionError),
+            DbUrl::Sqlite(path) => {
+                let mut c = SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; FULL sync makes a
+                // success page mean the answer is on disk; the busy timeout
+                // queues writers instead of failing them.
+                c.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_size: 8, connect_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Builds the pool without requiring the database to be up, so a service that
+/// starts while PostgreSQL restarts recovers by itself.
+pub fn pool(url: &DbUrl, opts: &PoolOptions) -> Result<DbPool, StorageError> {
+    if let DbUrl::Sqlite(path) = url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::Unavailable(format!("không tạo được thư mục {}: {e}", dir.display())))?;
+        }
+    }
+    let size = match url {
+        // One writer at a time anyway; a few readers beside it.
+        DbUrl::Sqlite(_) => opts.max_size.clamp(1, 8),
+        DbUrl::Postgres(_) => opts.max_size.max(1),
+    };
+    Ok(Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .connection_timeout(opts.connect_timeout)
+        .test_on_check_out(true)
+        .build_unchecked(Manager { url: url.clone() }))
+}
+
+/// Applies pending migrations; safe to run on every start and from several
+/// instances at once on PostgreSQL (diesel takes a lock table row per version).
+pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, StorageError> {
+    let applied = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    applied.map_err(|e| StorageError::Migration(e.to_string()))
+}
+
+/// `PRAGMA integrity_check` on SQLite; on PostgreSQL the server keeps its own.
+pub fn integrity_check(conn: &mut DbConn) -> Result<bool, StorageError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    match conn {
+        DbConn::Sqlite(c) => {
+            let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+            Ok(rows.len() == 1 && rows[0].integrity_check == "ok")
+        }
+        DbConn::Pg(c) => {
+            diesel::sql_query("SELECT 1").execute(c)?;
+            Ok(true)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{draft_answers as da, respondents};
+use super::{DbConn, StorageError};
+use crate::domain::answers::Answers;
+use crate::per_backend;
+
+pub const STATUS_NEW: &str = "new";
+pub const STATUS_IN_PROGRESS: &str = "in_progress";
+pub const STATUS_SUBMITTED: &str = "submitted";
+
+/// Where a respondent came from: drawn into the probability sample, or an
+/// open link (a QR code at the counter) whose answers are not.
+pub const SOURCE_SAMPLE: &str = "sample";
+pub const SOURCE_OPEN: &str = "open";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = respondents)]
+pub struct RespondentRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub questionnaire_code: String,
+    pub unit_id: Option<i64>,
+    pub token_hash: String,
+    pub source: String,
+    pub status: String,
+    pub submit_key: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+pub struct NewRespondent<'a> {
+    pub campaign_id: i64,
+    pub questionnaire_code: &'a str,
+    pub unit_id: Option<i64>,
+    pub source: &'a str,
+}
+
+/// Stores one respondent per token hash, all or nothing.
+pub fn insert_many(conn: &mut DbConn, r: &NewRespondent<'_>, token_hashes: &[String], now: NaiveDateTime) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        for hash in token_hashes {
+            diesel::insert_into(respondents::table)
+                .values((
+                    respondents::campaign_id.eq(r.campaign_id),
+                    respondents::questionnaire_code.eq(r.questionnaire_code),
+                    respondents::unit_id.eq(r.unit_id),
+                    respondents::token_hash.eq(hash),
+                    respondents::source.eq(r.source),
+                    respondents::status.eq(STATUS_NEW),
+                    respondents::created_at.eq(now),
+                    respondents::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RespondentRow>, StorageError> {
+    Ok(respondents::table
+        .filter(respondents::token_hash.eq(hash))
+        .select(RespondentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Per questionnaire and status, how many respondents a campaign has.
+pub fn status_counts(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<(String, String, i64)>, StorageError> {
+    use diesel::dsl::count_star;
+    Ok(respondents::table
+        .filter(respondents::campaign_id.eq(campaign_id))
+        .group_by((respondents::questionnaire_code, respondents::status))
+        .select((respondents::questionnaire_code, respondents::status, count_star()))
+        .load(conn)?)
+}
+
+/// Replaces the saved answers of one page. Returns false, saving nothing, when
+/// the respondent has already submitted.
+pub fn save_draft(
+    conn: &mut DbConn,
+    respondent_id: i64,
+    page_keys: &[(i64, String)],
+    values: &Answers,
+    now: NaiveDateTime,
+) -> Result<bool, StorageError> {
+    conn.transaction(|conn| {
+        let n = diesel::update(
+            respondents::table.filter(respondents::id.eq(respondent_id).and(respondents::status.ne(STATUS_SUBMITTED))),
+        )
+        .set((respondents::status.eq(STATUS_IN_PROGRESS), respondents::updated_at.eq(now)))
+        .execute(conn)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for (unit, code) in page_keys {
+            diesel::delete(
+                da::table.filter(
+                    da::respondent_id
+                        .eq(respondent_id)
+                        .and(da::rated_unit_id.eq(unit))
+                        .and(da::question_code.eq(code)),
+                ),
+            )
+            .execute(conn)?;
+        }
+        let rows: Vec<_> = values
+            .iter()
+            .map(|((unit, code), value)| {
+                (
+                    da::respondent_id.eq(respondent_id),
+                    da::rated_unit_id.eq(*unit),
+                    da::question_code.eq(code.as_str()),
+                    da::value.eq(value.as_str()),
+                    da::updated_at.eq(now),
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            per_backend!(conn => diesel::insert_into(da::table).values(&rows).execute(conn))?;
+        }
+        Ok(true)
+    })
+}
+
+pub fn drafts(conn: &mut DbConn, respondent_id: i64) -> Result<Answers, StorageError> {
+    let rows: Vec<(i64, String, String)> = da::table
+        .filter(da::respondent_id.eq(respondent_id))
+        .select((da::rated_unit_id, da::question_code, da::value))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(u, c, v)| ((u, c), v)).collect())
+}

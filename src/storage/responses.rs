@@ -1,0 +1,116 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::respondents::{RespondentRow, STATUS_SUBMITTED};
+use super::schema::{answers, draft_answers as da, respondents, responses};
+use super::{DbConn, StorageError};
+use crate::domain::answers::Answers;
+use crate::per_backend;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Stored { response_id: i64 },
+    /// The token was already used; `same_key` when by this very submission
+    /// (a retry), which deserves the success page again.
+    AlreadySubmitted { same_key: bool },
+}
+
+pub struct Submission<'a> {
+    pub respondent: &'a RespondentRow,
+    pub version_id: i64,
+    pub anonymous: bool,
+    pub idempotency_key: &'a str,
+    pub answers: &'a Answers,
+}
+
+/// Stores the response, its answers and the token's use in one transaction, so
+/// there is never a half-stored response nor two for one token.
+pub fn submit(conn: &mut DbConn, s: &Submission<'_>, now: NaiveDateTime) -> Result<SubmitOutcome, StorageError> {
+    let r = s.respondent;
+    conn.transaction(|conn| {
+        // The guard and the lock in one: only the first submission flips the
+        // status; PostgreSQL makes a concurrent one wait on the row and then
+        // find nothing to flip, SQLite serialises the writers.
+        let claimed = diesel::update(
+            respondents::table.filter(respondents::id.eq(r.id).and(respondents::status.ne(STATUS_SUBMITTED))),
+        )
+        .set((
+            respondents::status.eq(STATUS_SUBMITTED),
+            respondents::submit_key.eq(s.idempotency_key),
+            respondents::submitted_at.eq(now),
+            respondents::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if claimed == 0 {
+            let key: Option<String> = respondents::table.find(r.id).select(respondents::submit_key).first(conn)?;
+            return Ok(SubmitOutcome::AlreadySubmitted { same_key: key.as_deref() == Some(s.idempotency_key) });
+        }
+        let values = (
+            responses::campaign_id.eq(r.campaign_id),
+            responses::questionnaire_version_id.eq(s.version_id),
+            responses::unit_id.eq(r.unit_id),
+            responses::respondent_id.eq((!s.anonymous).then_some(r.id)),
+            responses::source.eq(&r.source),
+            responses::submitted_at.eq(now),
+        );
+        let response_id: i64 = per_backend!(conn => diesel::insert_into(responses::table)
+            .values(values)
+            .returning(responses::id)
+            .get_result(conn))?;
+        let rows: Vec<_> = s
+            .answers
+            .iter()
+            .map(|((unit, code), value)| {
+                (
+                    answers::response_id.eq(response_id),
+                    answers::rated_unit_id.eq(*unit),
+                    answers::question_code.eq(code.as_str()),
+                    answers::value.eq(value.as_str()),
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            per_backend!(conn => diesel::insert_into(answers::table).values(&rows).execute(conn))?;
+        }
+        diesel::delete(da::table.filter(da::respondent_id.eq(r.id))).execute(conn)?;
+        Ok(SubmitOutcome::Stored { response_id })
+    })
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub questionnaire_version_id: i64,
+    pub unit_id: Option<i64>,
+    pub respondent_id: Option<i64>,
+    pub source: String,
+    pub submitted_at: NaiveDateTime,
+}
+
+pub fn list(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<ResponseRow>, StorageError> {
+    Ok(responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .order(responses::id)
+        .select(ResponseRow::as_select())
+        .load(conn)?)
+}
+
+pub fn answers_of(conn: &mut DbConn, response_id: i64) -> Result<Answers, StorageError> {
+    let rows: Vec<(i64, String, String)> = answers::table
+        .filter(answers::response_id.eq(response_id))
+        .select((answers::rated_unit_id, answers::question_code, answers::value))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(u, c, v)| ((u, c), v)).collect())
+}
+
+/// Responses per questionnaire version and source for a campaign.
+pub fn counts(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<(i64, String, i64)>, StorageError> {
+    use diesel::dsl::count_star;
+    Ok(responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .group_by((responses::questionnaire_version_id, responses::source))
+        .select((responses::questionnaire_version_id, responses::source, count_star()))
+        .load(conn)?)
+}

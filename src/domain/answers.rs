@@ -34,48 +34,69 @@ pub enum FieldError {
 }
 
 fn fmt_num(v: Option<f64>, default: &str) -> String {
-    v.map(|x| x.to_string()).unwrap_or_else(|| default.to_string())
+    v.map(|x| x.to_string())
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// Turns the raw values a form sent for one question into the stored text
 /// form. `Ok(None)` means unanswered.
 pub fn encode(q: &Question, raw: &[&str]) -> Result<Option<String>, FieldError> {
-    let values: Vec<&str> = raw.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let values: Vec<&str> = raw
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
     if values.is_empty() {
         return Ok(None);
     }
     match &q.kind {
         QuestionKind::Likert { levels, .. } => {
-            let [v] = values[..] else { return Err(FieldError::OnlyOne) };
+            let [v] = values[..] else {
+                return Err(FieldError::OnlyOne);
+            };
             match v.parse::<usize>() {
                 Ok(n) if (1..=levels.labels.len()).contains(&n) => Ok(Some(n.to_string())),
                 _ => Err(FieldError::InvalidChoice),
             }
         }
         QuestionKind::Single { options } => {
-            let [v] = values[..] else { return Err(FieldError::OnlyOne) };
+            let [v] = values[..] else {
+                return Err(FieldError::OnlyOne);
+            };
             if options.iter().any(|o| o.code == v) {
                 Ok(Some(v.to_string()))
             } else {
                 Err(FieldError::InvalidChoice)
             }
         }
-        QuestionKind::Multiple { options, max_choices } => {
+        QuestionKind::Multiple {
+            options,
+            max_choices,
+        } => {
             // Keep the questionnaire's order and drop repeats, so equal sets
             // store equal text.
             if values.iter().any(|v| !options.iter().any(|o| o.code == *v)) {
                 return Err(FieldError::InvalidChoice);
             }
-            let chosen: Vec<&str> = options.iter().map(|o| o.code.as_str()).filter(|c| values.contains(c)).collect();
+            let chosen: Vec<&str> = options
+                .iter()
+                .map(|o| o.code.as_str())
+                .filter(|c| values.contains(c))
+                .collect();
             match max_choices {
                 Some(m) if chosen.len() > *m => Err(FieldError::TooManyChoices(*m)),
                 _ => Ok(Some(chosen.join(","))),
             }
         }
         QuestionKind::Number { min, max, integer } => {
-            let [v] = values[..] else { return Err(FieldError::OnlyOne) };
+            let [v] = values[..] else {
+                return Err(FieldError::OnlyOne);
+            };
             // Vietnamese writes a decimal comma.
-            let x: f64 = v.replace(',', ".").parse().map_err(|_| FieldError::NotANumber)?;
+            let x: f64 = v
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| FieldError::NotANumber)?;
             if !x.is_finite() {
                 return Err(FieldError::NotANumber);
             }
@@ -83,13 +104,22 @@ pub fn encode(q: &Question, raw: &[&str]) -> Result<Option<String>, FieldError> 
                 return Err(FieldError::NotInteger);
             }
             if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
-                return Err(FieldError::OutOfRange { min: fmt_num(*min, "−∞"), max: fmt_num(*max, "+∞") });
+                return Err(FieldError::OutOfRange {
+                    min: fmt_num(*min, "−∞"),
+                    max: fmt_num(*max, "+∞"),
+                });
             }
             Ok(Some(x.to_string()))
         }
         QuestionKind::Text { max_length, .. } => {
-            let [_] = values[..] else { return Err(FieldError::OnlyOne) };
-            let text = raw.iter().find(|v| !v.trim().is_empty()).map(|v| v.trim()).unwrap_or_default();
+            let [_] = values[..] else {
+                return Err(FieldError::OnlyOne);
+            };
+            let text = raw
+                .iter()
+                .find(|v| !v.trim().is_empty())
+                .map(|v| v.trim())
+                .unwrap_or_default();
             if text.chars().count() > *max_length {
                 Err(FieldError::TooLong(*max_length))
             } else {
@@ -105,7 +135,9 @@ pub fn is_visible(qn: &Questionnaire, q: &Question, unit: RatedUnitId, answers: 
     let mut current = q;
     // Conditions only point backwards (checked at parse time), so this ends.
     while let Some(cond) = &current.show_if {
-        let Some(value) = answers.get(&(unit, cond.question.clone())) else { return false };
+        let Some(value) = answers.get(&(unit, cond.question.clone())) else {
+            return false;
+        };
         if !value.split(',').any(|v| cond.any_of.iter().any(|a| a == v)) {
             return false;
         }
@@ -122,17 +154,27 @@ pub fn is_visible(qn: &Questionnaire, q: &Question, unit: RatedUnitId, answers: 
 pub fn prune_hidden(qn: &Questionnaire, answers: &Answers) -> Answers {
     answers
         .iter()
-        .filter(|((unit, code), _)| qn.question(code).is_some_and(|q| is_visible(qn, q, *unit, answers)))
+        .filter(|((unit, code), _)| {
+            qn.question(code)
+                .is_some_and(|q| is_visible(qn, q, *unit, answers))
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 
 /// Every visible required question left unanswered, in questionnaire order.
-pub fn missing_required(qn: &Questionnaire, units: &[RatedUnitId], answers: &Answers) -> Vec<(RatedUnitId, String)> {
+pub fn missing_required(
+    qn: &Questionnaire,
+    units: &[RatedUnitId],
+    answers: &Answers,
+) -> Vec<(RatedUnitId, String)> {
     let mut missing = Vec::new();
     for &unit in units {
         for q in qn.questions() {
-            if q.required && is_visible(qn, q, unit, answers) && !answers.contains_key(&(unit, q.code.clone())) {
+            if q.required
+                && is_visible(qn, q, unit, answers)
+                && !answers.contains_key(&(unit, q.code.clone()))
+            {
                 missing.push((unit, q.code.clone()));
             }
         }
@@ -151,7 +193,12 @@ pub struct Page {
 /// rated unit, then all for the next.
 pub fn pages(qn: &Questionnaire, unit_count: usize) -> Vec<Page> {
     (0..unit_count)
-        .flat_map(|u| (0..qn.sections.len()).map(move |s| Page { unit_index: u, section_index: s }))
+        .flat_map(|u| {
+            (0..qn.sections.len()).map(move |s| Page {
+                unit_index: u,
+                section_index: s,
+            })
+        })
         .collect()
 }
 
@@ -220,10 +267,16 @@ required = false
         assert_eq!(encode(q("C"), &["x"]), Err(FieldError::InvalidChoice));
         assert_eq!(encode(q("W"), &["123456"]), Err(FieldError::TooLong(5)));
         assert_eq!(encode(q("W"), &[" ổn "]), Ok(Some("ổn".into())));
-        assert_eq!(encode(q("WW"), &["b", "a"]), Err(FieldError::TooManyChoices(1)));
+        assert_eq!(
+            encode(q("WW"), &["b", "a"]),
+            Err(FieldError::TooManyChoices(1))
+        );
         assert_eq!(encode(q("N"), &["30,5"]), Err(FieldError::NotInteger));
         assert_eq!(encode(q("N"), &["abc"]), Err(FieldError::NotANumber));
-        assert!(matches!(encode(q("N"), &["9"]), Err(FieldError::OutOfRange { .. })));
+        assert!(matches!(
+            encode(q("N"), &["9"]),
+            Err(FieldError::OutOfRange { .. })
+        ));
         assert_eq!(encode(q("N"), &["30"]), Ok(Some("30".into())));
     }
 
@@ -240,13 +293,22 @@ required = false
         a.insert((1, "C".into()), "y".into());
         assert!(is_visible(&qn, qn.question("W").unwrap(), 1, &a));
         let missing = missing_required(&qn, &[1, 2], &prune_hidden(&qn, &a));
-        assert_eq!(missing, vec![(1, "WW".into()), (2, "L".into()), (2, "C".into())]);
+        assert_eq!(
+            missing,
+            vec![(1, "WW".into()), (2, "L".into()), (2, "C".into())]
+        );
     }
 
     #[test]
     fn pages_run_unit_by_unit() {
         let p = pages(&qn(), 2);
         assert_eq!(p.len(), 2);
-        assert_eq!(p[1], Page { unit_index: 1, section_index: 0 });
+        assert_eq!(
+            p[1],
+            Page {
+                unit_index: 1,
+                section_index: 0
+            }
+        );
     }
 }

@@ -40,7 +40,10 @@ impl CampaignPeriod {
         let offset = Duration::hours(VIETNAM_UTC_OFFSET_HOURS);
         let start = opens.and_time(NaiveTime::MIN) - offset;
         let end = (closes + Duration::days(1)).and_time(NaiveTime::MIN) - offset;
-        Ok(Self { opens_at: start, closes_at: end })
+        Ok(Self {
+            opens_at: start,
+            closes_at: end,
+        })
     }
 
     pub fn opens_on(&self) -> NaiveDate {
@@ -85,7 +88,10 @@ mod tests {
     fn a_campaign_is_open_for_whole_local_days() {
         let p = CampaignPeriod::from_local_dates(d("2026-11-01"), d("2026-11-30")).unwrap();
         // 00:00 on 1 November in Hanoi is 17:00 on 31 October UTC.
-        assert_eq!(p.status(t("2026-10-31T16:59:59")), CampaignStatus::NotYetOpen);
+        assert_eq!(
+            p.status(t("2026-10-31T16:59:59")),
+            CampaignStatus::NotYetOpen
+        );
         assert_eq!(p.status(t("2026-10-31T17:00:00")), CampaignStatus::Open);
         assert_eq!(p.status(t("2026-11-30T16:59:59")), CampaignStatus::Open);
         assert_eq!(p.status(t("2026-11-30T17:00:00")), CampaignStatus::Closed);

@@ -35,7 +35,9 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         let s = s.trim();
-        check_code(s, 32, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')?;
+        check_code(s, 32, |c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'
+        })?;
         Ok(Self(s.to_string()))
     }
     pub fn as_str(&self) -> &str {

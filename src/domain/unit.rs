@@ -52,17 +52,28 @@ pub enum UnitError {
 
 impl NewUnit {
     /// Validates one row; every problem of the row is returned, not only the first.
-    pub fn parse(code: &str, name: &str, block: &str, unit_type: &str) -> Result<Self, Vec<UnitError>> {
+    pub fn parse(
+        code: &str,
+        name: &str,
+        block: &str,
+        unit_type: &str,
+    ) -> Result<Self, Vec<UnitError>> {
         let mut errors = Vec::new();
-        let code = UnitCode::parse(code).map_err(|e| errors.push(UnitError::Code(e))).ok();
+        let code = UnitCode::parse(code)
+            .map_err(|e| errors.push(UnitError::Code(e)))
+            .ok();
         let name = name.trim();
         if name.is_empty() {
             errors.push(UnitError::EmptyName);
         } else if name.chars().count() > 200 {
             errors.push(UnitError::NameTooLong);
         }
-        let block = Slug::parse(block).map_err(|e| errors.push(UnitError::Block(e))).ok();
-        let unit_type = Slug::parse(unit_type).map_err(|e| errors.push(UnitError::UnitType(e))).ok();
+        let block = Slug::parse(block)
+            .map_err(|e| errors.push(UnitError::Block(e)))
+            .ok();
+        let unit_type = Slug::parse(unit_type)
+            .map_err(|e| errors.push(UnitError::UnitType(e)))
+            .ok();
         match (code, block, unit_type) {
             (Some(code), Some(block), Some(unit_type)) if errors.is_empty() => Ok(Self {
                 code,

@@ -35,7 +35,12 @@ pub struct CampaignQuestionnaire {
     pub title: String,
 }
 
-pub fn insert(conn: &mut DbConn, c: &NewCampaign<'_>, versions: &[(String, i64)], now: NaiveDateTime) -> Result<i64, StorageError> {
+pub fn insert(
+    conn: &mut DbConn,
+    c: &NewCampaign<'_>,
+    versions: &[(String, i64)],
+    now: NaiveDateTime,
+) -> Result<i64, StorageError> {
     conn.transaction(|conn| {
         let values = (
             campaigns::year.eq(c.year),
@@ -56,27 +61,51 @@ pub fn insert(conn: &mut DbConn, c: &NewCampaign<'_>, versions: &[(String, i64)]
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<CampaignRow>, StorageError> {
-    Ok(campaigns::table.find(id).select(CampaignRow::as_select()).first(conn).optional()?)
+    Ok(campaigns::table
+        .find(id)
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<CampaignRow>, StorageError> {
-    Ok(campaigns::table.order(campaigns::id.desc()).select(CampaignRow::as_select()).load(conn)?)
+    Ok(campaigns::table
+        .order(campaigns::id.desc())
+        .select(CampaignRow::as_select())
+        .load(conn)?)
 }
 
-pub fn questionnaires(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<CampaignQuestionnaire>, StorageError> {
+pub fn questionnaires(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> Result<Vec<CampaignQuestionnaire>, StorageError> {
     Ok(cq::table
         .inner_join(qv::table)
         .filter(cq::campaign_id.eq(campaign_id))
         .order(cq::code)
-        .select((cq::code, cq::questionnaire_version_id, qv::content_hash, qv::title))
+        .select((
+            cq::code,
+            cq::questionnaire_version_id,
+            qv::content_hash,
+            qv::title,
+        ))
         .load(conn)?)
 }
 
-pub fn questionnaire(conn: &mut DbConn, campaign_id: i64, code: &str) -> Result<Option<CampaignQuestionnaire>, StorageError> {
+pub fn questionnaire(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    code: &str,
+) -> Result<Option<CampaignQuestionnaire>, StorageError> {
     Ok(cq::table
         .inner_join(qv::table)
         .filter(cq::campaign_id.eq(campaign_id).and(cq::code.eq(code)))
-        .select((cq::code, cq::questionnaire_version_id, qv::content_hash, qv::title))
+        .select((
+            cq::code,
+            cq::questionnaire_version_id,
+            qv::content_hash,
+            qv::title,
+        ))
         .first(conn)
         .optional()?)
 }

@@ -63,7 +63,9 @@ impl StorageError {
         use diesel::result::{DatabaseErrorKind, Error};
         match self {
             StorageError::Unavailable(_) => true,
-            StorageError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            StorageError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
+                true
+            }
             StorageError::Query(Error::DatabaseError(_, info)) => {
                 let m = info.message();
                 m.contains("database is locked") || m.contains("server closed the connection")
@@ -94,7 +96,10 @@ impl DbUrl {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(DbUrl::Postgres(url.to_string()))
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err(StorageError::UnsupportedUrl(url.to_string()));
             }
@@ -128,9 +133,12 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
-            DbUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Pg).map_err(r2d2::Error::ConnectionError),
+            DbUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
             DbUrl::Sqlite(path) => {
-                let mut c = SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
+                let mut c = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; FULL sync makes a
                 // success page mean the answer is on disk; the busy timeout
                 // queues writers instead of failing them.
@@ -145,7 +153,8 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -164,7 +173,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 8, connect_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 8,
+            connect_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -173,8 +185,9 @@ impl Default for PoolOptions {
 pub fn pool(url: &DbUrl, opts: &PoolOptions) -> Result<DbPool, StorageError> {
     if let DbUrl::Sqlite(path) = url {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StorageError::Unavailable(format!("không tạo được thư mục {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StorageError::Unavailable(format!("không tạo được thư mục {}: {e}", dir.display()))
+            })?;
         }
     }
     let size = match url {
@@ -194,8 +207,12 @@ pub fn pool(url: &DbUrl, opts: &PoolOptions) -> Result<DbPool, StorageError> {
 /// instances at once on PostgreSQL (diesel takes a lock table row per version).
 pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, StorageError> {
     let applied = match conn {
-        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
     };
     applied.map_err(|e| StorageError::Migration(e.to_string()))
 }

@@ -17,7 +17,14 @@ pub struct VersionRow {
 
 /// The stored version with this content, stored now if it is new. The same
 /// file opened in two campaigns is one version.
-pub fn freeze(conn: &mut DbConn, code: &str, hash: &str, title: &str, source: &str, now: NaiveDateTime) -> Result<i64, StorageError> {
+pub fn freeze(
+    conn: &mut DbConn,
+    code: &str,
+    hash: &str,
+    title: &str,
+    source: &str,
+    now: NaiveDateTime,
+) -> Result<i64, StorageError> {
     let find = |conn: &mut DbConn| {
         qv::table
             .filter(qv::code.eq(code).and(qv::content_hash.eq(hash)))
@@ -40,12 +47,19 @@ pub fn freeze(conn: &mut DbConn, code: &str, hash: &str, title: &str, source: &s
     match inserted {
         Ok(_) => {}
         // Another instance froze the same file a moment ago.
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {}
         Err(e) => return Err(e.into()),
     }
     find(conn)?.ok_or(StorageError::Query(diesel::result::Error::NotFound))
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<VersionRow>, StorageError> {
-    Ok(qv::table.find(id).select(VersionRow::as_select()).first(conn).optional()?)
+    Ok(qv::table
+        .find(id)
+        .select(VersionRow::as_select())
+        .first(conn)
+        .optional()?)
 }

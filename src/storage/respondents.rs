@@ -39,7 +39,12 @@ pub struct NewRespondent<'a> {
 }
 
 /// Stores one respondent per token hash, all or nothing.
-pub fn insert_many(conn: &mut DbConn, r: &NewRespondent<'_>, token_hashes: &[String], now: NaiveDateTime) -> Result<(), StorageError> {
+pub fn insert_many(
+    conn: &mut DbConn,
+    r: &NewRespondent<'_>,
+    token_hashes: &[String],
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
     conn.transaction(|conn| {
         for hash in token_hashes {
             diesel::insert_into(respondents::table)
@@ -68,12 +73,19 @@ pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RespondentR
 }
 
 /// Per questionnaire and status, how many respondents a campaign has.
-pub fn status_counts(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<(String, String, i64)>, StorageError> {
+pub fn status_counts(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> Result<Vec<(String, String, i64)>, StorageError> {
     use diesel::dsl::count_star;
     Ok(respondents::table
         .filter(respondents::campaign_id.eq(campaign_id))
         .group_by((respondents::questionnaire_code, respondents::status))
-        .select((respondents::questionnaire_code, respondents::status, count_star()))
+        .select((
+            respondents::questionnaire_code,
+            respondents::status,
+            count_star(),
+        ))
         .load(conn)?)
 }
 
@@ -88,9 +100,16 @@ pub fn save_draft(
 ) -> Result<bool, StorageError> {
     conn.transaction(|conn| {
         let n = diesel::update(
-            respondents::table.filter(respondents::id.eq(respondent_id).and(respondents::status.ne(STATUS_SUBMITTED))),
+            respondents::table.filter(
+                respondents::id
+                    .eq(respondent_id)
+                    .and(respondents::status.ne(STATUS_SUBMITTED)),
+            ),
         )
-        .set((respondents::status.eq(STATUS_IN_PROGRESS), respondents::updated_at.eq(now)))
+        .set((
+            respondents::status.eq(STATUS_IN_PROGRESS),
+            respondents::updated_at.eq(now),
+        ))
         .execute(conn)?;
         if n == 0 {
             return Ok(false);

@@ -9,10 +9,14 @@ use crate::per_backend;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
-    Stored { response_id: i64 },
+    Stored {
+        response_id: i64,
+    },
     /// The token was already used; `same_key` when by this very submission
     /// (a retry), which deserves the success page again.
-    AlreadySubmitted { same_key: bool },
+    AlreadySubmitted {
+        same_key: bool,
+    },
 }
 
 pub struct Submission<'a> {
@@ -25,14 +29,22 @@ pub struct Submission<'a> {
 
 /// Stores the response, its answers and the token's use in one transaction, so
 /// there is never a half-stored response nor two for one token.
-pub fn submit(conn: &mut DbConn, s: &Submission<'_>, now: NaiveDateTime) -> Result<SubmitOutcome, StorageError> {
+pub fn submit(
+    conn: &mut DbConn,
+    s: &Submission<'_>,
+    now: NaiveDateTime,
+) -> Result<SubmitOutcome, StorageError> {
     let r = s.respondent;
     conn.transaction(|conn| {
         // The guard and the lock in one: only the first submission flips the
         // status; PostgreSQL makes a concurrent one wait on the row and then
         // find nothing to flip, SQLite serialises the writers.
         let claimed = diesel::update(
-            respondents::table.filter(respondents::id.eq(r.id).and(respondents::status.ne(STATUS_SUBMITTED))),
+            respondents::table.filter(
+                respondents::id
+                    .eq(r.id)
+                    .and(respondents::status.ne(STATUS_SUBMITTED)),
+            ),
         )
         .set((
             respondents::status.eq(STATUS_SUBMITTED),
@@ -42,8 +54,13 @@ pub fn submit(conn: &mut DbConn, s: &Submission<'_>, now: NaiveDateTime) -> Resu
         ))
         .execute(conn)?;
         if claimed == 0 {
-            let key: Option<String> = respondents::table.find(r.id).select(respondents::submit_key).first(conn)?;
-            return Ok(SubmitOutcome::AlreadySubmitted { same_key: key.as_deref() == Some(s.idempotency_key) });
+            let key: Option<String> = respondents::table
+                .find(r.id)
+                .select(respondents::submit_key)
+                .first(conn)?;
+            return Ok(SubmitOutcome::AlreadySubmitted {
+                same_key: key.as_deref() == Some(s.idempotency_key),
+            });
         }
         let values = (
             responses::campaign_id.eq(r.campaign_id),
@@ -100,17 +117,28 @@ pub fn list(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<ResponseRow>, Sto
 pub fn answers_of(conn: &mut DbConn, response_id: i64) -> Result<Answers, StorageError> {
     let rows: Vec<(i64, String, String)> = answers::table
         .filter(answers::response_id.eq(response_id))
-        .select((answers::rated_unit_id, answers::question_code, answers::value))
+        .select((
+            answers::rated_unit_id,
+            answers::question_code,
+            answers::value,
+        ))
         .load(conn)?;
     Ok(rows.into_iter().map(|(u, c, v)| ((u, c), v)).collect())
 }
 
 /// Responses per questionnaire version and source for a campaign.
-pub fn counts(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<(i64, String, i64)>, StorageError> {
+pub fn counts(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> Result<Vec<(i64, String, i64)>, StorageError> {
     use diesel::dsl::count_star;
     Ok(responses::table
         .filter(responses::campaign_id.eq(campaign_id))
         .group_by((responses::questionnaire_version_id, responses::source))
-        .select((responses::questionnaire_version_id, responses::source, count_star()))
+        .select((
+            responses::questionnaire_version_id,
+            responses::source,
+            count_star(),
+        ))
         .load(conn)?)
 }

@@ -24,7 +24,11 @@ pub struct ImportCounts {
 }
 
 /// Inserts new codes and updates existing ones, all or nothing.
-pub fn import(conn: &mut DbConn, rows: &[NewUnit], now: NaiveDateTime) -> Result<ImportCounts, StorageError> {
+pub fn import(
+    conn: &mut DbConn,
+    rows: &[NewUnit],
+    now: NaiveDateTime,
+) -> Result<ImportCounts, StorageError> {
     conn.transaction(|conn| {
         let mut counts = ImportCounts::default();
         for u in rows {
@@ -59,24 +63,43 @@ pub fn import(conn: &mut DbConn, rows: &[NewUnit], now: NaiveDateTime) -> Result
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<UnitRow>, StorageError> {
-    Ok(units::table.order((units::block, units::code)).select(UnitRow::as_select()).load(conn)?)
+    Ok(units::table
+        .order((units::block, units::code))
+        .select(UnitRow::as_select())
+        .load(conn)?)
 }
 
 pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<UnitRow>, StorageError> {
-    Ok(units::table.filter(units::code.eq(code)).select(UnitRow::as_select()).first(conn).optional()?)
+    Ok(units::table
+        .filter(units::code.eq(code))
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<UnitRow>, StorageError> {
-    Ok(units::table.find(id).select(UnitRow::as_select()).first(conn).optional()?)
+    Ok(units::table
+        .find(id)
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The units of some blocks, by code, without one unit (the rater's own).
-pub fn in_blocks(conn: &mut DbConn, blocks: &[String], except: Option<i64>) -> Result<Vec<UnitRow>, StorageError> {
-    let mut q = units::table.filter(units::block.eq_any(blocks)).into_boxed();
+pub fn in_blocks(
+    conn: &mut DbConn,
+    blocks: &[String],
+    except: Option<i64>,
+) -> Result<Vec<UnitRow>, StorageError> {
+    let mut q = units::table
+        .filter(units::block.eq_any(blocks))
+        .into_boxed();
     if let Some(id) = except {
         q = q.filter(units::id.ne(id));
     }
-    Ok(q.order((units::block, units::code)).select(UnitRow::as_select()).load(conn)?)
+    Ok(q.order((units::block, units::code))
+        .select(UnitRow::as_select())
+        .load(conn)?)
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, StorageError> {

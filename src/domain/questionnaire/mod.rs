@@ -63,11 +63,26 @@ pub struct Choice {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum QuestionKind {
-    Likert { scale: String, levels: Scale },
-    Single { options: Vec<Choice> },
-    Multiple { options: Vec<Choice>, max_choices: Option<usize> },
-    Number { min: Option<f64>, max: Option<f64>, integer: bool },
-    Text { max_length: usize, multiline: bool },
+    Likert {
+        scale: String,
+        levels: Scale,
+    },
+    Single {
+        options: Vec<Choice>,
+    },
+    Multiple {
+        options: Vec<Choice>,
+        max_choices: Option<usize>,
+    },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        integer: bool,
+    },
+    Text {
+        max_length: usize,
+        multiline: bool,
+    },
 }
 
 /// Show a question only when an earlier question's answer is one of `any_of`

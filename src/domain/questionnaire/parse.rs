@@ -12,7 +12,10 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Choice, Condition, Question, QuestionKind, Questionnaire, Rates, RespondentGroup, Scale, Section};
+use super::{
+    Choice, Condition, Question, QuestionKind, Questionnaire, Rates, RespondentGroup, Scale,
+    Section,
+};
 use crate::domain::code::{check_code, Slug};
 
 /// One problem in a file, at a 1-based line.
@@ -97,12 +100,17 @@ pub fn parse_questionnaire(source: &str) -> Result<Questionnaire, Vec<Diagnostic
     let lines = LineIndex::new(source);
     let mut unknown = Vec::new();
     let de = toml::Deserializer::parse(source).map_err(|e| vec![lines.toml_error(&e)])?;
-    let raw: Result<RawQuestionnaire, _> = serde_ignored::deserialize(de, |path| unknown.push(segments(&path)));
+    let raw: Result<RawQuestionnaire, _> =
+        serde_ignored::deserialize(de, |path| unknown.push(segments(&path)));
     let raw = match raw {
         Ok(raw) => raw,
         Err(e) => return Err(vec![lines.toml_error(&e)]),
     };
-    let mut c = Checker { lines: &lines, source, diags: Vec::new() };
+    let mut c = Checker {
+        lines: &lines,
+        source,
+        diags: Vec::new(),
+    };
     for path in &unknown {
         c.unknown_key(&raw, path);
     }
@@ -133,7 +141,9 @@ fn segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
             }
             v
         }
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => segments(parent),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => segments(parent),
     }
 }
 
@@ -171,7 +181,10 @@ fn is_question_code_char(c: char) -> bool {
 impl Checker<'_> {
     fn err_at(&mut self, offset: usize, message: impl Into<String>) {
         let line = self.lines.line(offset);
-        self.diags.push(Diagnostic { line, message: message.into() });
+        self.diags.push(Diagnostic {
+            line,
+            message: message.into(),
+        });
     }
 
     /// The line of `key = ...` inside `span`, or failing that in the lines that
@@ -181,7 +194,8 @@ impl Checker<'_> {
         let mut from = 0;
         while let Some(i) = text[from..].find(key) {
             let at = from + i;
-            let before_ok = at == 0 || !is_question_code_char(text[..at].chars().last().unwrap_or(' '));
+            let before_ok =
+                at == 0 || !is_question_code_char(text[..at].chars().last().unwrap_or(' '));
             let rest = text[at + key.len()..].trim_start_matches([' ', '\t', '"']);
             if before_ok && rest.starts_with('=') {
                 return self.lines.line(span.start + at);
@@ -194,7 +208,9 @@ impl Checker<'_> {
             if t.starts_with('[') {
                 break;
             }
-            if t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')) {
+            if t.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+            {
                 return n + 1;
             }
         }
@@ -202,20 +218,32 @@ impl Checker<'_> {
     }
 
     fn unknown_key(&mut self, raw: &RawQuestionnaire, path: &[String]) {
-        let Some((key, parent)) = path.split_last() else { return };
+        let Some((key, parent)) = path.split_last() else {
+            return;
+        };
         let idx = |i: usize| parent.get(i).and_then(|s| s.parse::<usize>().ok());
         let span = match parent.first().map(String::as_str) {
             None => 0..self.source.find("\n[").unwrap_or(self.source.len()),
-            Some("scales") => parent.get(1).and_then(|n| raw.scales.get(n)).map(|s| s.span()).unwrap_or(0..0),
+            Some("scales") => parent
+                .get(1)
+                .and_then(|n| raw.scales.get(n))
+                .map(|s| s.span())
+                .unwrap_or(0..0),
             Some("sections") => {
                 let section = idx(1).and_then(|i| raw.sections.get(i));
-                let question = idx(3).and_then(|j| section.and_then(|s| s.get_ref().questions.get(j)));
+                let question =
+                    idx(3).and_then(|j| section.and_then(|s| s.get_ref().questions.get(j)));
                 match (parent.get(4).map(String::as_str), question, section) {
                     (Some("options"), Some(q), _) => idx(5)
                         .and_then(|k| q.get_ref().options.as_ref().and_then(|o| o.get(k)))
                         .map(|o| o.span())
                         .unwrap_or(q.span()),
-                    (Some("show_if"), Some(q), _) => q.get_ref().show_if.as_ref().map(|c| c.span()).unwrap_or(q.span()),
+                    (Some("show_if"), Some(q), _) => q
+                        .get_ref()
+                        .show_if
+                        .as_ref()
+                        .map(|c| c.span())
+                        .unwrap_or(q.span()),
                     (_, Some(q), _) => q.span(),
                     (_, None, Some(s)) => s.span(),
                     _ => 0..0,
@@ -224,11 +252,23 @@ impl Checker<'_> {
             Some(_) => 0..0,
         };
         let line = self.key_line(span, key);
-        let place = if parent.is_empty() { String::new() } else { format!(" (trong {})", parent.join(".")) };
-        self.diags.push(Diagnostic { line, message: format!("khóa không được hỗ trợ \"{key}\"{place}") });
+        let place = if parent.is_empty() {
+            String::new()
+        } else {
+            format!(" (trong {})", parent.join("."))
+        };
+        self.diags.push(Diagnostic {
+            line,
+            message: format!("khóa không được hỗ trợ \"{key}\"{place}"),
+        });
     }
 
-    fn required_string(&mut self, v: Option<Spanned<String>>, at: usize, what: &str) -> Option<Spanned<String>> {
+    fn required_string(
+        &mut self,
+        v: Option<Spanned<String>>,
+        at: usize,
+        what: &str,
+    ) -> Option<Spanned<String>> {
         match v {
             Some(s) if !s.get_ref().trim().is_empty() => Some(s),
             Some(s) => {
@@ -250,18 +290,33 @@ impl Checker<'_> {
             }
         }
         let title = self.required_string(raw.title, 0, "khóa title (tên phiếu)");
-        let group = self.required_string(raw.group, 0, "khóa group (nhóm đối tượng)").and_then(|g| {
-            let found = RespondentGroup::ALL.iter().find(|(n, _)| *n == g.get_ref().as_str()).map(|(_, v)| *v);
-            if found.is_none() {
-                let names: Vec<_> = RespondentGroup::ALL.iter().map(|(n, _)| *n).collect();
-                self.err_at(g.span().start, format!("group \"{}\" không hợp lệ; dùng một trong: {}", g.get_ref(), names.join(", ")));
-            }
-            found
-        });
+        let group = self
+            .required_string(raw.group, 0, "khóa group (nhóm đối tượng)")
+            .and_then(|g| {
+                let found = RespondentGroup::ALL
+                    .iter()
+                    .find(|(n, _)| *n == g.get_ref().as_str())
+                    .map(|(_, v)| *v);
+                if found.is_none() {
+                    let names: Vec<_> = RespondentGroup::ALL.iter().map(|(n, _)| *n).collect();
+                    self.err_at(
+                        g.span().start,
+                        format!(
+                            "group \"{}\" không hợp lệ; dùng một trong: {}",
+                            g.get_ref(),
+                            names.join(", ")
+                        ),
+                    );
+                }
+                found
+            });
         let rates = match raw.rated_blocks {
             None => Some(Rates::OwnUnit),
             Some(b) if b.get_ref().is_empty() => {
-                self.err_at(b.span().start, "rated_blocks trống: bỏ khóa này nếu phiếu đánh giá đơn vị của người trả lời");
+                self.err_at(
+                    b.span().start,
+                    "rated_blocks trống: bỏ khóa này nếu phiếu đánh giá đơn vị của người trả lời",
+                );
                 None
             }
             Some(b) => {
@@ -307,7 +362,12 @@ impl Checker<'_> {
                 }
             }
             if let (Some(code), Some(title)) = (code, title) {
-                sections.push(Section { code: code.into_inner(), title, description: s.description, questions });
+                sections.push(Section {
+                    code: code.into_inner(),
+                    title,
+                    description: s.description,
+                    questions,
+                });
             }
         }
         Some(Questionnaire {
@@ -328,7 +388,13 @@ impl Checker<'_> {
             let mut ok = true;
             let labels = s.labels.unwrap_or_default();
             if !(2..=11).contains(&labels.len()) {
-                self.err_at(at, format!("thang đo \"{name}\" phải có từ 2 đến 11 mức (labels), đang có {}", labels.len()));
+                self.err_at(
+                    at,
+                    format!(
+                        "thang đo \"{name}\" phải có từ 2 đến 11 mức (labels), đang có {}",
+                        labels.len()
+                    ),
+                );
                 ok = false;
             }
             if labels.iter().any(|l| l.trim().is_empty()) {
@@ -337,17 +403,30 @@ impl Checker<'_> {
             }
             let scores = match s.scores {
                 None => {
-                    self.err_at(at, format!("thang đo \"{name}\" thiếu scores (điểm của từng mức, từ 0 đến 1)"));
+                    self.err_at(
+                        at,
+                        format!("thang đo \"{name}\" thiếu scores (điểm của từng mức, từ 0 đến 1)"),
+                    );
                     ok = false;
                     Vec::new()
                 }
                 Some(sc) => {
                     if sc.len() != labels.len() {
-                        self.err_at(at, format!("thang đo \"{name}\": {} điểm (scores) cho {} mức (labels)", sc.len(), labels.len()));
+                        self.err_at(
+                            at,
+                            format!(
+                                "thang đo \"{name}\": {} điểm (scores) cho {} mức (labels)",
+                                sc.len(),
+                                labels.len()
+                            ),
+                        );
                         ok = false;
                     }
                     if let Some(bad) = sc.iter().find(|v| !(0.0..=1.0).contains(*v)) {
-                        self.err_at(at, format!("thang đo \"{name}\": điểm {bad} nằm ngoài khoảng [0, 1]"));
+                        self.err_at(
+                            at,
+                            format!("thang đo \"{name}\": điểm {bad} nằm ngoài khoảng [0, 1]"),
+                        );
                         ok = false;
                     }
                     sc
@@ -360,9 +439,17 @@ impl Checker<'_> {
         out
     }
 
-    fn options(&mut self, at: usize, raw: Option<Vec<Spanned<RawChoice>>>, kind: &str) -> Option<Vec<Choice>> {
+    fn options(
+        &mut self,
+        at: usize,
+        raw: Option<Vec<Spanned<RawChoice>>>,
+        kind: &str,
+    ) -> Option<Vec<Choice>> {
         let Some(raw) = raw else {
-            self.err_at(at, format!("câu hỏi loại {kind} thiếu options (các lựa chọn)"));
+            self.err_at(
+                at,
+                format!("câu hỏi loại {kind} thiếu options (các lựa chọn)"),
+            );
             return None;
         };
         if raw.len() < 2 {
@@ -384,10 +471,17 @@ impl Checker<'_> {
                         ok = false;
                     }
                     if let Some(s) = o.score.filter(|s| !(0.0..=1.0).contains(s)) {
-                        self.err_at(at, format!("lựa chọn \"{code}\": điểm {s} nằm ngoài khoảng [0, 1]"));
+                        self.err_at(
+                            at,
+                            format!("lựa chọn \"{code}\": điểm {s} nằm ngoài khoảng [0, 1]"),
+                        );
                         ok = false;
                     }
-                    out.push(Choice { code, label, score: o.score });
+                    out.push(Choice {
+                        code,
+                        label,
+                        score: o.score,
+                    });
                 }
                 _ => {
                     self.err_at(at, "mỗi lựa chọn cần code và label");
@@ -414,10 +508,19 @@ impl Checker<'_> {
                 self.err_at(c.span().start, format!("mã câu hỏi: {e}"));
                 None
             } else if bad_start {
-                self.err_at(c.span().start, format!("mã câu hỏi \"{}\" phải bắt đầu bằng một chữ cái", c.get_ref()));
+                self.err_at(
+                    c.span().start,
+                    format!(
+                        "mã câu hỏi \"{}\" phải bắt đầu bằng một chữ cái",
+                        c.get_ref()
+                    ),
+                );
                 None
             } else if seen.contains_key(c.get_ref()) {
-                self.err_at(c.span().start, format!("trùng mã câu hỏi \"{}\"", c.get_ref()));
+                self.err_at(
+                    c.span().start,
+                    format!("trùng mã câu hỏi \"{}\"", c.get_ref()),
+                );
                 None
             } else {
                 Some(c.into_inner())
@@ -428,16 +531,27 @@ impl Checker<'_> {
             self.err_at(at, "câu hỏi thiếu nội dung (text)");
         }
         let kind_name = self.required_string(r.kind, at, "loại câu hỏi (kind)");
-        let kind_str = kind_name.as_ref().map(|k| k.get_ref().as_str()).unwrap_or("");
+        let kind_str = kind_name
+            .as_ref()
+            .map(|k| k.get_ref().as_str())
+            .unwrap_or("");
         let criterion = r.criterion.and_then(|c| {
             let ok = !c.get_ref().is_empty()
-                && c.get_ref().chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '.')
+                && c.get_ref()
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '.')
                 && !c.get_ref().starts_with('.')
                 && !c.get_ref().ends_with('.');
             if ok {
                 Some(c.into_inner())
             } else {
-                self.err_at(c.span().start, format!("mã tiêu chí \"{}\" không hợp lệ (ví dụ đúng: 8.1.2)", c.get_ref()));
+                self.err_at(
+                    c.span().start,
+                    format!(
+                        "mã tiêu chí \"{}\" không hợp lệ (ví dụ đúng: 8.1.2)",
+                        c.get_ref()
+                    ),
+                );
                 None
             }
         });
@@ -452,7 +566,12 @@ impl Checker<'_> {
             }
         };
         misplaced(r.scale.is_some(), "scale", &["likert"], self);
-        misplaced(r.options.is_some(), "options", &["single", "multiple"], self);
+        misplaced(
+            r.options.is_some(),
+            "options",
+            &["single", "multiple"],
+            self,
+        );
         misplaced(r.max_choices.is_some(), "max_choices", &["multiple"], self);
         misplaced(r.min.is_some(), "min", &["number"], self);
         misplaced(r.max.is_some(), "max", &["number"], self);
@@ -468,14 +587,25 @@ impl Checker<'_> {
                     None
                 }
                 Some(s) => match scales.get(s.get_ref()) {
-                    Some(levels) => Some(QuestionKind::Likert { scale: s.get_ref().clone(), levels: levels.clone() }),
+                    Some(levels) => Some(QuestionKind::Likert {
+                        scale: s.get_ref().clone(),
+                        levels: levels.clone(),
+                    }),
                     None => {
-                        self.err_at(s.span().start, format!("thang đo \"{}\" chưa được khai báo hoặc không hợp lệ", s.get_ref()));
+                        self.err_at(
+                            s.span().start,
+                            format!(
+                                "thang đo \"{}\" chưa được khai báo hoặc không hợp lệ",
+                                s.get_ref()
+                            ),
+                        );
                         None
                     }
                 },
             },
-            "single" => self.options(at, r.options, "single").map(|options| QuestionKind::Single { options }),
+            "single" => self
+                .options(at, r.options, "single")
+                .map(|options| QuestionKind::Single { options }),
             "multiple" => {
                 let options = self.options(at, r.options, "multiple");
                 if let (Some(o), Some(m)) = (&options, r.max_choices) {
@@ -483,7 +613,10 @@ impl Checker<'_> {
                         self.err_at(at, format!("max_choices phải từ 1 đến {}", o.len()));
                     }
                 }
-                options.map(|options| QuestionKind::Multiple { options, max_choices: r.max_choices })
+                options.map(|options| QuestionKind::Multiple {
+                    options,
+                    max_choices: r.max_choices,
+                })
             }
             "number" => {
                 if let (Some(lo), Some(hi)) = (r.min, r.max) {
@@ -491,14 +624,21 @@ impl Checker<'_> {
                         self.err_at(at, format!("min ({lo}) lớn hơn max ({hi})"));
                     }
                 }
-                Some(QuestionKind::Number { min: r.min, max: r.max, integer: r.integer.unwrap_or(false) })
+                Some(QuestionKind::Number {
+                    min: r.min,
+                    max: r.max,
+                    integer: r.integer.unwrap_or(false),
+                })
             }
             "text" => {
                 let max_length = r.max_length.unwrap_or(DEFAULT_TEXT_LENGTH);
                 if !(1..=MAX_TEXT_LENGTH).contains(&max_length) {
                     self.err_at(at, format!("max_length phải từ 1 đến {MAX_TEXT_LENGTH}"));
                 }
-                Some(QuestionKind::Text { max_length, multiline: r.multiline.unwrap_or(true) })
+                Some(QuestionKind::Text {
+                    max_length,
+                    multiline: r.multiline.unwrap_or(true),
+                })
             }
             other => {
                 let at = kind_name.as_ref().map(|k| k.span().start).unwrap_or(at);
@@ -512,28 +652,51 @@ impl Checker<'_> {
         // scores, and then every option must.
         match (&kind, &criterion) {
             (Some(QuestionKind::Likert { .. }), None) => {
-                self.err_at(at, "câu hỏi likert thiếu criterion (mã tiêu chí mà câu hỏi tính điểm cho)");
+                self.err_at(
+                    at,
+                    "câu hỏi likert thiếu criterion (mã tiêu chí mà câu hỏi tính điểm cho)",
+                );
             }
             (Some(QuestionKind::Single { options }), crit) => {
                 let scored = options.iter().filter(|o| o.score.is_some()).count();
                 if crit.is_none() && scored > 0 {
                     self.err_at(at, "lựa chọn có điểm (score) nhưng câu hỏi thiếu criterion");
                 } else if crit.is_some() && scored < options.len() {
-                    self.err_at(at, "câu hỏi có criterion thì mọi lựa chọn đều cần score (từ 0 đến 1)");
+                    self.err_at(
+                        at,
+                        "câu hỏi có criterion thì mọi lựa chọn đều cần score (từ 0 đến 1)",
+                    );
                 }
             }
-            (Some(QuestionKind::Multiple { .. } | QuestionKind::Number { .. } | QuestionKind::Text { .. }), Some(_)) => {
-                self.err_at(at, format!("câu hỏi loại {kind_str} không tính điểm được, hãy bỏ criterion"));
+            (
+                Some(
+                    QuestionKind::Multiple { .. }
+                    | QuestionKind::Number { .. }
+                    | QuestionKind::Text { .. },
+                ),
+                Some(_),
+            ) => {
+                self.err_at(
+                    at,
+                    format!("câu hỏi loại {kind_str} không tính điểm được, hãy bỏ criterion"),
+                );
             }
             _ => {}
         }
 
-        let show_if = r.show_if.and_then(|c| self.condition(c, code.as_deref(), seen));
+        let show_if = r
+            .show_if
+            .and_then(|c| self.condition(c, code.as_deref(), seen));
 
         if let Some(code) = &code {
             // Recorded even when the question is broken, so a later duplicate
             // is still caught.
-            seen.insert(code.clone(), kind.as_ref().map(QuestionRef::of).unwrap_or(QuestionRef::Other));
+            seen.insert(
+                code.clone(),
+                kind.as_ref()
+                    .map(QuestionRef::of)
+                    .unwrap_or(QuestionRef::Other),
+            );
         }
         Some(Question {
             code: code?,
@@ -546,7 +709,12 @@ impl Checker<'_> {
         })
     }
 
-    fn condition(&mut self, c: Spanned<RawCondition>, this: Option<&str>, seen: &HashMap<String, QuestionRef>) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        c: Spanned<RawCondition>,
+        this: Option<&str>,
+        seen: &HashMap<String, QuestionRef>,
+    ) -> Option<Condition> {
         let at = c.span().start;
         let c = c.into_inner();
         let (Some(question), Some(any_of)) = (c.question, c.any_of) else {
@@ -554,11 +722,17 @@ impl Checker<'_> {
             return None;
         };
         if Some(question.as_str()) == this {
-            self.err_at(at, format!("điều kiện của câu \"{question}\" trỏ vào chính nó"));
+            self.err_at(
+                at,
+                format!("điều kiện của câu \"{question}\" trỏ vào chính nó"),
+            );
             return None;
         }
         let Some(target) = seen.get(&question) else {
-            self.err_at(at, format!("điều kiện trỏ tới câu hỏi \"{question}\" không có (hoặc nằm sau câu này)"));
+            self.err_at(
+                at,
+                format!("điều kiện trỏ tới câu hỏi \"{question}\" không có (hoặc nằm sau câu này)"),
+            );
             return None;
         };
         if any_of.is_empty() {
@@ -569,9 +743,19 @@ impl Checker<'_> {
             self.err_at(at, format!("điều kiện chỉ dựa được vào câu hỏi lựa chọn hoặc likert, \"{question}\" thì không"));
             return None;
         };
-        let bad: Vec<_> = any_of.iter().filter(|v| !valid.contains(*v)).cloned().collect();
+        let bad: Vec<_> = any_of
+            .iter()
+            .filter(|v| !valid.contains(*v))
+            .cloned()
+            .collect();
         if !bad.is_empty() {
-            self.err_at(at, format!("any_of có giá trị không thuộc câu \"{question}\": {}", bad.join(", ")));
+            self.err_at(
+                at,
+                format!(
+                    "any_of có giá trị không thuộc câu \"{question}\": {}",
+                    bad.join(", ")
+                ),
+            );
             return None;
         }
         Some(Condition { question, any_of })
@@ -587,7 +771,9 @@ enum QuestionRef {
 impl QuestionRef {
     fn of(kind: &QuestionKind) -> Self {
         match kind {
-            QuestionKind::Likert { levels, .. } => Self::Choice((1..=levels.labels.len()).map(|n| n.to_string()).collect()),
+            QuestionKind::Likert { levels, .. } => {
+                Self::Choice((1..=levels.labels.len()).map(|n| n.to_string()).collect())
+            }
             QuestionKind::Single { options } | QuestionKind::Multiple { options, .. } => {
                 Self::Choice(options.iter().map(|o| o.code.clone()).collect())
             }
@@ -635,7 +821,11 @@ show_if = { question = "A2", any_of = ["co"] }
 "#;
 
     fn errors(src: &str) -> Vec<String> {
-        parse_questionnaire(src).unwrap_err().iter().map(|d| d.to_string()).collect()
+        parse_questionnaire(src)
+            .unwrap_err()
+            .iter()
+            .map(|d| d.to_string())
+            .collect()
     }
 
     #[test]
@@ -648,7 +838,10 @@ show_if = { question = "A2", any_of = ["co"] }
         assert_eq!(a1.score("3"), Some(1.0));
         assert_eq!(a1.score("2"), Some(0.0));
         assert_eq!(a1.score("4"), None);
-        assert_eq!(q.question("A3").unwrap().show_if.as_ref().unwrap().question, "A2");
+        assert_eq!(
+            q.question("A3").unwrap().show_if.as_ref().unwrap().question,
+            "A2"
+        );
         assert_eq!(q.criteria().get("8.1.1"), Some(&vec!["A1"]));
     }
 
@@ -672,12 +865,21 @@ show_if = { question = "A2", any_of = ["co"] }
         let errs = errors(&src);
         let joined = errs.join("\n");
         assert!(joined.contains("trùng mã câu hỏi \"A1\""), "{joined}");
-        assert!(joined.contains("thiếu criterion") || joined.contains("chưa được khai báo"), "{joined}");
+        assert!(
+            joined.contains("thiếu criterion") || joined.contains("chưa được khai báo"),
+            "{joined}"
+        );
         assert!(joined.contains("2 điểm (scores) cho 3 mức"), "{joined}");
         assert!(joined.contains("\"ZZ\""), "{joined}");
         assert!(errs.len() >= 4, "{joined}");
-        let lines: Vec<usize> = errs.iter().map(|e| e.split(':').next().unwrap().parse().unwrap()).collect();
-        assert!(lines.windows(2).all(|w| w[0] <= w[1]), "sorted by line: {lines:?}");
+        let lines: Vec<usize> = errs
+            .iter()
+            .map(|e| e.split(':').next().unwrap().parse().unwrap())
+            .collect();
+        assert!(
+            lines.windows(2).all(|w| w[0] <= w[1]),
+            "sorted by line: {lines:?}"
+        );
     }
 
     #[test]
@@ -710,7 +912,10 @@ show_if = { question = "A2", any_of = ["co"] }
 
     #[test]
     fn leaders_rate_whole_blocks() {
-        let src = GOOD.replace("group = \"citizen\"", "group = \"leader\"\nrated_blocks = [\"so\"]");
+        let src = GOOD.replace(
+            "group = \"citizen\"",
+            "group = \"leader\"\nrated_blocks = [\"so\"]",
+        );
         let q = parse_questionnaire(&src).unwrap();
         assert_eq!(q.rates, Rates::Blocks(vec!["so".into()]));
     }

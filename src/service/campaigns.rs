@@ -1,0 +1,221 @@
+//! Opening survey campaigns and issuing respondent tokens.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::domain::campaign::{check_year, CampaignPeriod, CampaignStatus};
+use crate::domain::questionnaire::Rates;
+use crate::domain::token::Token;
+use crate::storage::campaigns::{self as store, CampaignRow, NewCampaign};
+use crate::storage::respondents::{
+    self, NewRespondent, STATUS_IN_PROGRESS, STATUS_NEW, STATUS_SUBMITTED,
+};
+use crate::storage::{questionnaires, responses, units};
+
+use super::questionnaires::QuestionnaireFile;
+use super::{now, App, Result, ServiceError};
+
+#[derive(Debug, Clone)]
+pub struct OpenCampaign {
+    pub year: i32,
+    pub name: String,
+    pub opens: NaiveDate,
+    pub closes: NaiveDate,
+    /// Questionnaire codes; empty means every file given.
+    pub codes: Vec<String>,
+    pub anonymous: bool,
+}
+
+/// Opens a campaign and freezes the current version of each questionnaire:
+/// later edits of the files make new versions for later campaigns.
+pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Result<i64> {
+    let mut problems = Vec::new();
+    if let Err(e) = check_year(req.year) {
+        problems.push(e.to_string());
+    }
+    let name = req.name.trim();
+    if name.is_empty() {
+        problems.push("tên đợt khảo sát trống".to_string());
+    }
+    let period = CampaignPeriod::from_local_dates(req.opens, req.closes)
+        .map_err(|e| problems.push(e.to_string()))
+        .ok();
+    let chosen: Vec<&QuestionnaireFile> = if req.codes.is_empty() {
+        files.iter().collect()
+    } else {
+        req.codes
+            .iter()
+            .filter_map(|c| {
+                let f = files.iter().find(|f| &f.questionnaire.code == c);
+                if f.is_none() {
+                    problems.push(format!("không có phiếu mã \"{c}\""));
+                }
+                f
+            })
+            .collect()
+    };
+    if chosen.is_empty() {
+        problems.push("chưa chọn phiếu nào".to_string());
+    }
+    let (Some(period), true) = (period, problems.is_empty()) else {
+        return Err(ServiceError::Invalid(problems));
+    };
+    let mut conn = app.conn()?;
+    let now = now();
+    let mut versions = Vec::new();
+    for f in chosen {
+        let q = &f.questionnaire;
+        let id = questionnaires::freeze(&mut conn, &q.code, &f.hash, &q.title, &f.source, now)?;
+        versions.push((q.code.clone(), id));
+    }
+    let campaign = NewCampaign {
+        year: req.year,
+        name,
+        opens_at: period.opens_at,
+        closes_at: period.closes_at,
+        anonymous: req.anonymous,
+    };
+    Ok(store::insert(&mut conn, &campaign, &versions, now)?)
+}
+
+pub fn period(c: &CampaignRow) -> CampaignPeriod {
+    CampaignPeriod {
+        opens_at: c.opens_at,
+        closes_at: c.closes_at,
+    }
+}
+
+/// Issues `count` tokens for one questionnaire of a campaign. The tokens are
+/// returned once and stored only as hashes.
+pub fn issue_tokens(
+    app: &App,
+    campaign_id: i64,
+    code: &str,
+    unit_code: Option<&str>,
+    count: usize,
+    source: &str,
+) -> Result<Vec<Token>> {
+    if !(1..=100_000).contains(&count) {
+        return Err(ServiceError::invalid("số lượng mã phải từ 1 đến 100000"));
+    }
+    let mut conn = app.conn()?;
+    store::get(&mut conn, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
+    let cq = store::questionnaire(&mut conn, campaign_id, code)?.ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "đợt khảo sát {campaign_id} không có phiếu \"{code}\""
+        ))
+    })?;
+    let unit = match unit_code {
+        Some(c) => Some(
+            units::by_code(&mut conn, c)?
+                .ok_or_else(|| ServiceError::NotFound(format!("không có đơn vị mã \"{c}\"")))?,
+        ),
+        None => None,
+    };
+    let qn = app.questionnaire_version(cq.version_id)?;
+    if qn.rates == Rates::OwnUnit && unit.is_none() {
+        return Err(ServiceError::invalid(format!(
+            "phiếu \"{code}\" đánh giá đơn vị của người trả lời: cần chỉ rõ đơn vị"
+        )));
+    }
+    let mut rng = rand::rng();
+    let tokens: Vec<Token> = (0..count).map(|_| Token::generate(&mut rng)).collect();
+    let hashes: Vec<String> = tokens.iter().map(|t| t.hash().0).collect();
+    let r = NewRespondent {
+        campaign_id,
+        questionnaire_code: code,
+        unit_id: unit.map(|u| u.id),
+        source,
+    };
+    respondents::insert_many(&mut conn, &r, &hashes, now())?;
+    Ok(tokens)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionnaireSummary {
+    pub code: String,
+    pub title: String,
+    pub version: String,
+    pub tokens: i64,
+    pub not_started: i64,
+    pub in_progress: i64,
+    pub submitted: i64,
+    pub responses_sample: i64,
+    pub responses_open: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignSummary {
+    pub id: i64,
+    pub year: i32,
+    pub name: String,
+    pub opens_on: NaiveDate,
+    pub closes_on: NaiveDate,
+    pub status: CampaignStatus,
+    pub anonymous: bool,
+    pub questionnaires: Vec<QuestionnaireSummary>,
+}
+
+pub fn summaries(app: &App) -> Result<Vec<CampaignSummary>> {
+    let mut conn = app.conn()?;
+    let list = store::list(&mut conn)?;
+    list.into_iter().map(|c| summary_of(app, c)).collect()
+}
+
+pub fn summary(app: &App, id: i64) -> Result<CampaignSummary> {
+    let c = store::get(&mut *app.conn()?, id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;
+    summary_of(app, c)
+}
+
+fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
+    let mut conn = app.conn()?;
+    let statuses = respondents::status_counts(&mut conn, c.id)?;
+    let resp = responses::counts(&mut conn, c.id)?;
+    let p = period(&c);
+    let questionnaires = store::questionnaires(&mut conn, c.id)?
+        .into_iter()
+        .map(|q| {
+            let count = |status: &str| {
+                statuses
+                    .iter()
+                    .filter(|(code, s, _)| *code == q.code && s == status)
+                    .map(|x| x.2)
+                    .sum()
+            };
+            let resp_count = |source: &str| {
+                resp.iter()
+                    .filter(|(v, s, _)| *v == q.version_id && s == source)
+                    .map(|x| x.2)
+                    .sum()
+            };
+            let (not_started, in_progress, submitted) = (
+                count(STATUS_NEW),
+                count(STATUS_IN_PROGRESS),
+                count(STATUS_SUBMITTED),
+            );
+            QuestionnaireSummary {
+                tokens: not_started + in_progress + submitted,
+                not_started,
+                in_progress,
+                submitted,
+                responses_sample: resp_count(respondents::SOURCE_SAMPLE),
+                responses_open: resp_count(respondents::SOURCE_OPEN),
+                version: q.content_hash[..12].to_string(),
+                code: q.code,
+                title: q.title,
+            }
+        })
+        .collect();
+    Ok(CampaignSummary {
+        id: c.id,
+        year: c.year,
+        name: c.name,
+        opens_on: p.opens_on(),
+        closes_on: p.closes_on(),
+        status: p.status(now()),
+        anonymous: c.anonymous,
+        questionnaires,
+    })
+}

@@ -1,0 +1,105 @@
+//! Errors → status codes and Vietnamese pages.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use minijinja::context;
+
+use super::templates;
+use crate::service::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("service: {0}")]
+    Service(ServiceError),
+    #[error("bad request")]
+    BadRequest(Vec<String>),
+    #[error("payload too large")]
+    TooLarge(usize),
+    #[error("not found")]
+    NotFound,
+    #[error("busy")]
+    Busy,
+}
+
+impl From<ServiceError> for WebError {
+    fn from(e: ServiceError) -> Self {
+        WebError::Service(e)
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::Service(e) => match e {
+                ServiceError::Storage(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+                ServiceError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::NotFound(_) | ServiceError::TokenUnavailable => StatusCode::NOT_FOUND,
+                ServiceError::CampaignNotYetOpen { .. } => StatusCode::FORBIDDEN,
+                ServiceError::CampaignClosed { .. } => StatusCode::GONE,
+            },
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let (title, message, reasons): (&str, String, Vec<String>) = match self {
+            WebError::Service(ServiceError::TokenUnavailable) => (
+                "Liên kết không dùng được",
+                "Liên kết khảo sát này không hợp lệ hoặc đã được sử dụng. Nếu Ông/Bà đã gửi phiếu, \
+                 ý kiến đã được ghi nhận — xin cảm ơn. Nếu cần hỗ trợ, vui lòng liên hệ cơ quan đã gửi thư mời."
+                    .into(),
+                vec![],
+            ),
+            WebError::Service(ServiceError::CampaignClosed { name, closes_on }) => (
+                "Đợt khảo sát đã kết thúc",
+                format!("{name} đã kết thúc ngày {}. Cảm ơn Ông/Bà đã quan tâm.", closes_on.format("%d/%m/%Y")),
+                vec![],
+            ),
+            WebError::Service(ServiceError::CampaignNotYetOpen { name, opens_on }) => (
+                "Đợt khảo sát chưa bắt đầu",
+                format!("{name} sẽ bắt đầu từ ngày {}. Vui lòng quay lại sau.", opens_on.format("%d/%m/%Y")),
+                vec![],
+            ),
+            WebError::Service(ServiceError::NotFound(m)) => ("Không tìm thấy", m.clone(), vec![]),
+            WebError::Service(ServiceError::Invalid(reasons)) => {
+                ("Dữ liệu chưa hợp lệ", "Vui lòng sửa các lỗi sau:".into(), reasons.clone())
+            }
+            WebError::Service(ServiceError::Storage(_)) | WebError::Busy if status == StatusCode::SERVICE_UNAVAILABLE => (
+                "Hệ thống đang bận",
+                "Hệ thống tạm thời không phục vụ được. Câu trả lời của Ông/Bà chưa bị mất: vui lòng thử lại sau ít phút."
+                    .into(),
+                vec![],
+            ),
+            WebError::Service(ServiceError::Storage(_)) | WebError::Busy => (
+                "Đã có lỗi",
+                "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại; nếu lỗi lặp lại, xin báo cho cơ quan tổ chức khảo sát."
+                    .into(),
+                vec![],
+            ),
+            WebError::BadRequest(reasons) => ("Yêu cầu không hợp lệ", "Không xử lý được dữ liệu gửi lên:".into(), reasons.clone()),
+            WebError::TooLarge(limit) => (
+                "Dữ liệu quá lớn",
+                format!("Dữ liệu gửi lên vượt quá giới hạn {} KB.", limit / 1024),
+                vec![],
+            ),
+            WebError::NotFound => ("Không tìm thấy trang", "Địa chỉ này không tồn tại.".into(), vec![]),
+        };
+        let body = templates::render(
+            "error.html",
+            context! { title, message, reasons, status => status.as_u16() },
+        );
+        let mut resp = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.insert_header(("Retry-After", "30"));
+        }
+        resp.content_type("text/html; charset=utf-8").body(body)
+    }
+}

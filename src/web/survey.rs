@@ -437,7 +437,9 @@ fn question_view(
 }
 
 /// CSS that hides a question until the answer it depends on, on the same
-/// page, is checked: conditions work without JavaScript.
+/// page, is checked: conditions work without JavaScript. The template emits it
+/// unescaped; that is safe because every part is a validated code (ASCII
+/// letters, digits, '_') or a number.
 fn condition_css(unit: i64, q: &Question) -> Option<String> {
     let c = q.show_if.as_ref()?;
     let name = field_name(unit, &c.question);

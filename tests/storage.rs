@@ -1,0 +1,144 @@
+//! The storage layer, the same tests on every backend.
+
+mod common;
+
+use chiso::domain::answers::Answers;
+use chiso::domain::unit::NewUnit;
+use chiso::storage::{self, questionnaires, respondents, responses, units};
+use common::*;
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+#[test]
+fn migrations_are_embedded_and_idempotent() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let app = chiso::service::App::connect(&db.url, 2).unwrap();
+        assert_eq!(app.migrate().unwrap().len(), 1, "{backend:?}");
+        assert!(app.migrate().unwrap().is_empty());
+        assert!(storage::integrity_check(&mut app.pool.get().unwrap()).unwrap());
+    }
+}
+
+#[test]
+fn importing_units_inserts_new_codes_and_updates_known_ones() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let app = app_on(&db);
+        let mut c = app.pool.get().unwrap();
+        let a = NewUnit::parse("SNV", "Sở Nội vụ", "so", "so").unwrap();
+        let b = NewUnit::parse("P1", "Phường 1", "phuong", "phuong").unwrap();
+        let counts = units::import(&mut c, &[a.clone(), b], now()).unwrap();
+        assert_eq!((counts.inserted, counts.updated), (2, 0), "{backend:?}");
+        let renamed = NewUnit {
+            name: "Sở Nội vụ tỉnh".into(),
+            ..a
+        };
+        let counts = units::import(&mut c, &[renamed], now()).unwrap();
+        assert_eq!((counts.inserted, counts.updated), (0, 1));
+        assert_eq!(
+            units::by_code(&mut c, "SNV").unwrap().unwrap().name,
+            "Sở Nội vụ tỉnh"
+        );
+        assert_eq!(
+            units::in_blocks(&mut c, &["so".into(), "phuong".into()], None)
+                .unwrap()
+                .len(),
+            2
+        );
+        let snv = units::by_code(&mut c, "SNV").unwrap().unwrap().id;
+        assert_eq!(
+            units::in_blocks(&mut c, &["so".into()], Some(snv))
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+}
+
+#[test]
+fn the_same_file_freezes_to_one_version() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let app = app_on(&db);
+        let mut c = app.pool.get().unwrap();
+        let a = questionnaires::freeze(&mut c, "x", "h1", "X", "src", now()).unwrap();
+        let b = questionnaires::freeze(&mut c, "x", "h1", "X", "src", now()).unwrap();
+        let d = questionnaires::freeze(&mut c, "x", "h2", "X", "src2", now()).unwrap();
+        assert_eq!(a, b, "{backend:?}");
+        assert_ne!(a, d);
+    }
+}
+
+#[test]
+fn a_token_is_used_once_and_drafts_stop_after_submission() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let app = app_on(&db);
+        let campaign = seed_province(&app, &repo_path("questionnaires"));
+        let token = issue(&app, campaign, "civil_servant", "STP");
+        let mut c = app.pool.get().unwrap();
+        let hash = chiso::domain::token::Token::parse(&token).unwrap().hash().0;
+        let r = respondents::by_token_hash(&mut c, &hash).unwrap().unwrap();
+        assert_eq!(r.status, respondents::STATUS_NEW);
+        assert_ne!(r.token_hash, token, "only the hash is stored");
+
+        let unit = unit_id(&app, "STP");
+        let mut a = Answers::new();
+        a.insert((unit, "CD1".into()), "4".into());
+        let keys = vec![(unit, "CD1".to_string()), (unit, "CD2".to_string())];
+        assert!(respondents::save_draft(&mut c, r.id, &keys, &a, now()).unwrap());
+        a.insert((unit, "CD1".into()), "5".into());
+        assert!(respondents::save_draft(&mut c, r.id, &keys, &a, now()).unwrap());
+        assert_eq!(
+            respondents::drafts(&mut c, r.id)
+                .unwrap()
+                .get(&(unit, "CD1".into()))
+                .map(String::as_str),
+            Some("5")
+        );
+
+        let version = chiso::storage::campaigns::questionnaire(&mut c, campaign, "civil_servant")
+            .unwrap()
+            .unwrap()
+            .version_id;
+        let sub = responses::Submission {
+            respondent: &r,
+            version_id: version,
+            anonymous: false,
+            idempotency_key: "k1",
+            answers: &a,
+        };
+        assert!(
+            matches!(
+                responses::submit(&mut c, &sub, now()).unwrap(),
+                responses::SubmitOutcome::Stored { .. }
+            ),
+            "{backend:?}"
+        );
+        let again = responses::Submission {
+            idempotency_key: "k2",
+            ..sub
+        };
+        assert_eq!(
+            responses::submit(&mut c, &again, now()).unwrap(),
+            responses::SubmitOutcome::AlreadySubmitted { same_key: false }
+        );
+        let retry = responses::Submission {
+            idempotency_key: "k1",
+            ..again
+        };
+        assert_eq!(
+            responses::submit(&mut c, &retry, now()).unwrap(),
+            responses::SubmitOutcome::AlreadySubmitted { same_key: true }
+        );
+        assert!(
+            !respondents::save_draft(&mut c, r.id, &keys, &a, now()).unwrap(),
+            "no drafts after submission"
+        );
+        assert!(respondents::drafts(&mut c, r.id).unwrap().is_empty());
+        assert_eq!(responses::list(&mut c, campaign).unwrap().len(), 1);
+    }
+}

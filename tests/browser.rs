@@ -1,0 +1,242 @@
+//! A real phone-sized Chromium answers the citizen questionnaire: Debian's
+//! chromium and chromium-driver, driven over WebDriver by fantoccini.
+//!
+//! Skipped with a message when chromedriver is absent, unless
+//! CHISO_REQUIRE_BROWSER=1 (CI sets it), where absence is a failure.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const PHONE_WIDTH: u64 = 360;
+
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> Option<Driver> {
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if !std::path::Path::new(&bin).exists() {
+        let required = std::env::var("CHISO_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        assert!(!required, "CHISO_REQUIRE_BROWSER=1 but {bin} is missing (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "skipping the browser test: {bin} not found (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(Driver {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn phone(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            "mobileEmulation": { "deviceMetrics": { "width": PHONE_WIDTH, "height": 740, "pixelRatio": 2.0, "touch": true } }
+        }),
+    );
+    ClientBuilder::rustls()
+        .expect("tls")
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session")
+}
+
+async fn click_label(c: &Client, unit: i64, code: &str, option: usize) {
+    let css = format!("label[for=\"q-{unit}-{code}-{option}\"]");
+    let label = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&css))
+        .await;
+    label
+        .unwrap_or_else(|e| panic!("{code}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn press(c: &Client, nav: &str) {
+    c.find(Locator::Css(&format!("button[value=\"{nav}\"]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits for the page that a click started loading to show `needle`.
+async fn wait_text(c: &Client, needle: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        if let Ok(body) = c.find(Locator::Css("body")).await {
+            text = body.text().await.unwrap_or_default();
+            if text.contains(needle) {
+                return text;
+            }
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {needle:?}; last text:\n{text}");
+}
+
+async fn fits_the_phone(c: &Client) -> bool {
+    let w = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    w.as_u64().is_some_and(|w| w <= PHONE_WIDTH)
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(png) = c.screenshot().await {
+        let dir = repo_path("target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+}
+
+#[actix_web::test]
+async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits() {
+    let Some(driver) = chromedriver() else { return };
+    for backend in backends() {
+        let t = TestApp::spawn(backend).await;
+        let unit = unit_id(&t.app, "P-BINHMINH");
+        let token = t.token("citizen", "P-BINHMINH");
+        let link = format!("{}/s/{token}", t.base);
+
+        let c = phone(&driver).await;
+        c.goto(&link).await.unwrap();
+        wait_text(&c, "Trang 1/7").await;
+        // The follow-up question appears only once "yes" is chosen: CSS, no script needed.
+        let follow_up = format!("q-{unit}-SO_LAN");
+        assert!(!c
+            .find(Locator::Id(&follow_up))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap());
+        click_label(&c, unit, "KENH", 0).await;
+        click_label(&c, unit, "DI_LAI", 0).await;
+        assert!(c
+            .find(Locator::Id(&follow_up))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap());
+        c.find(Locator::Id(&format!("q-{unit}-SO_LAN-in")))
+            .await
+            .unwrap()
+            .send_keys("3")
+            .await
+            .unwrap();
+        assert!(
+            fits_the_phone(&c).await,
+            "no sideways scrolling at {PHONE_WIDTH}px"
+        );
+        screenshot(&c, "page1").await;
+        press(&c, "next").await;
+
+        let grids: [(&str, usize); 5] = [("TC", 4), ("TT", 5), ("CC", 6), ("KQ", 4), ("GY", 3)];
+        for (page, (prefix, n)) in grids[..2].iter().enumerate() {
+            wait_text(&c, &format!("Trang {}/7", page + 2)).await;
+            assert!(
+                fits_the_phone(&c).await,
+                "the likert grid fits a {PHONE_WIDTH}px phone"
+            );
+            for i in 1..=*n {
+                click_label(&c, unit, &format!("{prefix}{i}"), 3).await;
+            }
+            if *prefix == "TC" {
+                screenshot(&c, "likert").await;
+            }
+            press(&c, "next").await;
+        }
+        wait_text(&c, "Trang 4/7").await;
+        c.close().await.unwrap();
+
+        // A new browser session, the same link: back where they stopped, answers kept.
+        let c = phone(&driver).await;
+        c.goto(&link).await.unwrap();
+        wait_text(&c, "Trang 4/7").await;
+        c.goto(&format!("{link}?p=1")).await.unwrap();
+        wait_text(&c, "Trang 2/7").await;
+        let tc1 = c
+            .find(Locator::Id(&format!("q-{unit}-TC1-3")))
+            .await
+            .unwrap();
+        assert!(
+            tc1.is_selected().await.unwrap(),
+            "saved answer is still checked"
+        );
+        c.goto(&format!("{link}?p=3")).await.unwrap();
+        for (page, (prefix, n)) in grids[2..].iter().enumerate() {
+            wait_text(&c, &format!("Trang {}/7", page + 4)).await;
+            for i in 1..=*n {
+                click_label(&c, unit, &format!("{prefix}{i}"), 4).await;
+            }
+            press(&c, "next").await;
+        }
+        wait_text(&c, "Trang 7/7").await;
+        c.find(Locator::Css("textarea"))
+            .await
+            .unwrap()
+            .send_keys("Phục vụ tốt, cảm ơn.")
+            .await
+            .unwrap();
+        press(&c, "submit").await;
+        wait_text(&c, "Cảm ơn Ông/Bà").await;
+        screenshot(&c, "done").await;
+        c.close().await.unwrap();
+
+        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
+        assert_eq!(responses.len(), 1, "{backend:?}");
+        let answers =
+            chiso::storage::responses::answers_of(&mut t.conn(), responses[0].id).unwrap();
+        let get = |c: &str| answers.get(&(unit, c.to_string())).cloned();
+        assert_eq!(get("SO_LAN").as_deref(), Some("3"));
+        assert_eq!(get("TC1").as_deref(), Some("4"));
+        assert_eq!(get("GY3").as_deref(), Some("5"));
+        assert_eq!(get("GOP_Y").as_deref(), Some("Phục vụ tốt, cảm ơn."));
+        t.stop().await;
+    }
+}

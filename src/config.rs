@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// A misspelt key is an error, not a silently ignored setting.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// `postgres://…`, `sqlite://path` or a `.db` path; defaults to a file in `data_dir`.
     pub database_url: Option<String>,

@@ -48,12 +48,14 @@ fn chromedriver() -> Option<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
+    // Dropping the Driver kills and reaps the process on every path.
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Driver {
-                child,
-                url: format!("http://127.0.0.1:{port}"),
-            });
+            return Some(driver);
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -257,3 +257,30 @@ fn help_documents_every_command() {
         assert!(out.contains(cmd), "{out}");
     }
 }
+
+#[test]
+fn settings_come_from_the_file_then_the_environment_and_typos_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("chiso.toml");
+    std::fs::write(&cfg, "questionnaires_dir = \"/nowhere\"\n").unwrap();
+    let run = |env: Option<(&str, &str)>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_chiso"));
+        c.args(["--config", cfg.to_str().unwrap(), "check"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = run(None);
+    assert!(!ok && err.contains("/nowhere"), "the file is read: {err}");
+    let (ok, err) = run(Some(("CHISO__QUESTIONNAIRES_DIR", "questionnaires")));
+    assert!(ok, "the environment overrides the file: {err}");
+    std::fs::write(&cfg, "questionaires_dir = \"questionnaires\"\n").unwrap();
+    let (ok, err) = run(None);
+    assert!(!ok && err.contains("questionaires_dir"), "{err}");
+}

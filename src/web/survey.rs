@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::body::{read_form, FormFields};
 use super::{blocking, templates, State, WebError};
 use crate::domain::answers::{encode, is_visible, pages, prune_hidden, Answers, FieldError, Page};
-use crate::domain::questionnaire::{Question, QuestionKind, Rates};
+use crate::domain::questionnaire::{Choice, Question, QuestionKind, Rates};
 use crate::service::respond::{self, FormAccess, FormSession, Submitted};
 use crate::service::ServiceError;
 
@@ -351,8 +351,6 @@ struct QuestionView {
     min: Option<f64>,
     max: Option<f64>,
     integer: bool,
-    /// A likert question that follows another on the same scale: shown as one grid.
-    scale: Option<String>,
 }
 
 fn question_view(
@@ -373,8 +371,15 @@ fn question_view(
         label: label.to_string(),
         checked: chosen.contains(&v),
     };
-    let (kind, options, scale) = match &q.kind {
-        QuestionKind::Likert { scale, levels } => (
+    let choices = |options: &[Choice]| -> Vec<OptionView> {
+        options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| opt(i, &o.code, &o.label))
+            .collect()
+    };
+    let (kind, options) = match &q.kind {
+        QuestionKind::Likert { levels, .. } => (
             "likert",
             levels
                 .labels
@@ -382,28 +387,11 @@ fn question_view(
                 .enumerate()
                 .map(|(i, l)| opt(i, &(i + 1).to_string(), l))
                 .collect(),
-            Some(scale.clone()),
         ),
-        QuestionKind::Single { options } => (
-            "single",
-            options
-                .iter()
-                .enumerate()
-                .map(|(i, o)| opt(i, &o.code, &o.label))
-                .collect(),
-            None,
-        ),
-        QuestionKind::Multiple { options, .. } => (
-            "multiple",
-            options
-                .iter()
-                .enumerate()
-                .map(|(i, o)| opt(i, &o.code, &o.label))
-                .collect(),
-            None,
-        ),
-        QuestionKind::Number { .. } => ("number", vec![], None),
-        QuestionKind::Text { .. } => ("text", vec![], None),
+        QuestionKind::Single { options } => ("single", choices(options)),
+        QuestionKind::Multiple { options, .. } => ("multiple", choices(options)),
+        QuestionKind::Number { .. } => ("number", vec![]),
+        QuestionKind::Text { .. } => ("text", vec![]),
     };
     let (min, max, integer) = match q.kind {
         QuestionKind::Number { min, max, integer } => (min, max, integer),
@@ -432,7 +420,6 @@ fn question_view(
         min,
         max,
         integer,
-        scale,
     }
 }
 

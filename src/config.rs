@@ -21,6 +21,35 @@ pub struct Settings {
     pub pool_size: u32,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// Limits that keep accounts and tokens from being guessed. Kept in the
+/// database, so every instance behind a load balancer counts the same hits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Security {
+    /// A staff session ends this many hours after login.
+    pub session_hours: i64,
+    /// Failed logins per account, and per client address, in one window.
+    pub login_failures_per_account: i32,
+    pub login_failures_per_client: i32,
+    /// Unknown or used survey tokens one client may try in one window.
+    pub token_misses_per_client: i32,
+    pub window_minutes: i64,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            session_hours: 8,
+            login_failures_per_account: 5,
+            login_failures_per_client: 20,
+            token_misses_per_client: 30,
+            window_minutes: 15,
+        }
+    }
 }
 
 impl Settings {

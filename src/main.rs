@@ -62,6 +62,53 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed once.
+    Add {
+        username: String,
+        /// admin, appraiser, unit_officer or analyst.
+        #[arg(long)]
+        role: String,
+        /// The unit of a unit officer (unit code).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Name shown on staff pages.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Set a new password (generated unless --password-stdin) and end the account's sessions.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn password_input(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("không đọc được mật khẩu từ stdin")?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+    } else {
+        Ok((service::accounts::generate_password(), true))
+    }
 }
 
 #[derive(Subcommand)]
@@ -253,6 +300,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { command } => {
+            let app = connect(&settings)?;
+            match command {
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                    password_stdin,
+                } => {
+                    let (password, generated) = password_input(password_stdin)?;
+                    service::accounts::add_user(
+                        &app,
+                        &username,
+                        &name,
+                        &role,
+                        unit.as_deref(),
+                        &password,
+                    )?;
+                    println!("Đã tạo tài khoản {username} ({role}).");
+                    if generated {
+                        println!("Mật khẩu (chỉ hiện một lần): {password}");
+                    }
+                }
+                UserCommand::Disable { username } => {
+                    service::accounts::set_disabled(&app, &username, true)?;
+                    println!("Đã khóa tài khoản {username}; mọi phiên đăng nhập đã kết thúc.");
+                }
+                UserCommand::Enable { username } => {
+                    service::accounts::set_disabled(&app, &username, false)?;
+                    println!("Đã mở khóa tài khoản {username}.");
+                }
+                UserCommand::ResetPassword {
+                    username,
+                    password_stdin,
+                } => {
+                    let (password, generated) = password_input(password_stdin)?;
+                    service::accounts::reset_password(&app, &username, &password)?;
+                    println!(
+                        "Đã đặt lại mật khẩu cho {username}; mọi phiên đăng nhập đã kết thúc."
+                    );
+                    if generated {
+                        println!("Mật khẩu mới (chỉ hiện một lần): {password}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { demo, bind } => {
             if let Some(b) = bind {
                 settings.bind = b;
@@ -272,8 +367,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 app.backend,
                 files.len()
             );
-            println!("  Trang quản trị: {base}/staff");
+            println!("  Trang quản trị: {base}/staff (đăng nhập tại {base}/login)");
             if demo {
+                if !service::accounts::has_users(&app)? {
+                    let password = service::accounts::generate_password();
+                    service::accounts::add_user(
+                        &app,
+                        "admin",
+                        "Quản trị (dữ liệu mẫu)",
+                        "admin",
+                        None,
+                        &password,
+                    )?;
+                    println!("  Tài khoản quản trị mẫu: admin / {password} (chỉ hiện một lần)");
+                }
                 let d = service::demo::seed(&app, &files)?;
                 println!(
                     "  Dữ liệu mẫu: đợt khảo sát {} đang mở. Liên kết trả lời:",

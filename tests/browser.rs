@@ -107,7 +107,8 @@ async fn press(c: &Client, nav: &str) {
 /// Waits for the page that a click started loading to show `needle`.
 async fn wait_text(c: &Client, needle: &str) -> String {
     let mut text = String::new();
-    for _ in 0..100 {
+    // Generous: CI machines are small and may be busy compiling.
+    for _ in 0..300 {
         if let Ok(body) = c.find(Locator::Css("body")).await {
             text = body.text().await.unwrap_or_default();
             if text.contains(needle) {

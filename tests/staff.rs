@@ -8,13 +8,15 @@ use common::*;
 async fn staff_open_a_campaign_from_the_page_and_see_its_links() {
     for backend in backends() {
         let t = TestApp::spawn(backend).await;
-        let home = t.get("/staff").await;
+        let admin = t.staff("hoa", "admin", None).await;
+        let home = t.staff_get(&admin, "/staff").await;
         assert_eq!(home.status, 200, "{backend:?}");
         assert!(home.body.contains("Đợt khảo sát thử"));
         assert!(home.body.contains("value=\"citizen\""));
 
         let r = t
-            .post(
+            .staff_post(
+                &admin,
                 "/staff/campaigns",
                 &[
                     ("name", "Đợt <script>alert(1)</script>"),
@@ -27,7 +29,7 @@ async fn staff_open_a_campaign_from_the_page_and_see_its_links() {
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        let page = t.get(r.location.as_deref().unwrap()).await;
+        let page = t.staff_get(&admin, r.location.as_deref().unwrap()).await;
         assert_eq!(page.status, 200);
         assert!(
             page.body.contains("&lt;script&gt;alert(1)&lt;"),
@@ -41,7 +43,8 @@ async fn staff_open_a_campaign_from_the_page_and_see_its_links() {
         );
 
         let bad = t
-            .post(
+            .staff_post(
+                &admin,
                 "/staff/campaigns",
                 &[
                     ("name", "x"),
@@ -56,7 +59,8 @@ async fn staff_open_a_campaign_from_the_page_and_see_its_links() {
         assert!(bad.body.contains("Ngày đóng không hợp lệ"));
         assert!(bad.body.contains("Chọn ít nhất một phiếu."));
         let bad = t
-            .post(
+            .staff_post(
+                &admin,
                 "/staff/campaigns",
                 &[
                     ("name", "x"),
@@ -74,8 +78,14 @@ async fn staff_open_a_campaign_from_the_page_and_see_its_links() {
             2,
             "nothing half-opened"
         );
-        assert_eq!(t.get("/staff/campaigns/999").await.status, 404);
-        assert_eq!(t.get("/staff/campaigns/abc").await.status, 404);
+        assert_eq!(
+            t.staff_get(&admin, "/staff/campaigns/999").await.status,
+            404
+        );
+        assert_eq!(
+            t.staff_get(&admin, "/staff/campaigns/abc").await.status,
+            404
+        );
         let health = t.get("/healthz").await;
         assert_eq!(health.status, 200);
         t.stop().await;

@@ -16,7 +16,16 @@ fn migrations_are_embedded_and_idempotent() {
     for backend in backends() {
         let db = TestDb::new(backend);
         let app = chiso::service::App::connect(&db.url, 2).unwrap();
-        assert_eq!(app.migrate().unwrap().len(), 1, "{backend:?}");
+        let shipped = std::fs::read_dir(repo_path("migrations/sqlite"))
+            .unwrap()
+            .count();
+        assert_eq!(
+            std::fs::read_dir(repo_path("migrations/postgres"))
+                .unwrap()
+                .count(),
+            shipped
+        );
+        assert_eq!(app.migrate().unwrap().len(), shipped, "{backend:?}");
         assert!(app.migrate().unwrap().is_empty());
         assert!(storage::integrity_check(&mut app.pool.get().unwrap()).unwrap());
     }

@@ -2,6 +2,7 @@
 //! environment or the clock: randomness and `now` come in as parameters, so a
 //! test can fix them and an audit can replay a draw.
 
+pub mod access;
 pub mod answers;
 pub mod campaign;
 pub mod code;

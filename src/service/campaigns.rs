@@ -219,3 +219,33 @@ fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
         questionnaires,
     })
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitCount {
+    pub campaign: String,
+    pub year: i32,
+    pub sample: i64,
+    pub open: i64,
+}
+
+/// Responses about one unit (as the respondent's unit) per campaign.
+pub fn unit_counts(app: &App, unit_id: i64) -> Result<Vec<UnitCount>> {
+    let mut conn = app.conn()?;
+    let rows = responses::counts_for_unit(&mut conn, unit_id)?;
+    let mut out = Vec::new();
+    for c in store::list(&mut conn)? {
+        let count = |source: &str| {
+            rows.iter()
+                .filter(|(cid, s, _)| *cid == c.id && s == source)
+                .map(|x| x.2)
+                .sum()
+        };
+        out.push(UnitCount {
+            campaign: c.name.clone(),
+            year: c.year,
+            sample: count(respondents::SOURCE_SAMPLE),
+            open: count(respondents::SOURCE_OPEN),
+        });
+    }
+    Ok(out)
+}

@@ -1,5 +1,6 @@
 //! Use cases: domain rules combined with storage, inside transactions.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod demo;
 pub mod questionnaires;

@@ -3,10 +3,13 @@
 
 pub mod campaigns;
 pub mod questionnaires;
+pub mod rate_limits;
 pub mod respondents;
 pub mod responses;
 pub mod schema;
+pub mod sessions;
 pub mod units;
+pub mod users;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -142,3 +142,16 @@ pub fn counts(
         ))
         .load(conn)?)
 }
+
+/// Responses per campaign and source whose respondent belongs to (or dealt with) a unit.
+pub fn counts_for_unit(
+    conn: &mut DbConn,
+    unit_id: i64,
+) -> Result<Vec<(i64, String, i64)>, StorageError> {
+    use diesel::dsl::count_star;
+    Ok(responses::table
+        .filter(responses::unit_id.eq(unit_id))
+        .group_by((responses::campaign_id, responses::source))
+        .select((responses::campaign_id, responses::source, count_star()))
+        .load(conn)?)
+}

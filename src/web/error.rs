@@ -19,6 +19,15 @@ pub enum WebError {
     NotFound,
     #[error("busy")]
     Busy,
+    /// No live staff session: go to the login page, then come back here.
+    #[error("login required")]
+    LoginRequired(String),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad csrf token")]
+    BadCsrf,
+    #[error("too many requests")]
+    TooManyRequests,
 }
 
 impl From<ServiceError> for WebError {
@@ -42,11 +51,20 @@ impl ResponseError for WebError {
             WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::LoginRequired(_) => StatusCode::SEE_OTHER,
+            WebError::Forbidden | WebError::BadCsrf => StatusCode::FORBIDDEN,
+            WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
+        if let WebError::LoginRequired(next) = self {
+            let next: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/login?{next}")))
+                .finish();
+        }
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
@@ -91,6 +109,18 @@ impl ResponseError for WebError {
                 vec![],
             ),
             WebError::NotFound => ("Không tìm thấy trang", "Địa chỉ này không tồn tại.".into(), vec![]),
+            WebError::Forbidden => ("Không có quyền", "Tài khoản của Ông/Bà không có quyền xem hoặc thực hiện thao tác này.".into(), vec![]),
+            WebError::BadCsrf => (
+                "Phiên làm việc không hợp lệ",
+                "Biểu mẫu đã cũ hoặc không gửi từ trang của hệ thống. Vui lòng tải lại trang và thử lại.".into(),
+                vec![],
+            ),
+            WebError::TooManyRequests => (
+                "Quá nhiều lần thử",
+                "Có quá nhiều lần thử không thành công từ thiết bị hoặc tài khoản này. Vui lòng đợi 15 phút rồi thử lại.".into(),
+                vec![],
+            ),
+            WebError::LoginRequired(_) => ("Cần đăng nhập", String::new(), vec![]),
         };
         let body = templates::render(
             "error.html",
@@ -99,6 +129,9 @@ impl ResponseError for WebError {
         let mut resp = HttpResponse::build(status);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.insert_header(("Retry-After", "30"));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            resp.insert_header(("Retry-After", "900"));
         }
         resp.content_type("text/html; charset=utf-8").body(body)
     }

@@ -1,6 +1,7 @@
 //! The only module that imports actix-web: routes, forms → domain values,
 //! errors → HTTP, templates and static files.
 
+mod auth;
 mod body;
 mod error;
 mod request_span;
@@ -64,6 +65,7 @@ async fn not_found() -> Result<HttpResponse, WebError> {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/healthz", web::get().to(health))
+        .configure(auth::routes)
         .configure(survey::routes)
         .configure(staff::routes)
         .configure(static_files::routes);

@@ -1,13 +1,14 @@
-//! Staff pages: campaigns, their questionnaires and response counts.
-//! Accounts and roles come with the next issue; until then the service binds
-//! to 127.0.0.1 by default.
+//! Staff pages: campaigns, their questionnaires and response counts, units.
+//! Every handler takes a [`Staff`] and asks for the action it performs.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use minijinja::context;
 
+use super::auth::Staff;
 use super::body::read_form;
 use super::{blocking, templates, State, WebError};
+use crate::domain::access::Action;
 use crate::service::campaigns::{self, OpenCampaign};
 use crate::service::questionnaires;
 use crate::service::ServiceError;
@@ -15,8 +16,10 @@ use crate::storage::units;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(dashboard))
+        .route("/staff/me", web::get().to(me))
         .route("/staff/campaigns", web::post().to(open_campaign))
-        .route("/staff/campaigns/{id}", web::get().to(campaign));
+        .route("/staff/campaigns/{id}", web::get().to(campaign))
+        .route("/staff/units/{id}", web::get().to(unit));
 }
 
 fn page(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
@@ -26,12 +29,39 @@ fn page(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-async fn dashboard(state: web::Data<State>) -> Result<HttpResponse, WebError> {
-    render_dashboard(&state, vec![], None, actix_web::http::StatusCode::OK).await
+async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewOwnAccount)?;
+    let unit_id = staff.0.user.unit_id;
+    let unit = match unit_id {
+        Some(id) => blocking(&state, move |app| Ok(units::by_id(&mut *app.conn()?, id)?)).await?,
+        None => None,
+    };
+    let actor = staff.0.user.actor();
+    let links = context! {
+        campaigns => crate::domain::access::allows(actor, Action::ViewCampaigns),
+    };
+    let body = templates::render(
+        "staff/me.html",
+        context! { staff => staff.context(), username => staff.0.user.username.clone(), unit => unit.map(|u| context! { id => u.id, name => u.name }), links },
+    );
+    Ok(page(actix_web::http::StatusCode::OK, body))
+}
+
+async fn dashboard(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewCampaigns)?;
+    render_dashboard(
+        &state,
+        &staff,
+        vec![],
+        None,
+        actix_web::http::StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_dashboard(
     state: &web::Data<State>,
+    staff: &Staff,
     errors: Vec<String>,
     form: Option<minijinja::Value>,
     status: actix_web::http::StatusCode,
@@ -65,11 +95,15 @@ async fn render_dashboard(
     }
     let questionnaires: Vec<_> =
         files.iter().map(|(code, title, group)| context! { code => code.clone(), title => title.clone(), group => *group }).collect();
+    let units: Vec<_> = unit_list.iter().map(|u| context! { id => u.id, code => u.code.clone(), name => u.name.clone(), block => u.block.clone() }).collect();
     let body = templates::render(
         "staff/dashboard.html",
         context! {
+            staff => staff.context(),
+            can_open => staff.require(Action::OpenCampaign).is_ok(),
             campaigns => summaries,
             unit_count => unit_list.len(),
+            units,
             blocks,
             questionnaires,
             errors,
@@ -81,10 +115,13 @@ async fn render_dashboard(
 
 async fn open_campaign(
     state: web::Data<State>,
+    staff: Staff,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
+    staff.require(Action::OpenCampaign)?;
     let form = read_form(&req, payload, state.settings.max_body_bytes).await?;
+    staff.check_csrf(&form)?;
     let mut errors = Vec::new();
     let year = form
         .get("year")
@@ -116,7 +153,7 @@ async fn open_campaign(
     let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     let (Some(year), Some(opens), Some(closes), true) = (year, opens, closes, errors.is_empty())
     else {
-        return render_dashboard(&state, errors, Some(echo), unprocessable).await;
+        return render_dashboard(&state, &staff, errors, Some(echo), unprocessable).await;
     };
     let req = OpenCampaign {
         year,
@@ -137,7 +174,7 @@ async fn open_campaign(
             .insert_header(("Location", format!("/staff/campaigns/{id}")))
             .finish()),
         Err(WebError::Service(ServiceError::Invalid(errors))) => {
-            render_dashboard(&state, errors, Some(echo), unprocessable).await
+            render_dashboard(&state, &staff, errors, Some(echo), unprocessable).await
         }
         Err(e) => Err(e),
     }
@@ -145,11 +182,41 @@ async fn open_campaign(
 
 async fn campaign(
     state: web::Data<State>,
+    staff: Staff,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewCampaigns)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let summary = blocking(&state, move |app| campaigns::summary(app, id)).await?;
     let base = state.settings.public_url();
-    let body = templates::render("staff/campaign.html", context! { c => summary, base });
+    let body = templates::render(
+        "staff/campaign.html",
+        context! { staff => staff.context(), c => summary, base },
+    );
+    Ok(page(actix_web::http::StatusCode::OK, body))
+}
+
+async fn unit(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    // Out of scope looks the same as absent: a unit officer learns nothing
+    // about other units, not even which ids exist.
+    staff
+        .require(Action::ViewUnit(id))
+        .map_err(|_| WebError::NotFound)?;
+    let (unit, counts) = blocking(&state, move |app| {
+        let unit = units::by_id(&mut *app.conn()?, id)?
+            .ok_or_else(|| ServiceError::NotFound("không có đơn vị này".into()))?;
+        let counts = campaigns::unit_counts(app, id)?;
+        Ok((unit, counts))
+    })
+    .await?;
+    let body = templates::render(
+        "staff/unit.html",
+        context! { staff => staff.context(), unit => context! { code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type }, counts },
+    );
     Ok(page(actix_web::http::StatusCode::OK, body))
 }

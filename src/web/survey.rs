@@ -9,10 +9,12 @@ use minijinja::context;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use super::auth::client_address;
 use super::body::{read_form, FormFields};
 use super::{blocking, templates, State, WebError};
 use crate::domain::answers::{encode, is_visible, pages, prune_hidden, Answers, FieldError, Page};
 use crate::domain::questionnaire::{Choice, Question, QuestionKind, Rates};
+use crate::service::accounts;
 use crate::service::respond::{self, FormAccess, FormSession, Submitted};
 use crate::service::ServiceError;
 
@@ -47,13 +49,38 @@ fn new_idempotency_key() -> String {
     hex::encode(b)
 }
 
+/// Opens a token's form, refusing clients that have tried too many unknown
+/// tokens; every unknown token counts against the client.
+async fn open_guarded(
+    state: &web::Data<State>,
+    req: &HttpRequest,
+    token: String,
+) -> Result<FormAccess, WebError> {
+    let client = client_address(req);
+    let limits = state.settings.security.clone();
+    let outcome = blocking(state, move |app| {
+        if accounts::token_guessing_blocked(app, &limits, &client)? {
+            return Ok(None);
+        }
+        match respond::open_form(app, &token) {
+            Err(ServiceError::TokenUnavailable) => {
+                accounts::note_token_miss(app, &limits, &client)?;
+                Err(ServiceError::TokenUnavailable)
+            }
+            other => other.map(Some),
+        }
+    })
+    .await?;
+    outcome.ok_or(WebError::TooManyRequests)
+}
+
 async fn show(
     state: web::Data<State>,
     token: web::Path<String>,
     q: web::Query<PageQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
-    let token = token.into_inner();
-    let access = blocking(&state, move |app| respond::open_form(app, &token)).await?;
+    let access = open_guarded(&state, &req, token.into_inner()).await?;
     let FormAccess::Open(s) = access else {
         return Err(ServiceError::TokenUnavailable.into());
     };
@@ -142,10 +169,7 @@ async fn post(
         return Err(WebError::BadRequest(reasons));
     };
     let token = token.into_inner();
-    let access = {
-        let token = token.clone();
-        blocking(&state, move |app| respond::open_form(app, &token)).await?
-    };
+    let access = open_guarded(&state, &req, token.clone()).await?;
     let s = match access {
         FormAccess::Open(s) => s,
         FormAccess::Submitted { submit_key } => {

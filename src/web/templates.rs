@@ -17,6 +17,10 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "survey/page.html",
     "survey/done.html",
     "survey/open_start.html",
+    "staff/base.html",
+    "staff/login.html",
+    "staff/me.html",
+    "staff/unit.html",
     "staff/dashboard.html",
     "staff/campaign.html",
 );

@@ -135,6 +135,7 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
 }
 
+#[derive(Debug)]
 pub struct Page {
     pub status: u16,
     pub body: String,
@@ -165,6 +166,7 @@ impl TestApp {
             max_body_bytes,
             pool_size: 8,
             workers: Some(2),
+            security: Default::default(),
         };
         let state = chiso::web::State {
             app: app.clone(),
@@ -271,4 +273,84 @@ pub async fn post_page(
     fields[0].1 = &p;
     fields.extend(answers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     t.post(&format!("/s/{token}"), &fields).await
+}
+
+/// A logged-in staff member's cookie and CSRF token.
+pub struct StaffLogin {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub const TEST_PASSWORD: &str = "mật khẩu thử nghiệm";
+
+impl TestApp {
+    /// Creates an account and logs it in through the login form.
+    pub async fn staff(&self, username: &str, role: &str, unit: Option<&str>) -> StaffLogin {
+        chiso::service::accounts::add_user(&self.app, username, "", role, unit, TEST_PASSWORD)
+            .expect("add user");
+        self.login(username, TEST_PASSWORD).await.expect("login")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<StaffLogin, Page> {
+        let r = self
+            .client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("chiso_session="))
+            .map(|v| v.split(';').next().unwrap().to_string());
+        let Some(cookie) = cookie else {
+            return Err(Self::page(r).await);
+        };
+        let me = self
+            .client
+            .get(format!("{}/staff/me", self.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let body = me.text().await.unwrap();
+        let csrf = body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("csrf on /staff/me")
+            .to_string();
+        Ok(StaffLogin { cookie, csrf })
+    }
+
+    pub async fn staff_get(&self, who: &StaffLogin, path: &str) -> Page {
+        Self::page(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .header("cookie", &who.cookie)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a staff form with the session's CSRF token added.
+    pub async fn staff_post(&self, who: &StaffLogin, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all = vec![("csrf", who.csrf.as_str())];
+        all.extend_from_slice(fields);
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("cookie", &who.cookie)
+                .form(&all)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
 }

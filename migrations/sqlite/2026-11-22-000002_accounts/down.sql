@@ -1,0 +1,3 @@
+DROP TABLE rate_limits;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,159 @@
+//! Staff roles and what each may do. Every staff route asks [`allows`]; the
+//! respondent needs no account (their token is their only key).
+
+use std::fmt;
+
+use super::code::{check_code, CodeError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Home Affairs: campaigns, profiles, frames, plans, users.
+    Admin,
+    /// Appraises the fields assigned to them.
+    Appraiser,
+    /// Their own unit's self-assessment and results only.
+    UnitOfficer,
+    /// Reads and exports.
+    Analyst,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Appraiser,
+        Role::UnitOfficer,
+        Role::Analyst,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Appraiser => "appraiser",
+            Role::UnitOfficer => "unit_officer",
+            Role::Analyst => "analyst",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Quản trị (Sở Nội vụ)",
+            Role::Appraiser => "Thẩm định viên",
+            Role::UnitOfficer => "Cán bộ đơn vị",
+            Role::Analyst => "Phân tích viên",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Who is asking: a role, and for a unit officer the unit they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub unit_id: Option<i64>,
+}
+
+/// Something a staff member may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Their own account page.
+    ViewOwnAccount,
+    /// Campaign list, response counts, open links.
+    ViewCampaigns,
+    OpenCampaign,
+    /// A unit's page: its results and (later) its self-assessment dossier.
+    ViewUnit(i64),
+}
+
+pub fn allows(actor: Actor, action: Action) -> bool {
+    use Role::*;
+    match action {
+        Action::ViewOwnAccount => true,
+        Action::ViewCampaigns => matches!(actor.role, Admin | Analyst),
+        Action::OpenCampaign => actor.role == Admin,
+        Action::ViewUnit(unit) => match actor.role {
+            Admin | Analyst | Appraiser => true,
+            UnitOfficer => actor.unit_id == Some(unit),
+        },
+    }
+}
+
+/// A staff login name: lowercase ASCII, so that look-ups are exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(s: &str) -> Result<Self, CodeError> {
+        let s = s.trim().to_lowercase();
+        check_code(&s, 64, |c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c)
+        })?;
+        Ok(Self(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự")]
+    TooShort,
+    #[error("mật khẩu dài quá 256 ký tự")]
+    TooLong,
+}
+
+pub fn check_password(p: &str) -> Result<(), PasswordError> {
+    match p.chars().count() {
+        n if n < MIN_PASSWORD_CHARS => Err(PasswordError::TooShort),
+        n if n > 256 => Err(PasswordError::TooLong),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_officer_sees_only_their_unit() {
+        let officer = Actor {
+            role: Role::UnitOfficer,
+            unit_id: Some(7),
+        };
+        assert!(allows(officer, Action::ViewUnit(7)));
+        assert!(!allows(officer, Action::ViewUnit(8)));
+        assert!(!allows(officer, Action::ViewCampaigns));
+        let admin = Actor {
+            role: Role::Admin,
+            unit_id: None,
+        };
+        assert!(allows(admin, Action::OpenCampaign));
+        let analyst = Actor {
+            role: Role::Analyst,
+            unit_id: None,
+        };
+        assert!(allows(analyst, Action::ViewCampaigns) && !allows(analyst, Action::OpenCampaign));
+    }
+
+    #[test]
+    fn names_and_passwords_are_checked() {
+        assert_eq!(Username::parse(" Alice ").unwrap().as_str(), "alice");
+        assert!(Username::parse("a b").is_err());
+        assert!(check_password("short").is_err());
+        assert!(check_password("đủ dài rồi nhé").is_ok());
+        assert_eq!(Role::parse("unit_officer"), Some(Role::UnitOfficer));
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,44 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::rate_limits as rl;
+use super::{DbConn, StorageError};
+use crate::per_backend;
+
+/// Counts one hit in a bucket's window and returns the window's total.
+pub fn hit(
+    conn: &mut DbConn,
+    bucket: &str,
+    window_start: NaiveDateTime,
+) -> Result<i32, StorageError> {
+    let values = (
+        rl::bucket.eq(bucket),
+        rl::window_start.eq(window_start),
+        rl::hits.eq(1),
+    );
+    Ok(per_backend!(conn => diesel::insert_into(rl::table)
+        .values(values)
+        .on_conflict((rl::bucket, rl::window_start))
+        .do_update()
+        .set(rl::hits.eq(rl::hits + 1))
+        .returning(rl::hits)
+        .get_result(conn))?)
+}
+
+pub fn count(
+    conn: &mut DbConn,
+    bucket: &str,
+    window_start: NaiveDateTime,
+) -> Result<i32, StorageError> {
+    Ok(rl::table
+        .filter(rl::bucket.eq(bucket).and(rl::window_start.eq(window_start)))
+        .select(rl::hits)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Forgets windows that ended before `before`.
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize, StorageError> {
+    Ok(diesel::delete(rl::table.filter(rl::window_start.lt(before))).execute(conn)?)
+}

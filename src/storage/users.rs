@@ -1,0 +1,92 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{sessions, users};
+use super::{DbConn, StorageError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub unit_id: Option<i64>,
+    pub password_hash: &'a str,
+}
+
+pub fn insert(conn: &mut DbConn, u: &NewUser<'_>, now: NaiveDateTime) -> Result<(), StorageError> {
+    diesel::insert_into(users::table)
+        .values((
+            users::username.eq(u.username),
+            users::display_name.eq(u.display_name),
+            users::role.eq(u.role),
+            users::unit_id.eq(u.unit_id),
+            users::password_hash.eq(u.password_hash),
+            users::disabled.eq(false),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn by_username(conn: &mut DbConn, username: &str) -> Result<Option<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<UserRow>, StorageError> {
+    Ok(users::table
+        .order(users::username)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// Sets a new password hash and ends every session of the account.
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i64,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StorageError> {
+    conn.transaction(|conn| {
+        let n = diesel::update(users::table.find(id))
+            .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+            .execute(conn)?;
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+        Ok(n == 1)
+    })
+}
+
+/// Disables or re-enables an account; disabling ends its sessions.
+pub fn set_disabled(
+    conn: &mut DbConn,
+    id: i64,
+    disabled: bool,
+    now: NaiveDateTime,
+) -> Result<bool, StorageError> {
+    conn.transaction(|conn| {
+        let n = diesel::update(users::table.find(id))
+            .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+            .execute(conn)?;
+        if disabled {
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+        }
+        Ok(n == 1)
+    })
+}

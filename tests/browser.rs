@@ -85,7 +85,7 @@ async fn click_label(c: &Client, unit: i64, code: &str, option: usize) {
     let css = format!("label[for=\"q-{unit}-{code}-{option}\"]");
     let label = c
         .wait()
-        .at_most(Duration::from_secs(10))
+        .at_most(Duration::from_secs(30))
         .for_element(Locator::Css(&css))
         .await;
     label

@@ -284,3 +284,45 @@ fn settings_come_from_the_file_then_the_environment_and_typos_are_refused() {
     let (ok, err) = run(None);
     assert!(!ok && err.contains("questionaires_dir"), "{err}");
 }
+
+#[test]
+fn staff_accounts_are_managed_from_the_command_line() {
+    let db = TestDb::new(Backend::Sqlite);
+    let (code, out, err) = chiso(
+        &[
+            "user",
+            "add",
+            "Bao",
+            "--role",
+            "admin",
+            "--name",
+            "Trần Bảo",
+        ],
+        &db.url,
+    );
+    assert_eq!(code, 0, "{err}");
+    let password = out
+        .split("Mật khẩu (chỉ hiện một lần): ")
+        .nth(1)
+        .expect(&out)
+        .trim()
+        .to_string();
+    assert!(password.len() >= 16);
+    let (code, _, err) = chiso(&["user", "add", "bao", "--role", "admin"], &db.url);
+    assert_ne!(code, 0);
+    assert!(err.contains("đã có"), "{err}");
+    let (code, _, err) = chiso(&["user", "add", "x", "--role", "root"], &db.url);
+    assert_ne!(code, 0);
+    assert!(err.contains("vai trò không hợp lệ"), "{err}");
+    let (code, _, err) = chiso(&["user", "add", "o", "--role", "unit_officer"], &db.url);
+    assert_ne!(code, 0);
+    assert!(err.contains("--unit"), "{err}");
+    let (code, _, _) = chiso(&["user", "disable", "bao"], &db.url);
+    assert_eq!(code, 0);
+    let (code, out, _) = chiso(&["user", "reset-password", "bao"], &db.url);
+    assert_eq!(code, 0);
+    assert!(out.contains("Mật khẩu mới"));
+    let (code, _, err) = chiso(&["user", "disable", "nobody"], &db.url);
+    assert_ne!(code, 0);
+    assert!(err.contains("không có tài khoản"), "{err}");
+}

@@ -380,6 +380,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &password,
                     )?;
                     println!("  Tài khoản quản trị mẫu: admin / {password} (chỉ hiện một lần)");
+                } else {
+                    println!("  Đã có tài khoản nhân viên; quên mật khẩu thì dùng: chiso user reset-password TÊN");
                 }
                 let d = service::demo::seed(&app, &files)?;
                 println!(

@@ -541,3 +541,39 @@ async fn answers_stay_with_the_questionnaire_version_they_were_given_on() {
         t.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn form_pages_are_not_cached_and_do_not_leak_the_token() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    let token = t.token("citizen", "P-BINHMINH");
+    let r = t
+        .client
+        .get(format!("{}/s/{token}", t.base))
+        .send()
+        .await
+        .unwrap();
+    let h = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        h("referrer-policy"),
+        "no-referrer",
+        "the token in the URL is never sent to another site"
+    );
+    assert_eq!(h("cache-control"), "no-store");
+    assert!(
+        h("content-security-policy").contains("default-src 'self'"),
+        "no external resources"
+    );
+    assert_eq!(h("x-frame-options"), "DENY");
+    let body = r.text().await.unwrap();
+    assert!(
+        !body.contains("http://") && !body.contains("https://"),
+        "no external CDN or links"
+    );
+    t.stop().await;
+}

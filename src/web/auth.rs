@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::body::{read_form, FormFields};
-use super::{blocking, templates, State, WebError};
+use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::{allows, Action};
 use crate::service::accounts::{self, LoginOutcome, Session};
 
@@ -110,11 +110,10 @@ fn login_form(
     username: &str,
     next: &str,
 ) -> HttpResponse {
-    let body = templates::render("staff/login.html", context! { error, username, next });
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
+    html_page(
+        status,
+        templates::render("staff/login.html", context! { error, username, next }),
+    )
 }
 
 async fn login_page(q: web::Query<NextQuery>) -> HttpResponse {

@@ -39,6 +39,15 @@ where
         .map_err(WebError::from)
 }
 
+/// An HTML page that no shared cache may keep: forms carry answers and
+/// staff pages carry what only their reader may see.
+pub fn html_page(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
 async fn health(state: web::Data<State>) -> HttpResponse {
     let ok = blocking(&state, |app| {
         let mut conn = app.conn()?;

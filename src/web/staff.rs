@@ -7,7 +7,7 @@ use minijinja::context;
 
 use super::auth::Staff;
 use super::body::read_form;
-use super::{blocking, templates, State, WebError};
+use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
 use crate::service::campaigns::{self, OpenCampaign};
 use crate::service::questionnaires;
@@ -20,13 +20,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/campaigns", web::post().to(open_campaign))
         .route("/staff/campaigns/{id}", web::get().to(campaign))
         .route("/staff/units/{id}", web::get().to(unit));
-}
-
-fn page(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
 }
 
 async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebError> {
@@ -44,7 +37,7 @@ async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebEr
         "staff/me.html",
         context! { staff => staff.context(), username => staff.0.user.username.clone(), unit => unit.map(|u| context! { id => u.id, name => u.name }), links },
     );
-    Ok(page(actix_web::http::StatusCode::OK, body))
+    Ok(html_page(actix_web::http::StatusCode::OK, body))
 }
 
 async fn dashboard(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebError> {
@@ -110,7 +103,7 @@ async fn render_dashboard(
             form,
         },
     );
-    Ok(page(status, body))
+    Ok(html_page(status, body))
 }
 
 async fn open_campaign(
@@ -193,7 +186,7 @@ async fn campaign(
         "staff/campaign.html",
         context! { staff => staff.context(), c => summary, base },
     );
-    Ok(page(actix_web::http::StatusCode::OK, body))
+    Ok(html_page(actix_web::http::StatusCode::OK, body))
 }
 
 async fn unit(
@@ -218,5 +211,5 @@ async fn unit(
         "staff/unit.html",
         context! { staff => staff.context(), unit => context! { code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type }, counts },
     );
-    Ok(page(actix_web::http::StatusCode::OK, body))
+    Ok(html_page(actix_web::http::StatusCode::OK, body))
 }

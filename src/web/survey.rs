@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::client_address;
 use super::body::{read_form, FormFields};
-use super::{blocking, templates, State, WebError};
+use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::answers::{encode, is_visible, pages, prune_hidden, Answers, FieldError, Page};
 use crate::domain::questionnaire::{Choice, Question, QuestionKind, Rates};
 use crate::service::accounts;
@@ -29,14 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct PageQuery {
     p: Option<usize>,
     saved: Option<u8>,
-}
-
-fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        // Answers are personal: never keep a copy in a shared cache.
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
 }
 
 fn field_name(unit: i64, code: &str) -> String {
@@ -320,7 +312,7 @@ fn already_submitted(nav: Nav, same_key: bool) -> Result<HttpResponse, WebError>
 }
 
 fn done_page() -> HttpResponse {
-    html(
+    html_page(
         actix_web::http::StatusCode::OK,
         templates::render("survey/done.html", context! {}),
     )
@@ -525,7 +517,7 @@ fn render_page(
             idem => new_idempotency_key(),
         },
     );
-    html(status, body)
+    html_page(status, body)
 }
 
 fn resume_cookie_name(campaign: i64, code: &str) -> String {
@@ -575,7 +567,7 @@ async fn open_start(
             error => Option::<String>::None,
         },
     );
-    Ok(html(actix_web::http::StatusCode::OK, body))
+    Ok(html_page(actix_web::http::StatusCode::OK, body))
 }
 
 async fn open_begin(

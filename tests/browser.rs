@@ -120,6 +120,15 @@ async fn wait_text(c: &Client, needle: &str) -> String {
     panic!("page never showed {needle:?}; last text:\n{text}");
 }
 
+async fn is_shown(c: &Client, id: &str) -> bool {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap()
+}
+
 async fn fits_the_phone(c: &Client) -> bool {
     let w = c
         .execute("return document.documentElement.scrollWidth;", vec![])
@@ -150,22 +159,10 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits() {
         wait_text(&c, "Trang 1/7").await;
         // The follow-up question appears only once "yes" is chosen: CSS, no script needed.
         let follow_up = format!("q-{unit}-SO_LAN");
-        assert!(!c
-            .find(Locator::Id(&follow_up))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap());
+        assert!(!is_shown(&c, &follow_up).await);
         click_label(&c, unit, "KENH", 0).await;
         click_label(&c, unit, "DI_LAI", 0).await;
-        assert!(c
-            .find(Locator::Id(&follow_up))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap());
+        assert!(is_shown(&c, &follow_up).await);
         c.find(Locator::Id(&format!("q-{unit}-SO_LAN-in")))
             .await
             .unwrap()

@@ -43,8 +43,20 @@ impl Staff {
         }
     }
 
-    /// Every state-changing staff form carries the session's CSRF token.
-    pub fn check_csrf(&self, form: &FormFields) -> Result<(), WebError> {
+    /// Reads a state-changing staff form and checks the session's CSRF token
+    /// in the same step, so no handler can read one without the check.
+    pub async fn form(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+        limit: usize,
+    ) -> Result<FormFields, WebError> {
+        let form = read_form(req, payload, limit).await?;
+        self.check_csrf(&form)?;
+        Ok(form)
+    }
+
+    fn check_csrf(&self, form: &FormFields) -> Result<(), WebError> {
         let sent = form.get("csrf").unwrap_or("");
         let ok = sent.len() == self.0.csrf.len()
             && sent
@@ -173,8 +185,9 @@ async fn logout(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let form = read_form(&req, payload, state.settings.max_body_bytes).await?;
-    staff.check_csrf(&form)?;
+    staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let value = c.value().to_string();
         blocking(&state, move |app| accounts::logout(app, &value)).await?;

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use minijinja::context;
 
 use super::auth::Staff;
-use super::body::read_form;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
 use crate::service::campaigns::{self, OpenCampaign};
@@ -29,9 +28,8 @@ async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebEr
         Some(id) => blocking(&state, move |app| Ok(units::by_id(&mut *app.conn()?, id)?)).await?,
         None => None,
     };
-    let actor = staff.0.user.actor();
     let links = context! {
-        campaigns => crate::domain::access::allows(actor, Action::ViewCampaigns),
+        campaigns => staff.require(Action::ViewCampaigns).is_ok(),
     };
     let body = templates::render(
         "staff/me.html",
@@ -113,8 +111,9 @@ async fn open_campaign(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::OpenCampaign)?;
-    let form = read_form(&req, payload, state.settings.max_body_bytes).await?;
-    staff.check_csrf(&form)?;
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
     let mut errors = Vec::new();
     let year = form
         .get("year")

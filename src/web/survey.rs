@@ -225,11 +225,7 @@ async fn post(
         return Ok(render_page(&s, &merged, p, &errors, None, unprocessable));
     }
     let redirect = |to: usize, saved: bool| {
-        let loc = format!(
-            "/s/{}?p={to}{}",
-            s_token(&req),
-            if saved { "&saved=1" } else { "" }
-        );
+        let loc = format!("/s/{token}?p={to}{}", if saved { "&saved=1" } else { "" });
         Ok(HttpResponse::SeeOther()
             .insert_header(("Location", loc))
             .finish())
@@ -294,13 +290,6 @@ async fn post(
             }
         }
     }
-}
-
-fn s_token(req: &HttpRequest) -> String {
-    req.match_info()
-        .get("token")
-        .unwrap_or_default()
-        .to_string()
 }
 
 fn already_submitted(nav: Nav, same_key: bool) -> Result<HttpResponse, WebError> {

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::mail::MailSettings;
+
 /// A misspelt key is an error, not a silently ignored setting.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,11 +20,22 @@ pub struct Settings {
     pub questionnaires_dir: PathBuf,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Largest staff upload (CSV imports, evidence), in bytes; larger ones get 413.
+    pub max_upload_bytes: u64,
     pub pool_size: u32,
+    /// The server key invitation tokens are derived from (64 hex digits);
+    /// without it, `data_dir/secret.key` is made on first use. Every
+    /// instance of a deployment needs the same key.
+    pub secret_key: Option<String>,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
     #[serde(default)]
     pub security: Security,
+    #[serde(default)]
+    pub invitations: Invitations,
+    /// `[mail]`: how invitations leave; by default `.eml` files in `{data_dir}/outbox`.
+    #[serde(default)]
+    pub mail: MailSettings,
 }
 
 /// Limits that keep accounts and tokens from being guessed. Kept in the
@@ -37,7 +50,44 @@ pub struct Security {
     pub login_failures_per_client: i32,
     /// Unknown or used survey tokens one client may try in one window.
     pub token_misses_per_client: i32,
+    /// Respondent forms one client may start from open links in one window.
+    pub open_starts_per_client: i32,
     pub window_minutes: i64,
+    /// Reverse proxies (load balancers) in front of the service. A request
+    /// from one of them is counted against the address it forwarded
+    /// (`X-Forwarded-For`), and its `X-Forwarded-Proto: https` marks
+    /// cookies `Secure`; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// How invitations and reminders go out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Invitations {
+    /// Messages per second at most (mail servers limit senders).
+    pub per_second: f64,
+    /// Tries per message on temporary failures before it is marked failed.
+    pub max_attempts: i32,
+    /// Days after the last message before a reminder.
+    pub remind_after_days: i64,
+    /// Reminders per person at most.
+    pub max_reminders: i32,
+    /// How long a sender's claim on a campaign lasts without renewal; a
+    /// sender that died is taken over after this. Longer than one SMTP
+    /// conversation can take (the timeouts), so a slow one is never doubled.
+    pub lease_seconds: u64,
+}
+
+impl Default for Invitations {
+    fn default() -> Self {
+        Self {
+            per_second: 5.0,
+            max_attempts: 5,
+            remind_after_days: 7,
+            max_reminders: 2,
+            lease_seconds: 120,
+        }
+    }
 }
 
 impl Default for Security {
@@ -47,7 +97,10 @@ impl Default for Security {
             login_failures_per_account: 5,
             login_failures_per_client: 20,
             token_misses_per_client: 30,
+            // A counter's kiosk or a commune office behind one NAT starts many.
+            open_starts_per_client: 300,
             window_minutes: 15,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -59,6 +112,7 @@ impl Settings {
             .set_default("bind", "127.0.0.1:8080")?
             .set_default("questionnaires_dir", "questionnaires")?
             .set_default("max_body_bytes", 256 * 1024)?
+            .set_default("max_upload_bytes", 200 * 1024 * 1024)?
             .set_default("pool_size", 8)?;
         b = match file {
             Some(f) => b.add_source(config::File::from(f).required(true)),
@@ -81,6 +135,24 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chiso.db").display()))
+    }
+
+    /// Province profiles live beside the questionnaires.
+    pub fn profiles_dir(&self) -> PathBuf {
+        self.questionnaires_dir.join("profiles")
+    }
+
+    /// Where uploads wait while they are received and checked.
+    pub fn upload_tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
+
+    pub fn secret(&self) -> Result<crate::service::secret::Secret, crate::service::ServiceError> {
+        use crate::service::secret::Secret;
+        match &self.secret_key {
+            Some(hex) => Secret::from_hex(hex),
+            None => Secret::load_or_create(&self.data_dir.join("secret.key")),
+        }
     }
 
     pub fn public_url(&self) -> String {

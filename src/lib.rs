@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod domain;
+pub mod mail;
+pub mod report;
 pub mod service;
 pub mod storage;
 pub mod web;

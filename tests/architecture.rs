@@ -1,5 +1,6 @@
 //! `src/domain` stays pure: no web, database, mail or template crate, no
-//! files, environment or clock.
+//! files, environment or clock. Each I/O crate has one home: diesel in
+//! `storage/`, actix-web in `web/`, lettre in `mail/`.
 
 use std::path::Path;
 
@@ -27,6 +28,7 @@ fn the_domain_imports_no_io_crate() {
         "diesel",
         "lettre",
         "minijinja",
+        "crate::mail",
         "std::fs",
         "std::env",
         "std::net",
@@ -54,7 +56,7 @@ fn the_domain_imports_no_io_crate() {
 }
 
 #[test]
-fn only_storage_imports_diesel_and_only_web_imports_actix() {
+fn only_storage_imports_diesel_only_web_imports_actix_only_mail_imports_lettre() {
     let mut files = Vec::new();
     rust_files(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
@@ -68,6 +70,9 @@ fn only_storage_imports_diesel_and_only_web_imports_actix() {
                 !text.contains("diesel::"),
                 "{rel} uses diesel outside storage/"
             );
+        }
+        if !rel.contains("/src/mail/") {
+            assert!(!text.contains("lettre"), "{rel} uses lettre outside mail/");
         }
         if !rel.contains("/src/web/") && !rel.ends_with("/src/main.rs") {
             assert!(

@@ -120,6 +120,34 @@ async fn wait_text(c: &Client, needle: &str) -> String {
     panic!("page never showed {needle:?}; last text:\n{text}");
 }
 
+async fn page_height(c: &Client) -> u64 {
+    c.execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap()
+}
+
+async fn wait_for_autosave(c: &Client) {
+    for _ in 0..300 {
+        let status = c
+            .execute(
+                "return document.getElementById('autosave').textContent;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if status
+            .as_str()
+            .is_some_and(|s| s.contains("Đã lưu tự động"))
+        {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the background save never reported success");
+}
+
 async fn is_shown(c: &Client, id: &str) -> bool {
     c.find(Locator::Id(id))
         .await
@@ -160,7 +188,16 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits() {
         // The follow-up question appears only once "yes" is chosen: CSS, no script needed.
         let follow_up = format!("q-{unit}-SO_LAN");
         assert!(!is_shown(&c, &follow_up).await);
+        // The background save must not change the page's height: a page that
+        // shrinks while scrolled to its end moves the buttons under a tap.
+        let height_before = page_height(&c).await;
         click_label(&c, unit, "KENH", 0).await;
+        wait_for_autosave(&c).await;
+        assert_eq!(
+            page_height(&c).await,
+            height_before,
+            "the autosave notice keeps the layout still"
+        );
         click_label(&c, unit, "DI_LAI", 0).await;
         assert!(is_shown(&c, &follow_up).await);
         c.find(Locator::Id(&format!("q-{unit}-SO_LAN-in")))

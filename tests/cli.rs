@@ -7,8 +7,11 @@ use std::process::Command;
 use common::*;
 
 fn chiso(args: &[&str], db_url: &str) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chiso"))
-        .args(args)
+    output(Command::new(env!("CARGO_BIN_EXE_chiso")).args(args), db_url)
+}
+
+fn output(c: &mut Command, db_url: &str) -> (i32, String, String) {
+    let out = c
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("DATABASE_URL", db_url)
         .env_remove("CHISO__BIND")
@@ -325,4 +328,271 @@ fn staff_accounts_are_managed_from_the_command_line() {
     let (code, _, err) = chiso(&["user", "disable", "nobody"], &db.url);
     assert_ne!(code, 0);
     assert!(err.contains("không có tài khoản"), "{err}");
+}
+
+/// `chiso` with a data directory of its own (outbox, secret key).
+fn chiso_in(data: &std::path::Path, args: &[&str], db_url: &str) -> (i32, String, String) {
+    output(
+        Command::new(env!("CARGO_BIN_EXE_chiso"))
+            .args(args)
+            .env("CHISO__DATA_DIR", data)
+            .env("CHISO__INVITATIONS__PER_SECOND", "1000"),
+        db_url,
+    )
+}
+
+#[test]
+fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let data = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let (code, out, err) = chiso_in(data.path(), args, &db.url);
+            assert_eq!(code, 0, "{backend:?} chiso {args:?}: {err}");
+            out
+        };
+        run(&["units", "import", "demo/units.csv"]);
+        let today = chrono::Utc::now().date_naive();
+        run(&[
+            "campaign",
+            "open",
+            "--year",
+            "2025",
+            "--name",
+            "Khảo sát CLI",
+            "--opens",
+            &today.to_string(),
+            "--closes",
+            &(today + chrono::Duration::days(20)).to_string(),
+            "--profile",
+            "hai-phong-2025",
+        ]);
+        // Leaders of two units only: a small frame with a stratum column.
+        let mut frame = String::from("person_key,unit,group,email,chuc_vu\n");
+        for i in 0..40 {
+            let unit = if i < 20 { "P-BINHMINH" } else { "X-DONGHAI" };
+            let role = if i % 2 == 0 {
+                "Chủ tịch"
+            } else {
+                "Phó Chủ tịch"
+            };
+            frame.push_str(&format!("L{i:03},{unit},leader,ld{i}@vi-du.vn,{role}\n"));
+        }
+        let path = data.path().join("khung.csv");
+        std::fs::write(&path, frame).unwrap();
+        let out = run(&["frame", "import", "--campaign", "1", path.to_str().unwrap()]);
+        assert!(out.contains("40"), "{out}");
+        for g in ["citizen", "business", "civil_servant"] {
+            run(&[
+                "sample",
+                "set-rule",
+                "--campaign",
+                "1",
+                "--group",
+                g,
+                "--none",
+            ]);
+        }
+        let rule = data.path().join("leader.toml");
+        std::fs::write(
+            &rule,
+            "rule = \"quota\"\nquota = { phuong = 8, xa = 8, so = 8, dac_khu = 8 }\n\
+             response_rate = 0.8\nreserve_share = 0.25\nstrata = [\"chuc_vu\"]\n",
+        )
+        .unwrap();
+        run(&[
+            "sample",
+            "set-rule",
+            "--campaign",
+            "1",
+            "--group",
+            "leader",
+            rule.to_str().unwrap(),
+        ]);
+
+        let csv = run(&["sample", "plan", "--campaign", "1", "--format", "csv"]);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "unit,unit_name,group,stratum,population,sample,reserves,margin_percent"
+        );
+        let rows: Vec<Vec<String>> = lines
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect();
+        // Quota 8 at 80 % → 10 invitations a unit, 5 in each of two strata of 10.
+        assert_eq!(rows.len(), 4, "{csv}");
+        for r in &rows {
+            assert_eq!(
+                (r[4].as_str(), r[5].as_str(), r[6].as_str()),
+                ("10", "5", "2"),
+                "{r:?}"
+            );
+            let margin: f64 = r[7].parse().unwrap();
+            assert!(margin > 0.0 && margin < 50.0, "{r:?}");
+        }
+        let table = run(&["sample", "plan", "--campaign", "1"]);
+        assert!(
+            table.contains("sai số %") && table.contains("Chủ tịch"),
+            "{table}"
+        );
+
+        let drawn = run(&["sample", "draw", "--campaign", "1", "--seed", "xổ số 03/12"]);
+        assert!(
+            drawn.contains("20 người trong mẫu, 8 người dự phòng"),
+            "{drawn}"
+        );
+        let verified = run(&["sample", "verify", "--campaign", "1"]);
+        assert!(verified.starts_with("Khớp"), "{verified}");
+
+        let sent = run(&["invite", "send", "--campaign", "1"]);
+        assert!(sent.contains("Xếp hàng 20 thư mời"), "{sent}");
+        assert!(sent.contains("Đã gửi 20;"), "{sent}");
+        let outbox = data.path().join("outbox");
+        assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 20);
+        let again = run(&["invite", "send", "--campaign", "1"]);
+        assert!(
+            again.contains("Xếp hàng 0 thư mời") && again.contains("Đã gửi 0;"),
+            "{again}"
+        );
+        let reminded = run(&["invite", "remind", "--campaign", "1", "--after-days", "0"]);
+        assert!(reminded.contains("Xếp hàng 20 thư nhắc"), "{reminded}");
+        assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 40);
+        let early = run(&["invite", "remind", "--campaign", "1"]);
+        assert!(
+            early.contains("Xếp hàng 0 thư nhắc"),
+            "7 days have not passed: {early}"
+        );
+
+        // The frame changed behind the draw's back: verify says so and fails.
+        {
+            use diesel::prelude::*;
+            let app = app_on(&db);
+            diesel::update(chiso::storage::schema::frame_persons::table)
+                .filter(chiso::storage::schema::frame_persons::person_key.eq("L000"))
+                .set(
+                    chiso::storage::schema::frame_persons::strata
+                        .eq("{\"chuc_vu\":\"Phó Chủ tịch\"}"),
+                )
+                .execute(&mut *app.pool.get().unwrap())
+                .unwrap();
+        }
+        let (code, _, err) = chiso_in(
+            data.path(),
+            &["sample", "verify", "--campaign", "1"],
+            &db.url,
+        );
+        assert_eq!(code, 1, "{backend:?}");
+        assert!(err.contains("KHÔNG khớp"), "{err}");
+    }
+}
+
+#[test]
+fn the_index_table_is_shown_imported_and_published_from_the_command_line() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let data = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let (code, out, err) = chiso_in(data.path(), args, &db.url);
+            assert_eq!(code, 0, "{backend:?} chiso {args:?}: {err}");
+            out
+        };
+        run(&["units", "import", "demo/units.csv"]);
+        let today = chrono::Utc::now().date_naive();
+        run(&[
+            "campaign",
+            "open",
+            "--year",
+            "2025",
+            "--name",
+            "Chỉ số 2025",
+            "--opens",
+            &today.to_string(),
+            "--closes",
+            &(today + chrono::Duration::days(20)).to_string(),
+            "--profile",
+            "hai-phong-2025",
+        ]);
+        let survey = data.path().join("dtxhh.csv");
+        std::fs::write(&survey, "unit,criterion,points\nP-BINHMINH,8.2.1,1.5\n").unwrap();
+        let out = run(&[
+            "index",
+            "import-survey",
+            "--campaign",
+            "1",
+            survey.to_str().unwrap(),
+        ]);
+        assert!(out.contains("Đã nhập 1 điểm"), "{out}");
+        let past = data.path().join("2024.csv");
+        std::fs::write(&past, "unit,field.1,field.2\nP-BINHMINH,9.5,8\n").unwrap();
+        let out = run(&[
+            "index",
+            "import-scores",
+            "--year",
+            "2024",
+            "--profile",
+            "hai-phong-2025",
+            past.to_str().unwrap(),
+        ]);
+        assert!(out.contains("Đã nhập 2 điểm năm 2024"), "{out}");
+
+        let csv = run(&["index", "show", "--campaign", "1"]);
+        let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+        let headers = rdr.headers().unwrap().clone();
+        assert_eq!(&headers[0], "unit", "no BOM on the terminal: {csv}");
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+        let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+        let bm = rows
+            .iter()
+            .find(|r| &r[col("unit")] == "P-BINHMINH")
+            .unwrap();
+        assert_eq!(&bm[col("dossier")], "none");
+        assert_eq!(
+            &bm[col("index")],
+            "",
+            "most survey criteria missing: no index"
+        );
+        assert_eq!(&bm[col("reason_code")], "no_index");
+        let json = run(&[
+            "index",
+            "show",
+            "--campaign",
+            "1",
+            "--format",
+            "json",
+            "--explain",
+        ]);
+        // Fields 1 and 2 fell from last year's published 9.5 and 8 to 0.
+        let explain: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let items = explain.as_array().unwrap();
+        assert_eq!(items.len(), 2, "{json}");
+        assert_eq!(items[0]["code"], "1");
+        assert_eq!(items[0]["change"], serde_json::json!(-9.5));
+        assert_eq!(items[0]["department"], "Sở Nội vụ");
+        assert_eq!(items[1]["previous"], serde_json::json!(8.0));
+
+        chiso::service::accounts::add_user(&app_on(&db), "qt", "", "admin", None, TEST_PASSWORD)
+            .unwrap();
+        let (code, _, err) = chiso_in(
+            data.path(),
+            &["index", "publish", "--campaign", "1", "--as", "khong-co"],
+            &db.url,
+        );
+        assert_eq!(code, 1);
+        assert!(err.contains("không có tài khoản"), "{err}");
+        let out = run(&["index", "publish", "--campaign", "1", "--as", "qt"]);
+        assert!(out.contains("Đã công bố kết quả đợt 1"), "{out}");
+        let (code, _, err) = chiso_in(
+            data.path(),
+            &[
+                "index",
+                "import-survey",
+                "--campaign",
+                "1",
+                survey.to_str().unwrap(),
+            ],
+            &db.url,
+        );
+        assert_eq!(code, 1, "{backend:?}");
+        assert!(err.contains("đã công bố"), "{err}");
+    }
 }

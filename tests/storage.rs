@@ -119,6 +119,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission() {
             anonymous: false,
             idempotency_key: "k1",
             answers: &a,
+            tallies: &[],
         };
         assert!(
             matches!(

@@ -6,25 +6,6 @@ use common::*;
 
 const IDEM: &str = "0123456789abcdef0123456789abcdef";
 
-/// Valid answers for each page of the citizen questionnaire.
-fn citizen_pages(unit: i64) -> Vec<Vec<(String, String)>> {
-    let a = |c: &str, v: &str| (format!("a.{unit}.{c}"), v.to_string());
-    vec![
-        vec![
-            a("GIOI_TINH", "nu"),
-            a("TUOI", "25_39"),
-            a("KENH", "truc_tiep"),
-            a("DI_LAI", "khong"),
-        ],
-        likert_all(unit, &["TC1", "TC2", "TC3", "TC4"], "4"),
-        likert_all(unit, &["TT1", "TT2", "TT3", "TT4", "TT5"], "5"),
-        likert_all(unit, &["CC1", "CC2", "CC3", "CC4", "CC5", "CC6"], "3"),
-        likert_all(unit, &["KQ1", "KQ2", "KQ3", "KQ4"], "4"),
-        likert_all(unit, &["GY1", "GY2", "GY3"], "2"),
-        vec![a("GOP_Y", "Cần thêm chỗ ngồi <b>chờ</b>")],
-    ]
-}
-
 #[actix_web::test]
 async fn a_citizen_answers_page_by_page_resumes_and_submits() {
     for backend in backends() {
@@ -498,6 +479,23 @@ async fn an_anonymous_campaign_keeps_no_link_from_response_to_respondent() {
         let r = chiso::storage::responses::list(&mut t.conn(), anon).unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].respondent_id, None, "{backend:?}");
+        // No timestamp finer than the day could join the rows back.
+        let resp = chiso::storage::respondents::by_token_hash(
+            &mut t.conn(),
+            &chiso::domain::token::Token::parse(&token).unwrap().hash().0,
+        )
+        .unwrap()
+        .unwrap();
+        let midnight = |d: chrono::NaiveDateTime| d.time() == chrono::NaiveTime::MIN;
+        assert!(midnight(r[0].submitted_at), "{:?}", r[0].submitted_at);
+        assert!(midnight(resp.submitted_at.unwrap()) && midnight(resp.updated_at));
+        assert!(midnight(resp.opened_at.unwrap()), "{:?}", resp.opened_at);
+        assert!(midnight(resp.created_at), "{:?}", resp.created_at);
+        assert_eq!(resp.status, "submitted", "the fact of answering is kept");
+        // Nothing of the respondent is left beside the response: no drafts
+        // and no idempotency key on the response side.
+        let drafts = chiso::storage::respondents::drafts(&mut t.conn(), resp.id).unwrap();
+        assert!(drafts.is_empty(), "{backend:?}");
         t.stop().await;
     }
 }

@@ -72,6 +72,40 @@ pub enum Action {
     OpenCampaign,
     /// A unit's page: its results and (later) its self-assessment dossier.
     ViewUnit(i64),
+    /// Import or update units from a file.
+    ImportUnits,
+    /// Read what respondents wrote (free-text answers).
+    ViewAnswers,
+    /// A campaign's frame, sampling rules, plan, draw and response rates.
+    ViewSampling,
+    /// Import the frame, change the rules, draw, send invitations.
+    ManageSampling,
+    /// Download anonymised microdata and estimates.
+    ExportData,
+    /// Every unit's survey results of a campaign.
+    ViewResults,
+    /// One unit's survey results.
+    ViewUnitResults(i64),
+    /// A unit's self-assessment dossier, its appraisal, history and evidence.
+    ViewDossier(i64),
+    /// Self-score, submit and answer requests to explain: the unit's own officer.
+    EditDossier(i64),
+    /// Appraise criteria (the service also checks the assigned departments).
+    Appraise,
+    /// The worklist of submitted dossiers per department.
+    ViewWorklist,
+    /// Assign appraisers to departments.
+    AssignAppraisers,
+    /// The appraisal council's approval of a dossier.
+    ApproveAppraisal,
+    /// A campaign's index table, rankings, head ratings and explain list.
+    ViewIndex,
+    /// One unit's scorecard.
+    ViewScorecard(i64),
+    /// Import survey points or past years' scores for the index.
+    ImportIndexData,
+    /// Publish a campaign's index table (freezes it).
+    PublishIndex,
 }
 
 pub fn allows(actor: Actor, action: Action) -> bool {
@@ -79,9 +113,31 @@ pub fn allows(actor: Actor, action: Action) -> bool {
     match action {
         Action::ViewOwnAccount => true,
         Action::ViewCampaigns => matches!(actor.role, Admin | Analyst),
-        Action::OpenCampaign => actor.role == Admin,
-        Action::ViewUnit(unit) => match actor.role {
+        Action::OpenCampaign | Action::ImportUnits | Action::ManageSampling => actor.role == Admin,
+        Action::ViewAnswers | Action::ViewSampling | Action::ExportData | Action::ViewResults => {
+            matches!(actor.role, Admin | Analyst)
+        }
+        // Appraisers judge dossiers; survey results are not theirs to read.
+        Action::ViewUnitResults(unit) | Action::ViewUnit(unit) => match actor.role {
+            Admin | Analyst => true,
+            Appraiser => false,
+            UnitOfficer => actor.unit_id == Some(unit),
+        },
+        Action::ViewDossier(unit) => match actor.role {
             Admin | Analyst | Appraiser => true,
+            UnitOfficer => actor.unit_id == Some(unit),
+        },
+        Action::EditDossier(unit) => actor.role == UnitOfficer && actor.unit_id == Some(unit),
+        Action::Appraise => actor.role == Appraiser,
+        Action::ViewWorklist => matches!(actor.role, Admin | Appraiser),
+        Action::AssignAppraisers
+        | Action::ApproveAppraisal
+        | Action::ImportIndexData
+        | Action::PublishIndex => actor.role == Admin,
+        Action::ViewIndex => matches!(actor.role, Admin | Analyst),
+        Action::ViewScorecard(unit) => match actor.role {
+            Admin | Analyst => true,
+            Appraiser => false,
             UnitOfficer => actor.unit_id == Some(unit),
         },
     }
@@ -145,6 +201,32 @@ mod tests {
             unit_id: None,
         };
         assert!(allows(analyst, Action::ViewCampaigns) && !allows(analyst, Action::OpenCampaign));
+    }
+
+    #[test]
+    fn dossiers_belong_to_their_unit_appraisal_to_appraisers_approval_to_admins() {
+        let officer = Actor {
+            role: Role::UnitOfficer,
+            unit_id: Some(7),
+        };
+        let of = |role| Actor {
+            role,
+            unit_id: None,
+        };
+        assert!(allows(officer, Action::ViewDossier(7)) && allows(officer, Action::EditDossier(7)));
+        assert!(
+            !allows(officer, Action::ViewDossier(8)) && !allows(officer, Action::EditDossier(8))
+        );
+        for role in [Role::Admin, Role::Analyst, Role::Appraiser] {
+            assert!(allows(of(role), Action::ViewDossier(8)));
+            assert!(!allows(of(role), Action::EditDossier(8)));
+        }
+        assert!(allows(of(Role::Appraiser), Action::Appraise));
+        assert!(!allows(of(Role::Admin), Action::Appraise));
+        assert!(allows(of(Role::Admin), Action::ApproveAppraisal));
+        assert!(!allows(of(Role::Appraiser), Action::ApproveAppraisal));
+        assert!(allows(of(Role::Admin), Action::AssignAppraisers));
+        assert!(!allows(of(Role::Analyst), Action::ViewWorklist));
     }
 
     #[test]

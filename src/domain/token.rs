@@ -25,6 +25,12 @@ impl Token {
         Self(URL_SAFE_NO_PAD.encode(bytes))
     }
 
+    /// A token from 128 bits made elsewhere (e.g. derived from a server key,
+    /// so an invitation can be sent again without storing the token).
+    pub fn from_bytes(bytes: [u8; TOKEN_BYTES]) -> Self {
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
     /// Accepts only strings shaped like a token, so junk never reaches the database.
     pub fn parse(s: &str) -> Option<Self> {
         if s.len() != TOKEN_CHARS {

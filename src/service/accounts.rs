@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Security;
 use crate::domain::access::{check_password, Actor, Role, Username};
 use crate::storage::users::{self, NewUser, UserRow};
-use crate::storage::{rate_limits, sessions, units};
+use crate::storage::{api_tokens, rate_limits, sessions, units};
 
 use super::{now, App, Result, ServiceError};
 
@@ -49,7 +49,7 @@ pub struct Session {
     pub csrf: String,
 }
 
-fn random_b64(bytes: usize) -> String {
+pub fn random_b64(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut b);
     URL_SAFE_NO_PAD.encode(b)
@@ -104,7 +104,7 @@ pub fn add_user(
             names.join(", ")
         ));
     }
-    let mut conn = app.conn()?;
+    let mut conn = app.writer()?;
     let unit = match unit_code {
         Some(c) => {
             let u = units::by_code(&mut conn, c)?;
@@ -152,16 +152,29 @@ fn user(app: &App, username: &str) -> Result<UserRow> {
         .ok_or_else(|| ServiceError::NotFound(format!("không có tài khoản \"{username}\"")))
 }
 
+/// An enabled account as the service acts for it (the CLI acting as a named
+/// staff member, e.g. to publish).
+pub fn staff_user(app: &App, username: &str) -> Result<StaffUser> {
+    let u = user(app, username)?;
+    if u.disabled {
+        return Err(ServiceError::invalid(format!(
+            "tài khoản \"{}\" đang bị khoá",
+            u.username
+        )));
+    }
+    StaffUser::from_row(u).ok_or_else(|| ServiceError::invalid("tài khoản không hợp lệ"))
+}
+
 pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<()> {
     let u = user(app, username)?;
-    users::set_disabled(&mut *app.conn()?, u.id, disabled, now())?;
+    users::set_disabled(&mut *app.writer()?, u.id, disabled, now())?;
     Ok(())
 }
 
 pub fn reset_password(app: &App, username: &str, password: &str) -> Result<()> {
     let u = user(app, username)?;
     let hash = hash_password(password)?;
-    users::set_password(&mut *app.conn()?, u.id, &hash, now())?;
+    users::set_password(&mut *app.writer()?, u.id, &hash, now())?;
     Ok(())
 }
 
@@ -201,15 +214,24 @@ pub fn login(
         .unwrap_or_default();
     let account_bucket = format!("login-user:{name}");
     let client_bucket = format!("login-client:{client}");
-    let mut conn = app.conn()?;
-    if rate_limits::count(&mut conn, &account_bucket, window)? >= limits.login_failures_per_account
-        || rate_limits::count(&mut conn, &client_bucket, window)?
-            >= limits.login_failures_per_client
+    // Every attempt takes its place in both counters before the password is
+    // checked, atomically, so a burst of parallel tries cannot all pass a
+    // count read before any of them is recorded. A success gives it back.
+    let (per_account, per_client) = {
+        let (a, c) = (account_bucket.clone(), client_bucket.clone());
+        app.write(move |conn| {
+            Ok((
+                rate_limits::hit(conn, &a, window)?,
+                rate_limits::hit(conn, &c, window)?,
+            ))
+        })?
+    };
+    if per_account > limits.login_failures_per_account
+        || per_client > limits.login_failures_per_client
     {
         return Ok(LoginOutcome::Throttled);
     }
-    let row = users::by_username(&mut conn, &name)?;
-    drop(conn);
+    let row = users::by_username(&mut *app.conn()?, &name)?;
     // Verify against a fixed hash when the account is unknown, so the answer
     // takes as long either way and does not reveal which accounts exist.
     let ok = match &row {
@@ -219,28 +241,24 @@ pub fn login(
             false
         }
     };
-    let mut conn = app.conn()?;
-    match row.and_then(StaffUser::from_row).filter(|_| ok) {
-        Some(user) => {
-            let cookie = random_b64(32);
-            let expires = now + Duration::hours(limits.session_hours.max(1));
-            sessions::create(
-                &mut conn,
-                &sha256(&cookie),
-                user.id,
-                &random_b64(24),
-                now,
-                expires,
-            )?;
-            rate_limits::purge(&mut conn, window - Duration::days(1))?;
-            Ok(LoginOutcome::LoggedIn { cookie, user })
-        }
-        None => {
-            rate_limits::hit(&mut conn, &account_bucket, window)?;
-            rate_limits::hit(&mut conn, &client_bucket, window)?;
-            Ok(LoginOutcome::Invalid)
-        }
-    }
+    let Some(user) = row.and_then(StaffUser::from_row).filter(|_| ok) else {
+        return Ok(LoginOutcome::Invalid);
+    };
+    let cookie = random_b64(32);
+    let expires = now + Duration::hours(limits.session_hours.max(1));
+    let mut conn = app.writer()?;
+    sessions::create(
+        &mut conn,
+        &sha256(&cookie),
+        user.id,
+        &random_b64(24),
+        now,
+        expires,
+    )?;
+    rate_limits::give_back(&mut conn, &account_bucket, window)?;
+    rate_limits::give_back(&mut conn, &client_bucket, window)?;
+    rate_limits::purge(&mut conn, window - Duration::days(1))?;
+    Ok(LoginOutcome::LoggedIn { cookie, user })
 }
 
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JQ3P3qQd5wJ6Hq0k2m9VbI4zZ7bq3n0YxH8mJ6kYl1c";
@@ -251,7 +269,73 @@ pub fn session(app: &App, cookie: &str) -> Result<Option<Session>> {
 }
 
 pub fn logout(app: &App, cookie: &str) -> Result<()> {
-    Ok(sessions::delete(&mut *app.conn()?, &sha256(cookie))?)
+    Ok(sessions::delete(&mut *app.writer()?, &sha256(cookie))?)
+}
+
+/// Prefix of API tokens, so a leaked one is recognisable in a scanner's report.
+const API_TOKEN_PREFIX: &str = "chiso_";
+
+/// Creates an API token acting as `username` for `days` days; the token is
+/// returned once and only its hash is kept.
+pub fn create_api_token(app: &App, username: &str, label: &str, days: i64) -> Result<String> {
+    if !(1..=366).contains(&days) {
+        return Err(ServiceError::invalid(
+            "thời hạn mã API phải từ 1 đến 366 ngày",
+        ));
+    }
+    let label = label.trim();
+    if label.chars().count() > 100 {
+        return Err(ServiceError::invalid("nhãn mã API dài quá 100 ký tự"));
+    }
+    let u = user(app, username)?;
+    if u.disabled {
+        return Err(ServiceError::invalid(format!(
+            "tài khoản \"{}\" đang bị khoá",
+            u.username
+        )));
+    }
+    let token = format!("{API_TOKEN_PREFIX}{}", random_b64(32));
+    let now = now();
+    api_tokens::insert(
+        &mut *app.writer()?,
+        u.id,
+        &sha256(&token),
+        label,
+        now,
+        now + Duration::days(days),
+    )?;
+    Ok(token)
+}
+
+pub fn revoke_api_tokens(app: &App, username: &str) -> Result<usize> {
+    let u = user(app, username)?;
+    Ok(api_tokens::revoke_all(&mut *app.writer()?, u.id, now())?)
+}
+
+pub enum ApiAuth {
+    User(StaffUser),
+    Invalid,
+    Throttled,
+}
+
+/// The owner of a bearer token. Unknown tokens count against the client like
+/// unknown survey tokens, so API keys cannot be guessed either.
+pub fn api_user(app: &App, limits: &Security, token: &str, client: &str) -> Result<ApiAuth> {
+    if token_guessing_blocked(app, limits, client)? {
+        return Ok(ApiAuth::Throttled);
+    }
+    let found = if token.starts_with(API_TOKEN_PREFIX) && token.len() < 200 {
+        api_tokens::owner(&mut *app.conn()?, &sha256(token), now())?
+    } else {
+        None
+    };
+    match found.and_then(StaffUser::from_row) {
+        Some(u) => Ok(ApiAuth::User(u)),
+        None => {
+            note_token_miss(app, limits, client)?;
+            Ok(ApiAuth::Invalid)
+        }
+    }
 }
 
 /// Whether this client has tried too many unknown tokens in the current window.
@@ -263,9 +347,19 @@ pub fn token_guessing_blocked(app: &App, limits: &Security, client: &str) -> Res
     )
 }
 
+/// Counts a form started from an open link; false once this client has
+/// started more than the window allows (each start makes a respondent row).
+pub fn note_open_start(app: &App, limits: &Security, client: &str) -> Result<bool> {
+    let window = window_start(now(), limits.window_minutes);
+    let bucket = format!("open-start:{client}");
+    let n = app.write(move |conn| rate_limits::hit(conn, &bucket, window))?;
+    Ok(n <= limits.open_starts_per_client)
+}
+
 pub fn note_token_miss(app: &App, limits: &Security, client: &str) -> Result<()> {
     let window = window_start(now(), limits.window_minutes);
-    rate_limits::hit(&mut *app.conn()?, &format!("token-miss:{client}"), window)?;
+    let bucket = format!("token-miss:{client}");
+    app.write(move |conn| rate_limits::hit(conn, &bucket, window))?;
     Ok(())
 }
 

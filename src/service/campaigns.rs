@@ -24,6 +24,9 @@ pub struct OpenCampaign {
     /// Questionnaire codes; empty means every file given.
     pub codes: Vec<String>,
     pub anonymous: bool,
+    /// The province profile whose rules the campaign follows; its sampling
+    /// rules become the campaign's plan rules, editable until the draw.
+    pub profile: Option<crate::domain::profile::Profile>,
 }
 
 /// Opens a campaign and freezes the current version of each questionnaire:
@@ -36,6 +39,8 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
     let name = req.name.trim();
     if name.is_empty() {
         problems.push("tên đợt khảo sát trống".to_string());
+    } else if name.chars().count() > 200 {
+        problems.push("tên đợt khảo sát dài quá 200 ký tự".to_string());
     }
     let period = CampaignPeriod::from_local_dates(req.opens, req.closes)
         .map_err(|e| problems.push(e.to_string()))
@@ -60,7 +65,7 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
     let (Some(period), true) = (period, problems.is_empty()) else {
         return Err(ServiceError::Invalid(problems));
     };
-    let mut conn = app.conn()?;
+    let mut conn = app.writer()?;
     let now = now();
     let mut versions = Vec::new();
     for f in chosen {
@@ -68,14 +73,21 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
         let id = questionnaires::freeze(&mut conn, &q.code, &f.hash, &q.title, &f.source, now)?;
         versions.push((q.code.clone(), id));
     }
+    let rules: Vec<(&str, String)> = req
+        .profile
+        .iter()
+        .flat_map(|p| p.sampling.iter())
+        .map(|(group, rule)| (group.code(), rule.to_toml()))
+        .collect();
     let campaign = NewCampaign {
         year: req.year,
         name,
         opens_at: period.opens_at,
         closes_at: period.closes_at,
         anonymous: req.anonymous,
+        profile_code: req.profile.as_ref().map(|p| p.code.as_str()),
     };
-    Ok(store::insert(&mut conn, &campaign, &versions, now)?)
+    Ok(store::insert(&mut conn, &campaign, &versions, &rules, now)?)
 }
 
 pub fn period(c: &CampaignRow) -> CampaignPeriod {
@@ -98,7 +110,7 @@ pub fn issue_tokens(
     if !(1..=100_000).contains(&count) {
         return Err(ServiceError::invalid("số lượng mã phải từ 1 đến 100000"));
     }
-    let mut conn = app.conn()?;
+    let mut conn = app.writer()?;
     store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
     let cq = store::questionnaire(&mut conn, campaign_id, code)?.ok_or_else(|| {
@@ -246,6 +258,61 @@ pub fn unit_counts(app: &App, unit_id: i64) -> Result<Vec<UnitCount>> {
             sample: count(respondents::SOURCE_SAMPLE),
             open: count(respondents::SOURCE_OPEN),
         });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TextAnswers {
+    pub questionnaire: String,
+    pub question: String,
+    pub answers: Vec<TextAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TextAnswer {
+    pub unit: String,
+    pub text: String,
+}
+
+/// Free-text answers of a campaign, per questionnaire and question, newest
+/// first, at most `limit` per questionnaire. Respondents wrote these: pages
+/// must show them as text, never as markup.
+pub fn text_answers(app: &App, campaign_id: i64, limit: i64) -> Result<Vec<TextAnswers>> {
+    let mut conn = app.conn()?;
+    store::get(&mut conn, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
+    let mut out = Vec::new();
+    for cq in store::questionnaires(&mut conn, campaign_id)? {
+        let q = app.questionnaire_version(cq.version_id)?;
+        let text_questions: Vec<_> = q
+            .questions()
+            .filter(|x| {
+                matches!(
+                    x.kind,
+                    crate::domain::questionnaire::QuestionKind::Text { .. }
+                )
+            })
+            .collect();
+        if text_questions.is_empty() {
+            continue;
+        }
+        let codes: Vec<String> = text_questions.iter().map(|x| x.code.clone()).collect();
+        let rows = responses::answers_to(&mut conn, campaign_id, cq.version_id, &codes, limit)?;
+        for question in text_questions {
+            out.push(TextAnswers {
+                questionnaire: cq.title.clone(),
+                question: question.text.clone(),
+                answers: rows
+                    .iter()
+                    .filter(|(code, _, _)| *code == question.code)
+                    .map(|(_, unit, text)| TextAnswer {
+                        unit: unit.clone(),
+                        text: text.clone(),
+                    })
+                    .collect(),
+            });
+        }
     }
     Ok(out)
 }

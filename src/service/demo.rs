@@ -38,7 +38,11 @@ fn demo_unit(code: &str, rates: &Rates) -> &'static str {
 
 /// Loads the demo data once, and issues fresh tokens on every call: tokens are
 /// stored only as hashes, so old ones cannot be printed again.
-pub fn seed(app: &App, files: &[QuestionnaireFile]) -> Result<Demo> {
+pub fn seed(
+    app: &App,
+    files: &[QuestionnaireFile],
+    profile: Option<&crate::domain::profile::Profile>,
+) -> Result<Demo> {
     units::import(app, DEMO_UNITS_CSV.as_bytes(), "demo/units.csv")?;
     let now = now();
     let existing = store::list(&mut *app.conn()?)?.into_iter().find(|c| {
@@ -56,6 +60,7 @@ pub fn seed(app: &App, files: &[QuestionnaireFile]) -> Result<Demo> {
                 closes: today + Duration::days(90),
                 codes: Vec::new(),
                 anonymous: false,
+                profile: profile.cloned(),
             };
             open(app, files, &req)?
         }

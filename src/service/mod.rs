@@ -1,10 +1,21 @@
 //! Use cases: domain rules combined with storage, inside transactions.
 
 pub mod accounts;
+pub mod appraisal;
 pub mod campaigns;
 pub mod demo;
+pub mod estimate;
+pub mod export;
+pub mod frame;
+pub mod index;
+pub mod invitations;
+pub mod profiles;
+pub mod publication;
 pub mod questionnaires;
 pub mod respond;
+pub mod results;
+pub mod sampling;
+pub mod secret;
 pub mod units;
 
 use std::collections::HashMap;
@@ -13,7 +24,11 @@ use std::sync::{Arc, RwLock};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::domain::questionnaire::{parse_questionnaire, Questionnaire};
-use crate::storage::{self, DbPool, DbUrl, PoolOptions, PooledConn, StorageError};
+use crate::storage::group_commit::GroupCommit;
+use crate::storage::{self, DbConn, DbPool, DbUrl, PoolOptions, PooledConn, StorageError};
+
+/// At most this many writes share one commit.
+const GROUP_COMMIT_MAX: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -24,6 +39,9 @@ pub enum ServiceError {
     Invalid(Vec<String>),
     #[error("{0}")]
     NotFound(String),
+    /// The account may not do this (e.g. a field not assigned to it).
+    #[error("{0}")]
+    Forbidden(String),
     /// Unknown, malformed and used tokens look the same from outside.
     #[error("liên kết không hợp lệ hoặc đã được sử dụng")]
     TokenUnavailable,
@@ -45,24 +63,41 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 /// (immutable once frozen, so they are cached for the process's life).
 pub struct App {
     pub pool: DbPool,
+    /// SQLite's single writer connection; None on PostgreSQL.
+    writer: Option<DbPool>,
+    /// SQLite's group commit for the respondents' writes; None on PostgreSQL.
+    group: Option<GroupCommit>,
     pub backend: &'static str,
     versions: RwLock<HashMap<i64, Arc<Questionnaire>>>,
+    secret: std::sync::OnceLock<secret::Secret>,
+    scorers: RwLock<HashMap<i64, Option<Arc<crate::domain::survey::Scorer>>>>,
 }
 
 impl App {
     pub fn connect(url: &str, pool_size: u32) -> Result<Self> {
         let url = DbUrl::parse(url)?;
-        let pool = storage::pool(
-            &url,
-            &PoolOptions {
-                max_size: pool_size,
-                ..PoolOptions::default()
-            },
-        )?;
+        let opts = PoolOptions {
+            max_size: pool_size,
+            ..PoolOptions::default()
+        };
+        let pool = storage::pool(&url, &opts)?;
+        let writer = storage::writer_pool(&url)?;
+        let group = match &writer {
+            Some(w) => Some(
+                GroupCommit::start(w.clone(), GROUP_COMMIT_MAX).map_err(|e| {
+                    StorageError::Unavailable(format!("không khởi động được luồng ghi: {e}"))
+                })?,
+            ),
+            None => None,
+        };
         Ok(Self {
             pool,
+            writer,
+            group,
             backend: url.backend_name(),
             versions: RwLock::new(HashMap::new()),
+            secret: std::sync::OnceLock::new(),
+            scorers: RwLock::new(HashMap::new()),
         })
     }
 
@@ -70,8 +105,62 @@ impl App {
         Ok(self.pool.get().map_err(StorageError::from)?)
     }
 
+    /// A connection for a transaction that writes. On SQLite writers queue
+    /// for the one writer connection; reads use `conn()` beside it.
+    pub fn writer(&self) -> Result<PooledConn> {
+        let pool = self.writer.as_ref().unwrap_or(&self.pool);
+        Ok(pool.get().map_err(StorageError::from)?)
+    }
+
+    /// Runs a short write in the next group commit on SQLite, or on its own
+    /// connection on PostgreSQL; returns once it is durable. For the hot
+    /// paths (drafts, submissions, throttle counters).
+    pub fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> std::result::Result<T, StorageError> + Send + 'static,
+    {
+        Ok(match &self.group {
+            Some(g) => g.run(f)?,
+            None => f(&mut *self.writer()?)?,
+        })
+    }
+
+    /// Sets the server key once; later calls keep the first.
+    pub fn set_secret(&self, secret: secret::Secret) {
+        let _ = self.secret.set(secret);
+    }
+
+    pub fn secret(&self) -> Result<&secret::Secret> {
+        self.secret.get().ok_or_else(|| {
+            ServiceError::invalid("chưa có khoá bí mật của máy chủ (secret_key)".to_string())
+        })
+    }
+
     pub fn migrate(&self) -> Result<Vec<String>> {
-        Ok(storage::migrate(&mut *self.conn()?)?)
+        Ok(storage::migrate(&mut *self.writer()?)?)
+    }
+
+    /// The scorer of a frozen questionnaire version; None when it has no
+    /// scored question (nothing of it feeds the index).
+    pub fn scorer(&self, version_id: i64) -> Result<Option<Arc<crate::domain::survey::Scorer>>> {
+        if let Some(s) = self
+            .scorers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&version_id)
+        {
+            return Ok(s.clone());
+        }
+        let q = self.questionnaire_version(version_id)?;
+        let scorer = crate::domain::survey::Scorer::new(&q)
+            .map_err(|e| ServiceError::invalid(e.to_string()))?;
+        let scorer = (!scorer.criteria().is_empty()).then(|| Arc::new(scorer));
+        self.scorers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(version_id, scorer.clone());
+        Ok(scorer)
     }
 
     pub fn questionnaire_version(&self, id: i64) -> Result<Arc<Questionnaire>> {

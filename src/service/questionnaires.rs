@@ -84,3 +84,60 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<QuestionnaireFile>> {
         Err(ServiceError::Invalid(problems))
     }
 }
+
+/// What `chiso check` found valid.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    pub questionnaires: Vec<QuestionnaireFile>,
+    pub profiles: Vec<super::profiles::ProfileFile>,
+}
+
+/// Validates questionnaires and profiles. A directory named `profiles`, or a
+/// file in one, is a profile; any other directory holds questionnaires and,
+/// in its `profiles` subdirectory, profiles. When both kinds are checked
+/// together, every survey criterion of a profile must be fed by a question of
+/// a questionnaire of the weighted group. Every problem comes back as
+/// `file:line: message`.
+pub fn check(paths: &[PathBuf]) -> Result<CheckReport> {
+    use super::profiles;
+    let mut q_paths = Vec::new();
+    let mut p_paths = Vec::new();
+    for p in paths {
+        if profiles::is_profile_path(p) {
+            p_paths.push(p.clone());
+        } else {
+            q_paths.push(p.clone());
+            let sub = p.join(profiles::DIR);
+            if p.is_dir() && sub.is_dir() {
+                p_paths.push(sub);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut report = CheckReport::default();
+    if !q_paths.is_empty() {
+        match load(&q_paths) {
+            Ok(q) => report.questionnaires = q,
+            Err(ServiceError::Invalid(p)) => problems.extend(p),
+            Err(e) => return Err(e),
+        }
+    }
+    if !p_paths.is_empty() {
+        match profiles::load(&p_paths) {
+            Ok(p) => report.profiles = p,
+            Err(ServiceError::Invalid(p)) => problems.extend(p),
+            Err(e) => return Err(e),
+        }
+    }
+    if !report.questionnaires.is_empty() && problems.is_empty() {
+        problems.extend(profiles::survey_problems(
+            &report.profiles,
+            &report.questionnaires,
+        ));
+    }
+    if problems.is_empty() {
+        Ok(report)
+    } else {
+        Err(ServiceError::Invalid(problems))
+    }
+}

@@ -60,7 +60,7 @@ fn check_open(c: &CampaignRow) -> Result<()> {
     }
 }
 
-fn rated_units(
+pub(crate) fn rated_units(
     conn: &mut DbConn,
     qn: &Questionnaire,
     own: Option<&UnitRow>,
@@ -99,6 +99,16 @@ pub fn open_form(app: &App, token: &str) -> Result<FormAccess> {
         return Err(ServiceError::TokenUnavailable);
     }
     let answers = respondents::drafts(&mut conn, respondent.id)?;
+    drop(conn);
+    if respondent.opened_at.is_none() {
+        // In an anonymous campaign even the opening is kept to the day.
+        let at = match now() {
+            t if campaign.anonymous => t.date().and_hms_opt(0, 0, 0).unwrap_or(t),
+            t => t,
+        };
+        let id = respondent.id;
+        app.write(move |conn| respondents::mark_opened(conn, id, at))?;
+    }
     Ok(FormAccess::Open(Box::new(FormSession {
         respondent,
         campaign,
@@ -119,13 +129,37 @@ pub fn save_page(
     keys: &[(i64, String)],
     values: &Answers,
 ) -> Result<bool> {
-    Ok(respondents::save_draft(
-        &mut *app.conn()?,
-        s.respondent.id,
-        keys,
-        values,
-        now(),
-    )?)
+    let (id, keys, values, now) = (s.respondent.id, keys.to_vec(), values.clone(), now());
+    app.write(move |conn| respondents::save_draft(conn, id, &keys, &values, now))
+}
+
+/// What a response adds to the survey's running sums: one update per unit
+/// the respondent rated (a blank one for a unit asked about but not
+/// answered, so the respondent still counts in the stratum). Answers from
+/// outside the draw go to their own tally.
+fn tally_updates(
+    app: &App,
+    s: &FormSession,
+    answers: &Answers,
+) -> Result<Vec<crate::storage::tallies::Update>> {
+    let Some(scorer) = app.scorer(s.version_id)? else {
+        return Ok(vec![]);
+    };
+    let stratum = match (&s.respondent.stratum, s.respondent.source.as_str()) {
+        (Some(h), respondents::SOURCE_SAMPLE) => h.clone(),
+        _ => crate::storage::tallies::OUTSIDE_DRAW.to_string(),
+    };
+    let mut scores = scorer.by_rated_unit(answers);
+    Ok(s.rated
+        .iter()
+        .map(|u| crate::storage::tallies::Update {
+            rated_unit_id: u.id,
+            group: scorer.group().code(),
+            stratum: stratum.clone(),
+            criteria: scorer.criteria().to_vec(),
+            scores: scores.remove(&u.id).unwrap_or_else(|| scorer.blank()),
+        })
+        .collect())
 }
 
 pub enum Submitted {
@@ -153,14 +187,26 @@ pub fn submit(
     if !missing.is_empty() {
         return Ok(Submitted::Incomplete(missing));
     }
-    let sub = Submission {
-        respondent: &s.respondent,
-        version_id: s.version_id,
-        anonymous: s.campaign.anonymous,
-        idempotency_key,
-        answers: &answers,
-    };
-    Ok(match responses::submit(&mut *app.conn()?, &sub, now())? {
+    let tallies = tally_updates(app, s, &answers)?;
+    let (respondent, version_id, anonymous, key, now) = (
+        s.respondent.clone(),
+        s.version_id,
+        s.campaign.anonymous,
+        idempotency_key.to_string(),
+        now(),
+    );
+    let outcome = app.write(move |conn| {
+        let sub = Submission {
+            respondent: &respondent,
+            version_id,
+            anonymous,
+            idempotency_key: &key,
+            answers: &answers,
+            tallies: &tallies,
+        };
+        responses::submit(conn, &sub, now)
+    })?;
+    Ok(match outcome {
         SubmitOutcome::Stored { response_id } => Submitted::Stored { response_id },
         SubmitOutcome::AlreadySubmitted { same_key } => Submitted::AlreadySubmitted { same_key },
     })
@@ -206,6 +252,6 @@ pub fn start_open(app: &App, campaign_id: i64, code: &str, unit_code: &str) -> R
         unit_id: Some(unit.id),
         source: SOURCE_OPEN,
     };
-    respondents::insert_many(&mut *app.conn()?, &r, &[token.hash().0], now())?;
+    respondents::insert_many(&mut *app.writer()?, &r, &[token.hash().0], now())?;
     Ok(token)
 }

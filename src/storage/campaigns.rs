@@ -1,7 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{campaign_questionnaires as cq, campaigns, questionnaire_versions as qv};
+use super::schema::{
+    campaign_questionnaires as cq, campaigns, plan_rules, questionnaire_versions as qv,
+};
 use super::{DbConn, StorageError};
 use crate::per_backend;
 
@@ -15,6 +17,7 @@ pub struct CampaignRow {
     pub closes_at: NaiveDateTime,
     pub anonymous: bool,
     pub created_at: NaiveDateTime,
+    pub profile_code: Option<String>,
 }
 
 pub struct NewCampaign<'a> {
@@ -23,6 +26,7 @@ pub struct NewCampaign<'a> {
     pub opens_at: NaiveDateTime,
     pub closes_at: NaiveDateTime,
     pub anonymous: bool,
+    pub profile_code: Option<&'a str>,
 }
 
 /// A campaign's questionnaire: the code respondents see in links and the
@@ -39,6 +43,7 @@ pub fn insert(
     conn: &mut DbConn,
     c: &NewCampaign<'_>,
     versions: &[(String, i64)],
+    rules: &[(&str, String)],
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
     conn.transaction(|conn| {
@@ -49,6 +54,7 @@ pub fn insert(
             campaigns::closes_at.eq(c.closes_at),
             campaigns::anonymous.eq(c.anonymous),
             campaigns::created_at.eq(now),
+            campaigns::profile_code.eq(c.profile_code),
         );
         let id: i64 = per_backend!(conn => diesel::insert_into(campaigns::table).values(values).returning(campaigns::id).get_result(conn))?;
         for (code, version) in versions {
@@ -56,7 +62,58 @@ pub fn insert(
                 .values((cq::campaign_id.eq(id), cq::code.eq(code), cq::questionnaire_version_id.eq(version)))
                 .execute(conn)?;
         }
+        for (group, rule) in rules {
+            diesel::insert_into(plan_rules::table)
+                .values((
+                    plan_rules::campaign_id.eq(id),
+                    plan_rules::respondent_group.eq(group),
+                    plan_rules::rule.eq(rule),
+                    plan_rules::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
         Ok(id)
+    })
+}
+
+/// The campaign's sampling rules per respondent group, as TOML.
+pub fn plan_rules(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> Result<Vec<(String, String)>, StorageError> {
+    Ok(plan_rules::table
+        .filter(plan_rules::campaign_id.eq(campaign_id))
+        .order(plan_rules::respondent_group)
+        .select((plan_rules::respondent_group, plan_rules::rule))
+        .load(conn)?)
+}
+
+/// Sets (or with `None` removes) one group's rule.
+pub fn set_plan_rule(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    group: &str,
+    rule: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        diesel::delete(
+            plan_rules::table
+                .filter(plan_rules::campaign_id.eq(campaign_id))
+                .filter(plan_rules::respondent_group.eq(group)),
+        )
+        .execute(conn)?;
+        if let Some(rule) = rule {
+            diesel::insert_into(plan_rules::table)
+                .values((
+                    plan_rules::campaign_id.eq(campaign_id),
+                    plan_rules::respondent_group.eq(group),
+                    plan_rules::rule.eq(rule),
+                    plan_rules::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
     })
 }
 

@@ -1,13 +1,24 @@
 //! The only module that imports diesel. One connection enum over PostgreSQL
 //! and SQLite; the backend is chosen by the URL's scheme, never guessed.
 
+pub mod api_tokens;
+pub mod assignments;
+pub mod audit;
 pub mod campaigns;
+pub mod dossiers;
+pub mod draws;
+pub mod explanations;
+pub mod frames;
+pub mod group_commit;
+pub mod invitations;
+pub mod publication;
 pub mod questionnaires;
 pub mod rate_limits;
 pub mod respondents;
 pub mod responses;
 pub mod schema;
 pub mod sessions;
+pub mod tallies;
 pub mod units;
 pub mod users;
 
@@ -144,10 +155,13 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; FULL sync makes a
                 // success page mean the answer is on disk; the busy timeout
-                // queues writers instead of failing them.
+                // queues writers instead of failing them; secure_delete
+                // zeroes deleted rows, so the drafts of an anonymous
+                // response do not linger in the file's free pages.
                 c.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))
@@ -160,8 +174,9 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        // A connection left inside a transaction (by a panic) is not reused.
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -183,10 +198,29 @@ impl Default for PoolOptions {
     }
 }
 
+/// SQLite's process-wide settings, once, before its first connection: no
+/// per-connection mutexes (a pooled connection is used by one thread at a
+/// time, which diesel's `!Sync` connection already guarantees) and no
+/// global memory statistics (a lock taken on every allocation).
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config must run before sqlite3_initialize and
+        // while no other thread uses SQLite; `Once` runs it before this
+        // process opens its first SQLite connection. Called later (SQLite
+        // already initialised) it only returns SQLITE_MISUSE.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0);
+        }
+    });
+}
+
 /// Builds the pool without requiring the database to be up, so a service that
 /// starts while PostgreSQL restarts recovers by itself.
 pub fn pool(url: &DbUrl, opts: &PoolOptions) -> Result<DbPool, StorageError> {
     if let DbUrl::Sqlite(path) = url {
+        configure_sqlite();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StorageError::Unavailable(format!("không tạo được thư mục {}: {e}", dir.display()))
@@ -202,8 +236,37 @@ pub fn pool(url: &DbUrl, opts: &PoolOptions) -> Result<DbPool, StorageError> {
         .max_size(size)
         .min_idle(Some(0))
         .connection_timeout(opts.connect_timeout)
-        .test_on_check_out(true)
+        // A PostgreSQL connection may have died with a server restart; an
+        // SQLite file cannot go away under an open connection.
+        .test_on_check_out(matches!(url, DbUrl::Postgres(_)))
         .build_unchecked(Manager { url: url.clone() }))
+}
+
+/// SQLite admits one writer at a time and makes the others poll with sleeps
+/// (busy_timeout), which under load wastes the CPU and gives second-long
+/// tails. One dedicated writer connection queues them in the process
+/// instead, first come first served. PostgreSQL needs none: its writers wait
+/// on row locks.
+pub fn writer_pool(url: &DbUrl) -> Result<Option<DbPool>, StorageError> {
+    match url {
+        DbUrl::Postgres(_) => Ok(None),
+        DbUrl::Sqlite(_) => pool(
+            url,
+            &PoolOptions {
+                max_size: 1,
+                // Writers queue here rather than in SQLite; as long a wait as
+                // SQLite's busy timeout.
+                connect_timeout: Duration::from_secs(10),
+            },
+        )
+        .map(Some),
+    }
+}
+
+/// A cheap round trip, for health checks.
+pub fn ping(conn: &mut DbConn) -> Result<(), StorageError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
 }
 
 /// Applies pending migrations; safe to run on every start and from several
@@ -220,12 +283,20 @@ pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, StorageError> {
     applied.map_err(|e| StorageError::Migration(e.to_string()))
 }
 
-/// `PRAGMA integrity_check` on SQLite; on PostgreSQL the server keeps its own.
+/// The database's own consistency check: `PRAGMA integrity_check` on
+/// SQLite; on PostgreSQL, `amcheck`'s `bt_index_check` with `heapallindexed`
+/// on every B-tree index of the schema (each index agrees with its table and
+/// every row is indexed). Creating the extension needs a superuser once.
 pub fn integrity_check(conn: &mut DbConn) -> Result<bool, StorageError> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
         integrity_check: String,
+    }
+    #[derive(QueryableByName)]
+    struct Checked {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        checked: i64,
     }
     match conn {
         DbConn::Sqlite(c) => {
@@ -233,8 +304,20 @@ pub fn integrity_check(conn: &mut DbConn) -> Result<bool, StorageError> {
             Ok(rows.len() == 1 && rows[0].integrity_check == "ok")
         }
         DbConn::Pg(c) => {
-            diesel::sql_query("SELECT 1").execute(c)?;
-            Ok(true)
+            c.batch_execute("CREATE EXTENSION IF NOT EXISTS amcheck")?;
+            // bt_index_check raises an error on the first corrupt index.
+            let r: Checked = diesel::sql_query(
+                "SELECT count(*) AS checked FROM ( \
+                   SELECT bt_index_check(c.oid, true) \
+                   FROM pg_index i \
+                   JOIN pg_class c ON c.oid = i.indexrelid \
+                   JOIN pg_am a ON a.oid = c.relam \
+                   JOIN pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE a.amname = 'btree' AND n.nspname = current_schema() \
+                     AND i.indisready AND i.indisvalid) s",
+            )
+            .get_result(c)?;
+            Ok(r.checked > 0)
         }
     }
 }

@@ -25,6 +25,25 @@ pub fn hit(
         .get_result(conn))?)
 }
 
+/// Takes back one hit (an attempt that turned out to be legitimate).
+pub fn give_back(
+    conn: &mut DbConn,
+    bucket: &str,
+    window_start: NaiveDateTime,
+) -> Result<(), StorageError> {
+    diesel::update(
+        rl::table.filter(
+            rl::bucket
+                .eq(bucket)
+                .and(rl::window_start.eq(window_start))
+                .and(rl::hits.gt(0)),
+        ),
+    )
+    .set(rl::hits.eq(rl::hits - 1))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn count(
     conn: &mut DbConn,
     bucket: &str,

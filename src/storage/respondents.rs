@@ -29,6 +29,9 @@ pub struct RespondentRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    pub stratum: Option<String>,
+    pub opened_at: Option<NaiveDateTime>,
+    pub opted_out_at: Option<NaiveDateTime>,
 }
 
 pub struct NewRespondent<'a> {
@@ -150,4 +153,38 @@ pub fn drafts(conn: &mut DbConn, respondent_id: i64) -> Result<Answers, StorageE
         .select((da::rated_unit_id, da::question_code, da::value))
         .load(conn)?;
     Ok(rows.into_iter().map(|(u, c, v)| ((u, c), v)).collect())
+}
+
+/// Notes the first time a respondent opened the form (for response rates).
+pub fn mark_opened(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), StorageError> {
+    diesel::update(
+        respondents::table
+            .find(id)
+            .filter(respondents::opened_at.is_null()),
+    )
+    .set(respondents::opened_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records a refusal; false when the respondent has already answered (an
+/// answer outranks a later click on "do not contact me") or refused.
+pub fn opt_out(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool, StorageError> {
+    let n = diesel::update(
+        respondents::table
+            .find(id)
+            .filter(respondents::status.ne(STATUS_SUBMITTED))
+            .filter(respondents::opted_out_at.is_null()),
+    )
+    .set(respondents::opted_out_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> Result<Option<RespondentRow>, StorageError> {
+    Ok(respondents::table
+        .find(id)
+        .select(RespondentRow::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -25,6 +25,9 @@ pub struct Submission<'a> {
     pub anonymous: bool,
     pub idempotency_key: &'a str,
     pub answers: &'a Answers,
+    /// The response's contribution to the survey's running sums, stored in
+    /// the same transaction so they never disagree with the answers.
+    pub tallies: &'a [super::tallies::Update],
 }
 
 /// Stores the response, its answers and the token's use in one transaction, so
@@ -35,6 +38,13 @@ pub fn submit(
     now: NaiveDateTime,
 ) -> Result<SubmitOutcome, StorageError> {
     let r = s.respondent;
+    // In an anonymous campaign the token keeps only that it was used, and
+    // both rows carry the day alone: equal timestamps would join them again.
+    let now = if s.anonymous {
+        now.date().and_hms_opt(0, 0, 0).unwrap_or(now)
+    } else {
+        now
+    };
     conn.transaction(|conn| {
         // The guard and the lock in one: only the first submission flips the
         // status; PostgreSQL makes a concurrent one wait on the row and then
@@ -53,6 +63,18 @@ pub fn submit(
             respondents::updated_at.eq(now),
         ))
         .execute(conn)?;
+        if claimed == 1 && s.anonymous {
+            // The times of opening and of an open link's start follow the
+            // order of submission, and response ids follow it too: to the
+            // day, like the rest.
+            let day = |t: NaiveDateTime| t.date().and_hms_opt(0, 0, 0).unwrap_or(t);
+            diesel::update(respondents::table.find(r.id))
+                .set((
+                    respondents::opened_at.eq(Some(now)),
+                    respondents::created_at.eq(day(r.created_at)),
+                ))
+                .execute(conn)?;
+        }
         if claimed == 0 {
             let key: Option<String> = respondents::table
                 .find(r.id)
@@ -69,6 +91,7 @@ pub fn submit(
             responses::respondent_id.eq((!s.anonymous).then_some(r.id)),
             responses::source.eq(&r.source),
             responses::submitted_at.eq(now),
+            responses::stratum.eq(r.stratum.as_deref()),
         );
         let response_id: i64 = per_backend!(conn => diesel::insert_into(responses::table)
             .values(values)
@@ -90,6 +113,8 @@ pub fn submit(
             per_backend!(conn => diesel::insert_into(answers::table).values(&rows).execute(conn))?;
         }
         diesel::delete(da::table.filter(da::respondent_id.eq(r.id))).execute(conn)?;
+        let mut updates = s.tallies.to_vec();
+        super::tallies::apply(conn, r.campaign_id, &mut updates, now)?;
         Ok(SubmitOutcome::Stored { response_id })
     })
 }
@@ -104,6 +129,7 @@ pub struct ResponseRow {
     pub respondent_id: Option<i64>,
     pub source: String,
     pub submitted_at: NaiveDateTime,
+    pub stratum: Option<String>,
 }
 
 pub fn list(conn: &mut DbConn, campaign_id: i64) -> Result<Vec<ResponseRow>, StorageError> {
@@ -153,5 +179,100 @@ pub fn counts_for_unit(
         .filter(responses::unit_id.eq(unit_id))
         .group_by((responses::campaign_id, responses::source))
         .select((responses::campaign_id, responses::source, count_star()))
+        .load(conn)?)
+}
+
+/// Answers to the given questions of one questionnaire version, newest
+/// response first, with the rated unit's name.
+pub fn answers_to(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    version_id: i64,
+    codes: &[String],
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, StorageError> {
+    use super::schema::units;
+    Ok(answers::table
+        .inner_join(responses::table)
+        .inner_join(units::table.on(units::id.eq(answers::rated_unit_id)))
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::questionnaire_version_id.eq(version_id))
+        .filter(answers::question_code.eq_any(codes))
+        .order((responses::id.desc(), answers::question_code))
+        .limit(limit)
+        .select((answers::question_code, units::name, answers::value))
+        .load(conn)?)
+}
+
+/// Responses of one questionnaire version after `after_id`, in id order, at
+/// most `limit`: one page of a streamed export.
+pub fn page(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    version_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<ResponseRow>, StorageError> {
+    Ok(responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::questionnaire_version_id.eq(version_id))
+        .filter(responses::id.gt(after_id))
+        .order(responses::id)
+        .limit(limit)
+        .select(ResponseRow::as_select())
+        .load(conn)?)
+}
+
+/// The answers of several responses: (response, rated unit, question, value).
+pub fn answers_of_many(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> Result<Vec<(i64, i64, String, String)>, StorageError> {
+    Ok(answers::table
+        .filter(answers::response_id.eq_any(ids))
+        .order((answers::response_id, answers::rated_unit_id))
+        .select((
+            answers::response_id,
+            answers::rated_unit_id,
+            answers::question_code,
+            answers::value,
+        ))
+        .load(conn)?)
+}
+
+/// The answers of the responses with ids in `first..=last`, in id order: a
+/// range scan of the primary key, cheaper than a long `IN` list when a
+/// recomputation reads every response page by page. Rows of responses
+/// outside the caller's page (another campaign's) come along; the caller
+/// skips them.
+pub fn answers_in_range(
+    conn: &mut DbConn,
+    first: i64,
+    last: i64,
+) -> Result<Vec<(i64, i64, String, String)>, StorageError> {
+    Ok(answers::table
+        .filter(answers::response_id.ge(first))
+        .filter(answers::response_id.le(last))
+        .order((answers::response_id, answers::rated_unit_id))
+        .select((
+            answers::response_id,
+            answers::rated_unit_id,
+            answers::question_code,
+            answers::value,
+        ))
+        .load(conn)?)
+}
+
+/// Responses from the sample per stratum, for non-response weights.
+pub fn per_stratum(
+    conn: &mut DbConn,
+    campaign_id: i64,
+) -> Result<Vec<(Option<String>, i64)>, StorageError> {
+    use diesel::dsl::count_star;
+    Ok(responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::source.eq(super::respondents::SOURCE_SAMPLE))
+        .group_by(responses::stratum)
+        .select((responses::stratum, count_star()))
         .load(conn)?)
 }

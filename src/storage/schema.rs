@@ -33,6 +33,7 @@ diesel::table! {
         closes_at -> Timestamp,
         anonymous -> Bool,
         created_at -> Timestamp,
+        profile_code -> Nullable<Text>,
     }
 }
 
@@ -57,6 +58,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        stratum -> Nullable<Text>,
+        opened_at -> Nullable<Timestamp>,
+        opted_out_at -> Nullable<Timestamp>,
     }
 }
 
@@ -79,6 +83,7 @@ diesel::table! {
         respondent_id -> Nullable<BigInt>,
         source -> Text,
         submitted_at -> Timestamp,
+        stratum -> Nullable<Text>,
     }
 }
 
@@ -98,17 +103,6 @@ diesel::joinable!(respondents -> units (unit_id));
 diesel::joinable!(draft_answers -> respondents (respondent_id));
 diesel::joinable!(responses -> campaigns (campaign_id));
 diesel::joinable!(answers -> responses (response_id));
-
-diesel::allow_tables_to_appear_in_same_query!(
-    units,
-    questionnaire_versions,
-    campaigns,
-    campaign_questionnaires,
-    respondents,
-    draft_answers,
-    responses,
-    answers,
-);
 
 diesel::table! {
     users (id) {
@@ -143,4 +137,279 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, units);
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::table! {
+    frames (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        sha256 -> Text,
+        file_name -> Text,
+        row_count -> BigInt,
+        status -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    frame_persons (id) {
+        id -> BigInt,
+        frame_id -> BigInt,
+        person_key -> Text,
+        unit_id -> BigInt,
+        respondent_group -> Text,
+        email -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        strata -> Text,
+    }
+}
+
+diesel::table! {
+    plan_rules (campaign_id, respondent_group) {
+        campaign_id -> BigInt,
+        respondent_group -> Text,
+        rule -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    draws (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        frame_id -> BigInt,
+        seed -> Text,
+        frame_sha256 -> Text,
+        rules -> Text,
+        plan -> Text,
+        drawn_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sample_members (id) {
+        id -> BigInt,
+        draw_id -> BigInt,
+        frame_person_id -> BigInt,
+        stratum -> Text,
+        reserve_rank -> Nullable<BigInt>,
+        draw_order -> BigInt,
+        design_weight -> Double,
+        released_at -> Nullable<Timestamp>,
+        replaces -> Nullable<BigInt>,
+        respondent_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        respondent_id -> BigInt,
+        seq -> Integer,
+        state -> Text,
+        reason -> Nullable<Text>,
+        attempts -> Integer,
+        message_id -> Text,
+        queued_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(frame_persons -> frames (frame_id));
+diesel::joinable!(frame_persons -> units (unit_id));
+diesel::joinable!(sample_members -> frame_persons (frame_person_id));
+diesel::joinable!(sample_members -> draws (draw_id));
+diesel::joinable!(sample_members -> respondents (respondent_id));
+diesel::joinable!(invitations -> respondents (respondent_id));
+
+diesel::table! {
+    survey_tallies (campaign_id, rated_unit_id, respondent_group, stratum) {
+        campaign_id -> BigInt,
+        rated_unit_id -> BigInt,
+        respondent_group -> Text,
+        stratum -> Text,
+        tally -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossiers (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        state -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    self_scores (dossier_id, criterion) {
+        dossier_id -> BigInt,
+        criterion -> Text,
+        points_micro -> BigInt,
+        explanation -> Text,
+        evidence_sha256 -> Nullable<Text>,
+        evidence_name -> Nullable<Text>,
+        evidence_size -> Nullable<BigInt>,
+        evidence_type -> Nullable<Text>,
+        evidence_ref -> Nullable<Text>,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appraisals (dossier_id, criterion) {
+        dossier_id -> BigInt,
+        criterion -> Text,
+        points_micro -> Nullable<BigInt>,
+        evidence -> Text,
+        not_applicable -> Bool,
+        reason -> Text,
+        appraiser_id -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    explanations (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        criterion -> Text,
+        request -> Text,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
+        answer -> Nullable<Text>,
+        evidence_sha256 -> Nullable<Text>,
+        evidence_name -> Nullable<Text>,
+        evidence_size -> Nullable<BigInt>,
+        evidence_type -> Nullable<Text>,
+        evidence_ref -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    appraiser_assignments (campaign_id, user_id, department) {
+        campaign_id -> BigInt,
+        user_id -> BigInt,
+        department -> Text,
+        assigned_by -> BigInt,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        criterion -> Nullable<Text>,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    send_leases (campaign_id) {
+        campaign_id -> BigInt,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    draw_strata (draw_id, stratum) {
+        draw_id -> BigInt,
+        stratum -> Text,
+        represented -> Double,
+        invited -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_points (campaign_id, unit_id, criterion) {
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        criterion -> Text,
+        points_micro -> Nullable<BigInt>,
+        short -> Text,
+        ci_low -> Nullable<Double>,
+        ci_high -> Nullable<Double>,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    published_scores (year, unit_code, kind, item) {
+        year -> BigInt,
+        unit_code -> Text,
+        kind -> Text,
+        item -> Text,
+        points_micro -> BigInt,
+    }
+}
+
+diesel::table! {
+    publications (campaign_id) {
+        campaign_id -> BigInt,
+        published_at -> Timestamp,
+        published_by -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    survey_points,
+    published_scores,
+    publications,
+    send_leases,
+    draw_strata,
+    units,
+    questionnaire_versions,
+    campaigns,
+    campaign_questionnaires,
+    respondents,
+    draft_answers,
+    responses,
+    answers,
+    users,
+    sessions,
+    rate_limits,
+    api_tokens,
+    frames,
+    frame_persons,
+    plan_rules,
+    draws,
+    sample_members,
+    invitations,
+    survey_tallies,
+    dossiers,
+    self_scores,
+    appraisals,
+    explanations,
+    appraiser_assignments,
+    audit_log,
+);

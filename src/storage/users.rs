@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{sessions, users};
+use super::schema::{api_tokens, sessions, users};
 use super::{DbConn, StorageError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -57,7 +57,8 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<UserRow>, StorageError> {
         .load(conn)?)
 }
 
-/// Sets a new password hash and ends every session of the account.
+/// Sets a new password hash and ends every session and API token of the
+/// account (a reset usually follows a suspected leak).
 pub fn set_password(
     conn: &mut DbConn,
     id: i64,
@@ -68,12 +69,13 @@ pub fn set_password(
         let n = diesel::update(users::table.find(id))
             .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
             .execute(conn)?;
-        diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+        end_access(conn, id, now)?;
         Ok(n == 1)
     })
 }
 
-/// Disables or re-enables an account; disabling ends its sessions.
+/// Disables or re-enables an account; disabling ends its sessions and API
+/// tokens, so re-enabling does not bring old credentials back.
 pub fn set_disabled(
     conn: &mut DbConn,
     id: i64,
@@ -85,8 +87,20 @@ pub fn set_disabled(
             .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
             .execute(conn)?;
         if disabled {
-            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+            end_access(conn, id, now)?;
         }
         Ok(n == 1)
     })
+}
+
+fn end_access(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<(), StorageError> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(())
 }

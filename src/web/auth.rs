@@ -11,10 +11,15 @@ use serde::Deserialize;
 
 use super::body::{read_form, FormFields};
 use super::{blocking, html_page, templates, State, WebError};
+use crate::config::Security;
 use crate::domain::access::{allows, Action};
 use crate::service::accounts::{self, LoginOutcome, Session};
 
 pub const SESSION_COOKIE: &str = "chiso_session";
+/// Login CSRF by double submit: the login page sets this cookie and repeats
+/// its value in the form, so another site cannot log a browser into an
+/// account of its choosing. Needs no server state, so any instance checks it.
+const LOGIN_COOKIE: &str = "chiso_login";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
@@ -22,12 +27,49 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(logout));
 }
 
-/// The client address used for throttling: the TCP peer. A forwarded-for
-/// header is not trusted, since any client can set it.
-pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The client address used for throttling: the TCP peer, or, when the peer
+/// is a trusted proxy, the nearest address in `X-Forwarded-For` that is not
+/// itself a trusted proxy. Anyone can send that header, so it is read only
+/// from the proxies the settings name.
+pub fn client_address(req: &HttpRequest, security: &Security) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    if !security.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|a| a.trim().parse().ok())
+        .collect();
+    // The rightmost entries were added by our own proxies; the first one
+    // they did not add is the client as the outermost proxy saw it.
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !security.trusted_proxies.contains(a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+/// Whether cookies must be `Secure`: the service is reached over HTTPS,
+/// directly, through its public URL, or as a trusted proxy says.
+pub fn served_over_tls(req: &HttpRequest, settings: &crate::config::Settings) -> bool {
+    if req.app_config().secure() || settings.public_url().starts_with("https://") {
+        return true;
+    }
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|a| settings.security.trusted_proxies.contains(&a.ip()));
+    from_proxy
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// A logged-in staff member. Extracting it from a request without a live
@@ -40,6 +82,18 @@ impl Staff {
             Ok(())
         } else {
             Err(WebError::Forbidden)
+        }
+    }
+
+    /// For an action on one unit: a role that may never do it gets 403; a
+    /// unit officer asking about another unit gets 404, as if it did not
+    /// exist, so they learn nothing of other units, not even their ids.
+    pub fn require_unit(&self, action: Action) -> Result<(), WebError> {
+        match self.require(action) {
+            Err(_) if self.0.user.role == crate::domain::access::Role::UnitOfficer => {
+                Err(WebError::NotFound)
+            }
+            other => other,
         }
     }
 
@@ -56,15 +110,8 @@ impl Staff {
         Ok(form)
     }
 
-    fn check_csrf(&self, form: &FormFields) -> Result<(), WebError> {
-        let sent = form.get("csrf").unwrap_or("");
-        let ok = sent.len() == self.0.csrf.len()
-            && sent
-                .bytes()
-                .zip(self.0.csrf.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if ok {
+    pub(super) fn check_csrf(&self, form: &FormFields) -> Result<(), WebError> {
+        if same_secret(form.get("csrf").unwrap_or(""), &self.0.csrf) {
             Ok(())
         } else {
             Err(WebError::BadCsrf)
@@ -117,19 +164,46 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn login_form(
+    req: &HttpRequest,
     status: actix_web::http::StatusCode,
     error: Option<&str>,
     username: &str,
     next: &str,
 ) -> HttpResponse {
-    html_page(
+    let token = accounts::random_b64(24);
+    let settings = req
+        .app_data::<web::Data<State>>()
+        .map(|s| served_over_tls(req, &s.settings))
+        .unwrap_or(false);
+    let cookie = Cookie::build(LOGIN_COOKIE, token.clone())
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(settings)
+        .max_age(actix_web::cookie::time::Duration::hours(2))
+        .finish();
+    let mut page = html_page(
         status,
-        templates::render("staff/login.html", context! { error, username, next }),
-    )
+        templates::render(
+            "staff/login.html",
+            context! { error, username, next, login_csrf => token },
+        ),
+    );
+    let _ = page.add_cookie(&cookie);
+    page
 }
 
-async fn login_page(q: web::Query<NextQuery>) -> HttpResponse {
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+async fn login_page(req: HttpRequest, q: web::Query<NextQuery>) -> HttpResponse {
     login_form(
+        &req,
         actix_web::http::StatusCode::OK,
         None,
         "",
@@ -146,7 +220,18 @@ async fn login(
     let username = form.get("username").unwrap_or("").to_string();
     let password = form.get("password").unwrap_or("").to_string();
     let next = safe_next(form.get("next"));
-    let client = client_address(&req);
+    let expected = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());
+    let sent = form.get("login_csrf").unwrap_or("");
+    if !expected.is_some_and(|e| !e.is_empty() && same_secret(&e, sent)) {
+        return Ok(login_form(
+            &req,
+            actix_web::http::StatusCode::FORBIDDEN,
+            Some("Trang đăng nhập đã hết hạn hoặc không được mở từ chiso. Vui lòng đăng nhập lại."),
+            &username,
+            &next,
+        ));
+    }
+    let client = client_address(&req, &state.settings.security);
     let limits = state.settings.security.clone();
     let name = username.clone();
     let outcome = blocking(&state, move |app| {
@@ -159,7 +244,7 @@ async fn login(
                 .path("/")
                 .http_only(true)
                 .same_site(SameSite::Lax)
-                .secure(req.connection_info().scheme() == "https")
+                .secure(served_over_tls(&req, &state.settings))
                 .max_age(actix_web::cookie::time::Duration::hours(
                     state.settings.security.session_hours.max(1),
                 ))
@@ -170,6 +255,7 @@ async fn login(
                 .finish())
         }
         LoginOutcome::Invalid => Ok(login_form(
+            &req,
             actix_web::http::StatusCode::UNAUTHORIZED,
             Some("Tên đăng nhập hoặc mật khẩu không đúng."),
             &username,

@@ -28,6 +28,11 @@ pub enum WebError {
     BadCsrf,
     #[error("too many requests")]
     TooManyRequests,
+    #[error("unsupported file type")]
+    UnsupportedType {
+        file: String,
+        allowed: Vec<&'static str>,
+    },
 }
 
 impl From<ServiceError> for WebError {
@@ -44,6 +49,7 @@ impl ResponseError for WebError {
                 ServiceError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::NotFound(_) | ServiceError::TokenUnavailable => StatusCode::NOT_FOUND,
+                ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
                 ServiceError::CampaignNotYetOpen { .. } => StatusCode::FORBIDDEN,
                 ServiceError::CampaignClosed { .. } => StatusCode::GONE,
             },
@@ -54,6 +60,7 @@ impl ResponseError for WebError {
             WebError::LoginRequired(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden | WebError::BadCsrf => StatusCode::FORBIDDEN,
             WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            WebError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
@@ -87,6 +94,7 @@ impl ResponseError for WebError {
                 vec![],
             ),
             WebError::Service(ServiceError::NotFound(m)) => ("Không tìm thấy", m.clone(), vec![]),
+            WebError::Service(ServiceError::Forbidden(m)) => ("Không có quyền", m.clone(), vec![]),
             WebError::Service(ServiceError::Invalid(reasons)) => {
                 ("Dữ liệu chưa hợp lệ", "Vui lòng sửa các lỗi sau:".into(), reasons.clone())
             }
@@ -121,6 +129,14 @@ impl ResponseError for WebError {
                 vec![],
             ),
             WebError::LoginRequired(_) => ("Cần đăng nhập", String::new(), vec![]),
+            WebError::UnsupportedType { file, allowed } => (
+                "Loại tệp không được nhận",
+                format!(
+                    "Tệp \"{file}\" không đúng loại được phép ({}). Nội dung và phần mở rộng của tệp phải khớp nhau.",
+                    allowed.join(", ")
+                ),
+                vec![],
+            ),
         };
         let body = templates::render(
             "error.html",

@@ -1,14 +1,21 @@
 //! The only module that imports actix-web: routes, forms → domain values,
 //! errors → HTTP, templates and static files.
 
+pub mod api;
+mod appraisal;
 mod auth;
 mod body;
 mod error;
+mod export;
+mod index;
 mod request_span;
+mod results;
+mod sampling;
 mod staff;
 mod static_files;
 mod survey;
 pub mod templates;
+mod upload;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -24,6 +31,23 @@ use crate::service::App;
 pub struct State {
     pub app: Arc<App>,
     pub settings: Settings,
+    pub mailer: crate::mail::Mailer,
+    /// Campaigns whose invitations this instance is sending right now.
+    pub senders: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+}
+
+impl State {
+    /// The mail settings are checked here, so a wrong `[mail]` stops the
+    /// start instead of the first invitation.
+    pub fn new(app: Arc<App>, settings: Settings) -> Result<Self, crate::mail::SettingsError> {
+        let mailer = crate::mail::Mailer::from_settings(&settings.mail, &settings.data_dir)?;
+        Ok(Self {
+            app,
+            settings,
+            mailer,
+            senders: Default::default(),
+        })
+    }
 }
 
 /// Runs a blocking service call on actix's thread pool.
@@ -42,6 +66,12 @@ where
 /// An HTML page that no shared cache may keep: forms carry answers and
 /// staff pages carry what only their reader may see.
 pub fn html_page(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    // A page whose template failed is a server error, whatever it was meant to be.
+    let status = if body == templates::RENDER_FAILED {
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        status
+    };
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
@@ -49,13 +79,9 @@ pub fn html_page(status: actix_web::http::StatusCode, body: String) -> HttpRespo
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
-    let ok = blocking(&state, |app| {
-        let mut conn = app.conn()?;
-        Ok(crate::storage::integrity_check(&mut conn)?)
-    })
-    .await;
+    let ok = blocking(&state, |app| Ok(crate::storage::ping(&mut *app.conn()?)?)).await;
     match ok {
-        Ok(true) => HttpResponse::Ok()
+        Ok(()) => HttpResponse::Ok()
             .json(serde_json::json!({"status": "ok", "database": state.app.backend})),
         _ => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"})),
     }
@@ -74,15 +100,24 @@ async fn not_found() -> Result<HttpResponse, WebError> {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/healthz", web::get().to(health))
+        .configure(api::routes)
         .configure(auth::routes)
         .configure(survey::routes)
         .configure(staff::routes)
+        .configure(sampling::routes)
+        .configure(export::routes)
+        .configure(results::routes)
+        .configure(appraisal::routes)
+        .configure(index::routes)
         .configure(static_files::routes);
 }
 
 /// Builds the HTTP server on a bound listener (port 0 in tests).
 pub fn server(state: State, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
     let workers = state.settings.workers;
+    // Blocking calls wait for a database connection anyway: more threads
+    // than connections only add context switches under load.
+    let blocking_threads = (state.settings.pool_size as usize * 2).max(4);
     let state = web::Data::new(state);
     let mut srv = HttpServer::new(move || {
         ActixApp::new()
@@ -103,6 +138,7 @@ pub fn server(state: State, listener: TcpListener) -> std::io::Result<actix_web:
             .configure(configure)
             .default_service(web::to(not_found))
     })
+    .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?;
     if let Some(w) = workers {
         srv = srv.workers(w.max(1));

@@ -6,8 +6,10 @@ use chrono::NaiveDate;
 use minijinja::context;
 
 use super::auth::Staff;
+use super::upload::Limits;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::upload::FileKind;
 use crate::service::campaigns::{self, OpenCampaign};
 use crate::service::questionnaires;
 use crate::service::ServiceError;
@@ -18,6 +20,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/me", web::get().to(me))
         .route("/staff/campaigns", web::post().to(open_campaign))
         .route("/staff/campaigns/{id}", web::get().to(campaign))
+        .route(
+            "/staff/campaigns/{id}/text-answers",
+            web::get().to(text_answers),
+        )
+        .route("/staff/units/import", web::post().to(import_units))
         .route("/staff/units/{id}", web::get().to(unit));
 }
 
@@ -28,8 +35,12 @@ async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebEr
         Some(id) => blocking(&state, move |app| Ok(units::by_id(&mut *app.conn()?, id)?)).await?,
         None => None,
     };
+    let assessed = blocking(&state, crate::service::appraisal::campaigns_with_dossiers).await?;
     let links = context! {
         campaigns => staff.require(Action::ViewCampaigns).is_ok(),
+        worklist => staff.require(Action::ViewWorklist).is_ok(),
+        dossier => unit_id.filter(|u| staff.require(Action::EditDossier(*u)).is_ok()),
+        assessed,
     };
     let body = templates::render(
         "staff/me.html",
@@ -58,7 +69,8 @@ async fn render_dashboard(
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let dir = state.settings.questionnaires_dir.clone();
-    let (summaries, unit_list, files) = blocking(state, move |app| {
+    let profiles_dir = state.settings.profiles_dir();
+    let (summaries, unit_list, files, profile_list) = blocking(state, move |app| {
         let summaries = campaigns::summaries(app)?;
         let unit_list = units::list(&mut *app.conn()?)?;
         let files = questionnaires::load(&[dir])
@@ -74,7 +86,15 @@ async fn render_dashboard(
                     .collect()
             })
             .unwrap_or_else(|_| Vec::<(String, String, &str)>::new());
-        Ok((summaries, unit_list, files))
+        // A broken profile file shows up in `chiso check`; here it is just absent.
+        let profile_list: Vec<(String, String)> = crate::service::profiles::load(&[profiles_dir])
+            .map(|v| {
+                v.into_iter()
+                    .map(|f| (f.profile.code, f.profile.name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((summaries, unit_list, files, profile_list))
     })
     .await?;
     let mut blocks: Vec<(String, usize)> = Vec::new();
@@ -92,11 +112,13 @@ async fn render_dashboard(
         context! {
             staff => staff.context(),
             can_open => staff.require(Action::OpenCampaign).is_ok(),
+            can_import => staff.require(Action::ImportUnits).is_ok(),
             campaigns => summaries,
             unit_count => unit_list.len(),
             units,
             blocks,
             questionnaires,
+            profiles => profile_list,
             errors,
             form,
         },
@@ -141,6 +163,7 @@ async fn open_campaign(
         closes => form.get("closes"),
         anonymous => form.get("anonymous").is_some(),
         q => codes.clone(),
+        profile => form.get("profile"),
     };
     let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     let (Some(year), Some(opens), Some(closes), true) = (year, opens, closes, errors.is_empty())
@@ -154,10 +177,19 @@ async fn open_campaign(
         closes,
         codes,
         anonymous: form.get("anonymous").is_some(),
+        profile: None,
     };
+    let profile_code = form
+        .get("profile")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
     let dir = state.settings.questionnaires_dir.clone();
+    let profiles_dir = state.settings.profiles_dir();
     let opened = blocking(&state, move |app| {
         let files = questionnaires::load(&[dir])?;
+        let mut req = req;
+        req.profile = resolve_profile(&profiles_dir, profile_code.as_deref())?;
         campaigns::open(app, &files, &req)
     })
     .await;
@@ -194,11 +226,7 @@ async fn unit(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    // Out of scope looks the same as absent: a unit officer learns nothing
-    // about other units, not even which ids exist.
-    staff
-        .require(Action::ViewUnit(id))
-        .map_err(|_| WebError::NotFound)?;
+    staff.require_unit(Action::ViewUnit(id))?;
     let (unit, counts) = blocking(&state, move |app| {
         let unit = units::by_id(&mut *app.conn()?, id)?
             .ok_or_else(|| ServiceError::NotFound("không có đơn vị này".into()))?;
@@ -211,4 +239,91 @@ async fn unit(
         context! { staff => staff.context(), unit => context! { code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type }, counts },
     );
     Ok(html_page(actix_web::http::StatusCode::OK, body))
+}
+
+/// At most this many free-text answers per questionnaire on one page.
+const TEXT_ANSWERS_SHOWN: i64 = 1000;
+
+async fn text_answers(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewAnswers)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let (summary, groups) = blocking(&state, move |app| {
+        Ok((
+            campaigns::summary(app, id)?,
+            campaigns::text_answers(app, id, TEXT_ANSWERS_SHOWN)?,
+        ))
+    })
+    .await?;
+    let body = templates::render(
+        "staff/text_answers.html",
+        context! { staff => staff.context(), c => summary, groups, limit => TEXT_ANSWERS_SHOWN },
+    );
+    Ok(html_page(actix_web::http::StatusCode::OK, body))
+}
+
+async fn import_units(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ImportUnits)?;
+    let limits = Limits {
+        max_bytes: state.settings.max_upload_bytes,
+        tmp_dir: state.settings.upload_tmp_dir(),
+    };
+    let mut form = staff
+        .upload(&req, payload, &limits, &[FileKind::Csv])
+        .await?;
+    let upload = form.take_file("file")?;
+    let file_facts = context! {
+        name => upload.name.clone(),
+        kind => upload.kind.label(),
+        kib => upload.size.div_ceil(1024),
+        sha256 => upload.sha256.clone(),
+    };
+    let outcome = blocking(&state, move |app| {
+        let file = upload.file.reopen().map_err(|e| {
+            ServiceError::invalid(format!("không đọc lại được tệp \"{}\": {e}", upload.name))
+        })?;
+        crate::service::units::import(app, std::io::BufReader::new(file), &upload.name)
+    })
+    .await;
+    let (status, counts, errors) = match outcome {
+        Ok(c) => (actix_web::http::StatusCode::OK, Some(c), vec![]),
+        Err(WebError::Service(ServiceError::Invalid(errors))) => (
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            errors,
+        ),
+        Err(e) => return Err(e),
+    };
+    let body = templates::render(
+        "staff/import_result.html",
+        context! {
+            staff => staff.context(),
+            file => file_facts,
+            inserted => counts.map(|c| c.inserted),
+            updated => counts.map(|c| c.updated),
+            errors,
+        },
+    );
+    Ok(html_page(status, body))
+}
+
+/// A profile chosen by code on a form, as a validation problem when unknown.
+pub(super) fn resolve_profile(
+    dir: &std::path::Path,
+    code: Option<&str>,
+) -> crate::service::Result<Option<crate::domain::profile::Profile>> {
+    match code {
+        None => Ok(None),
+        Some(c) => crate::service::profiles::find(dir, c)
+            .map(|f| Some(f.profile))
+            .map_err(|e| ServiceError::invalid(e.to_string())),
+    }
 }

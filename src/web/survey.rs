@@ -9,7 +9,7 @@ use minijinja::context;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::auth::client_address;
+use super::auth::{client_address, served_over_tls};
 use super::body::{read_form, FormFields};
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::answers::{encode, is_visible, pages, prune_hidden, Answers, FieldError, Page};
@@ -22,7 +22,67 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/s/{token}", web::get().to(show))
         .route("/s/{token}", web::post().to(post))
         .route("/o/{campaign}/{code}", web::get().to(open_start))
-        .route("/o/{campaign}/{code}", web::post().to(open_begin));
+        .route("/o/{campaign}/{code}", web::post().to(open_begin))
+        .route("/optout/{token}", web::get().to(optout_page))
+        .route("/optout/{token}", web::post().to(optout));
+}
+
+/// The opt-out link of an invitation: a page that asks, then records. Unknown
+/// tokens count against the client as on the form.
+async fn optout_guarded(
+    state: &web::Data<State>,
+    req: &HttpRequest,
+    token: String,
+    act: bool,
+) -> Result<HttpResponse, WebError> {
+    use crate::service::invitations::{self, OptOut};
+    let client = client_address(req, &state.settings.security);
+    let limits = state.settings.security.clone();
+    let outcome = blocking(state, move |app| {
+        if accounts::token_guessing_blocked(app, &limits, &client)? {
+            return Ok(None);
+        }
+        let r = if act {
+            invitations::opt_out(app, &token)
+        } else {
+            invitations::opt_out_state(app, &token)
+        };
+        match r {
+            Err(ServiceError::TokenUnavailable) => {
+                accounts::note_token_miss(app, &limits, &client)?;
+                Err(ServiceError::TokenUnavailable)
+            }
+            other => other.map(Some),
+        }
+    })
+    .await?
+    .ok_or(WebError::TooManyRequests)?;
+    let page = match (act, outcome) {
+        (_, OptOut::Answered) => "answered",
+        (_, OptOut::Already) => "already",
+        (false, OptOut::Done) => "confirm",
+        (true, OptOut::Done) => "done",
+    };
+    Ok(html_page(
+        actix_web::http::StatusCode::OK,
+        templates::render("survey/optout.html", context! { state => page }),
+    ))
+}
+
+async fn optout_page(
+    state: web::Data<State>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    optout_guarded(&state, &req, token.into_inner(), false).await
+}
+
+async fn optout(
+    state: web::Data<State>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    optout_guarded(&state, &req, token.into_inner(), true).await
 }
 
 #[derive(Deserialize)]
@@ -48,7 +108,7 @@ async fn open_guarded(
     req: &HttpRequest,
     token: String,
 ) -> Result<FormAccess, WebError> {
-    let client = client_address(req);
+    let client = client_address(req, &state.settings.security);
     let limits = state.settings.security.clone();
     let outcome = blocking(state, move |app| {
         if accounts::token_guessing_blocked(app, &limits, &client)? {
@@ -200,13 +260,12 @@ async fn post(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
 
-    let saved = {
-        let s = s.clone();
-        let keys = keys.clone();
-        blocking(&state, move |app| {
-            respond::save_page(app, &s, &keys, &page_values)
-        })
-        .await?
+    // A submission stores every answer and drops the drafts in one
+    // transaction, so the page is saved first only when it is not submitted.
+    let saved = if nav == Nav::Submit {
+        true
+    } else {
+        save(&state, &s, &keys, page_values.clone()).await?
     };
     if !saved {
         // Submitted from another tab or a concurrent request meanwhile.
@@ -254,6 +313,7 @@ async fn post(
             let outcome = {
                 let s = s.clone();
                 let merged = merged.clone();
+                let idem = idem.clone();
                 blocking(&state, move |app| respond::submit(app, &s, &merged, &idem)).await?
             };
             match outcome {
@@ -264,6 +324,10 @@ async fn post(
                     Err(ServiceError::TokenUnavailable.into())
                 }
                 Submitted::Incomplete(missing) => {
+                    // Keep what this page had before pointing to what is missing.
+                    if !save(&state, &s, &keys, page_values).await? {
+                        return already_submitted(nav, false);
+                    }
                     let target = page_of(&s, &all, &missing[0]).unwrap_or(p);
                     let target_unit = s.rated[all[target].unit_index].id;
                     let errors: BTreeMap<String, String> = missing
@@ -290,6 +354,20 @@ async fn post(
             }
         }
     }
+}
+
+/// Saves a page's answers as drafts; false when the token was used meanwhile.
+async fn save(
+    state: &web::Data<State>,
+    s: &FormSession,
+    keys: &[(i64, String)],
+    values: Answers,
+) -> Result<bool, WebError> {
+    let (s, keys) = (s.clone(), keys.to_vec());
+    blocking(state, move |app| {
+        respond::save_page(app, &s, &keys, &values)
+    })
+    .await
 }
 
 fn already_submitted(nav: Nav, same_key: bool) -> Result<HttpResponse, WebError> {
@@ -568,12 +646,18 @@ async fn open_begin(
     let (campaign, code) = path.into_inner();
     let form = read_form(&req, payload, state.settings.max_body_bytes).await?;
     let unit = form.get("unit").unwrap_or("").to_string();
+    let client = client_address(&req, &state.settings.security);
+    let limits = state.settings.security.clone();
     let token = {
         let code = code.clone();
         blocking(&state, move |app| {
-            respond::start_open(app, campaign, &code, &unit)
+            if !accounts::note_open_start(app, &limits, &client)? {
+                return Ok(None);
+            }
+            respond::start_open(app, campaign, &code, &unit).map(Some)
         })
         .await?
+        .ok_or(WebError::TooManyRequests)?
     };
     let cookie = Cookie::build(
         resume_cookie_name(campaign, &code),
@@ -582,7 +666,7 @@ async fn open_begin(
     .path("/")
     .http_only(true)
     .same_site(SameSite::Lax)
-    .secure(req.connection_info().scheme() == "https")
+    .secure(served_over_tls(&req, &state.settings))
     .max_age(actix_web::cookie::time::Duration::days(60))
     .finish();
     Ok(HttpResponse::SeeOther()

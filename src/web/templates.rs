@@ -17,12 +17,23 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "survey/page.html",
     "survey/done.html",
     "survey/open_start.html",
+    "survey/optout.html",
     "staff/base.html",
     "staff/login.html",
     "staff/me.html",
     "staff/unit.html",
     "staff/dashboard.html",
     "staff/campaign.html",
+    "staff/text_answers.html",
+    "staff/import_result.html",
+    "staff/sample.html",
+    "staff/response_rates.html",
+    "staff/results.html",
+    "staff/unit_results.html",
+    "staff/dossier.html",
+    "staff/appraisal.html",
+    "staff/index.html",
+    "staff/scorecard.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -44,12 +55,15 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// What a page is when its template fails; `html_page` answers it with 500.
+pub const RENDER_FAILED: &str = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi</title><p>Đã có lỗi khi hiển thị trang.</p></html>";
+
 pub fn render<S: Serialize>(name: &str, ctx: S) -> String {
     match ENV.get_template(name).and_then(|t| t.render(ctx)) {
         Ok(html) => html,
         Err(e) => {
             tracing::error!(template = name, error = %e, "template rendering failed");
-            "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi</title><p>Đã có lỗi khi hiển thị trang.</p></html>".to_string()
+            RENDER_FAILED.to_string()
         }
     }
 }
@@ -57,6 +71,33 @@ pub fn render<S: Serialize>(name: &str, ctx: S) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_that_fails_gives_the_error_page() {
+        assert_eq!(render("staff/nothing.html", ()), RENDER_FAILED);
+    }
+
+    #[test]
+    fn every_page_template_in_the_tree_is_embedded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        for dir in ["", "survey", "staff"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "html") {
+                    let name = path
+                        .strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    if !TEMPLATES.iter().any(|(n, _)| *n == name) {
+                        missing.push(name);
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not in TEMPLATES: {missing:?}");
+    }
 
     #[test]
     fn every_embedded_template_compiles() {

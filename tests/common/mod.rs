@@ -2,6 +2,9 @@
 //! port 0, and small verbs that make a scenario read like a story.
 #![allow(dead_code)]
 
+pub mod mail;
+pub mod smtp;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -72,6 +75,18 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A database someone else owns (and removes).
+    pub fn external(url: &str, backend: Backend) -> Self {
+        Self {
+            url: url.to_string(),
+            backend,
+            _dir: None,
+            pg: None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg {
@@ -90,6 +105,7 @@ pub fn repo_path(p: &str) -> PathBuf {
 pub fn app_on(db: &TestDb) -> App {
     let app = App::connect(&db.url, 8).expect("connect");
     app.migrate().expect("migrate");
+    app.set_secret(chiso::service::secret::Secret::from_bytes([7; 32]));
     app
 }
 
@@ -115,6 +131,7 @@ pub fn open_campaign(app: &App, dir: &Path, from: i64, to: i64, anonymous: bool)
         closes: today + chrono::Duration::days(to),
         codes: vec![],
         anonymous,
+        profile: None,
     };
     campaigns::open(app, &files, &req).expect("open campaign")
 }
@@ -132,8 +149,40 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDb,
     pub questionnaires_dir: PathBuf,
+    pub data: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
 }
+
+fn test_settings(
+    db_url: &str,
+    data: &Path,
+    base: &str,
+    questionnaires_dir: &Path,
+    max_body_bytes: usize,
+) -> Settings {
+    Settings {
+        database_url: Some(db_url.to_string()),
+        data_dir: data.to_path_buf(),
+        bind: "127.0.0.1:0".into(),
+        public_url: Some(base.to_string()),
+        questionnaires_dir: questionnaires_dir.to_path_buf(),
+        max_body_bytes,
+        max_upload_bytes: TEST_MAX_UPLOAD,
+        pool_size: 8,
+        workers: Some(2),
+        security: Default::default(),
+        mail: Default::default(),
+        secret_key: Some(hex::encode([7u8; 32])),
+        // Tests do not wait for a mail server's politeness limit.
+        invitations: chiso::config::Invitations {
+            per_second: 10_000.0,
+            ..Default::default()
+        },
+    }
+}
+
+/// Uploads in tests are small, so the size limit is cheap to test.
+pub const TEST_MAX_UPLOAD: u64 = 256 * 1024;
 
 #[derive(Debug)]
 pub struct Page {
@@ -152,26 +201,44 @@ impl TestApp {
         questionnaires_dir: PathBuf,
         max_body_bytes: usize,
     ) -> Self {
-        let db = TestDb::new(backend);
+        Self::spawn_on(TestDb::new(backend), questionnaires_dir, max_body_bytes).await
+    }
+
+    pub async fn spawn_on(db: TestDb, questionnaires_dir: PathBuf, max_body_bytes: usize) -> Self {
+        Self::spawn_tuned_on(db, questionnaires_dir, max_body_bytes, |_| {}).await
+    }
+
+    /// A service whose settings `tune` changes from the tests' defaults.
+    pub async fn spawn_tuned(backend: Backend, tune: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_tuned_on(
+            TestDb::new(backend),
+            repo_path("questionnaires"),
+            256 * 1024,
+            tune,
+        )
+        .await
+    }
+
+    pub async fn spawn_tuned_on(
+        db: TestDb,
+        questionnaires_dir: PathBuf,
+        max_body_bytes: usize,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Self {
         let app = Arc::new(app_on(&db));
         let campaign = seed_province(&app, &questionnaires_dir);
+        let data = tempfile::tempdir().expect("data dir");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let settings = Settings {
-            database_url: Some(db.url.clone()),
-            data_dir: PathBuf::from("unused"),
-            bind: "127.0.0.1:0".into(),
-            public_url: Some(base.clone()),
-            questionnaires_dir: questionnaires_dir.clone(),
+        let mut settings = test_settings(
+            &db.url,
+            data.path(),
+            &base,
+            &questionnaires_dir,
             max_body_bytes,
-            pool_size: 8,
-            workers: Some(2),
-            security: Default::default(),
-        };
-        let state = chiso::web::State {
-            app: app.clone(),
-            settings,
-        };
+        );
+        tune(&mut settings);
+        let state = chiso::web::State::new(app.clone(), settings).expect("state");
         let server = chiso::web::server(state, listener).expect("server");
         let handle = server.handle();
         actix_web::rt::spawn(server);
@@ -186,8 +253,32 @@ impl TestApp {
             client,
             db,
             questionnaires_dir,
+            data,
             handle,
         }
+    }
+
+    /// Another instance of the service on the same database, as behind a
+    /// load balancer: its own process state, nothing shared but the database.
+    pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
+        let app = Arc::new(App::connect(&self.db.url, 4).expect("connect"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let settings = test_settings(
+            &self.db.url,
+            self.data.path(),
+            &base,
+            &self.questionnaires_dir,
+            256 * 1024,
+        );
+        let server = chiso::web::server(
+            chiso::web::State::new(app, settings).expect("state"),
+            listener,
+        )
+        .expect("server");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        (base, handle)
     }
 
     pub fn token(&self, code: &str, unit: &str) -> String {
@@ -291,14 +382,50 @@ impl TestApp {
         self.login(username, TEST_PASSWORD).await.expect("login")
     }
 
-    pub async fn login(&self, username: &str, password: &str) -> Result<StaffLogin, Page> {
-        let r = self
+    /// Opens the login page of the instance at `base` and posts the form
+    /// back as a browser would, with the page's login cookie and token.
+    pub async fn post_login(
+        &self,
+        base: &str,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = self
             .client
-            .post(format!("{}/login", self.base))
-            .form(&[("username", username), ("password", password)])
+            .get(format!("{base}/login"))
             .send()
             .await
             .unwrap();
+        let cookie = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("chiso_login="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+            .expect("the login page sets its cookie");
+        let body = page.text().await.unwrap();
+        let token = body
+            .split("name=\"login_csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("login_csrf on the login page")
+            .to_string();
+        self.client
+            .post(format!("{base}/login"))
+            .header("cookie", cookie)
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("login_csrf", token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<StaffLogin, Page> {
+        let r = self.post_login(&self.base, username, password).await;
         let cookie = r
             .headers()
             .get_all("set-cookie")
@@ -352,5 +479,151 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+}
+
+/// A bearer token for the JSON API acting as a new account of `role`.
+impl TestApp {
+    pub fn api_token(&self, username: &str, role: &str, unit: Option<&str>) -> String {
+        chiso::service::accounts::add_user(&self.app, username, "", role, unit, TEST_PASSWORD)
+            .expect("add user");
+        chiso::service::accounts::create_api_token(&self.app, username, "test", 1).expect("token")
+    }
+
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self.client.request(
+            method.parse().expect("method"),
+            format!("{}{path}", self.base),
+        );
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.expect("API request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path} answered non-JSON ({status}): {text}"));
+        (status, json)
+    }
+}
+
+/// Valid answers for each page of the citizen questionnaire.
+pub fn citizen_pages(unit: i64) -> Vec<Vec<(String, String)>> {
+    let a = |c: &str, v: &str| (format!("a.{unit}.{c}"), v.to_string());
+    vec![
+        vec![
+            a("GIOI_TINH", "nu"),
+            a("TUOI", "25_39"),
+            a("KENH", "truc_tiep"),
+            a("DI_LAI", "khong"),
+        ],
+        likert_all(unit, &["TC1", "TC2", "TC3", "TC4"], "4"),
+        likert_all(unit, &["TT1", "TT2", "TT3", "TT4", "TT5"], "5"),
+        likert_all(unit, &["CC1", "CC2", "CC3", "CC4", "CC5", "CC6"], "3"),
+        likert_all(unit, &["KQ1", "KQ2", "KQ3", "KQ4"], "4"),
+        likert_all(unit, &["GY1", "GY2", "GY3"], "2"),
+        vec![a("GOP_Y", "Cần thêm chỗ ngồi <b>chờ</b>")],
+    ]
+}
+
+/// A citizen answers every page of their token's form and submits; the last
+/// page carries `free_text` as the open comment.
+pub async fn answer_citizen(t: &TestApp, token: &str, unit: i64, free_text: &str) {
+    let mut pages = citizen_pages(unit);
+    let last = pages.len() - 1;
+    pages[last] = vec![(format!("a.{unit}.GOP_Y"), free_text.to_string())];
+    for (p, answers) in pages.iter().enumerate() {
+        let nav = if p == last { "submit" } else { "next" };
+        let r = post_page(t, token, p, nav, &format!("idem-{token}"), answers).await;
+        assert!(
+            r.status == 303 || r.status == 200,
+            "page {p}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+}
+
+impl TestApp {
+    /// Posts a file to a staff upload form; the CSRF field goes first, as the
+    /// page puts it, unless `with_csrf` is false.
+    pub async fn staff_upload(
+        &self,
+        who: &StaffLogin,
+        path: &str,
+        file_name: &str,
+        bytes: &[u8],
+        with_csrf: bool,
+    ) -> Page {
+        let csrf = with_csrf.then_some(who.csrf.as_str());
+        self.staff_multipart(who, csrf, path, &[], Some((file_name, bytes)))
+            .await
+    }
+
+    /// A multipart staff form: `csrf` first (as the pages put it), then the
+    /// text `fields`, then the file if any.
+    pub async fn staff_multipart(
+        &self,
+        who: &StaffLogin,
+        csrf: Option<&str>,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(csrf) = csrf {
+            form = form.text("csrf", csrf.to_string());
+        }
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            );
+        }
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("cookie", &who.cookie)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn staff_upload_anonymous(&self, path: &str, file_name: &str, bytes: &[u8]) -> Page {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_string()),
+        );
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Files left in the upload scratch directory.
+    pub fn leftover_uploads(&self) -> usize {
+        std::fs::read_dir(self.data.path().join("tmp"))
+            .map(|d| d.count())
+            .unwrap_or(0)
     }
 }

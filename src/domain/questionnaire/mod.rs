@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 /// Who answers a questionnaire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RespondentGroup {
     Citizen,
@@ -26,6 +28,20 @@ impl RespondentGroup {
         ("civil_servant", RespondentGroup::CivilServant),
         ("leader", RespondentGroup::Leader),
     ];
+
+    /// The code used in files (`citizen`, `business`, `civil_servant`, `leader`).
+    pub fn code(self) -> &'static str {
+        match self {
+            RespondentGroup::Citizen => "citizen",
+            RespondentGroup::Business => "business",
+            RespondentGroup::CivilServant => "civil_servant",
+            RespondentGroup::Leader => "leader",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == code).map(|(_, g)| *g)
+    }
 
     pub fn label(self) -> &'static str {
         match self {

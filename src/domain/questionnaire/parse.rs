@@ -6,7 +6,6 @@
 //! one pass, so an author fixes a file in one round.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -17,19 +16,8 @@ use super::{
     Section,
 };
 use crate::domain::code::{check_code, Slug};
-
-/// One problem in a file, at a 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.line, self.message)
-    }
-}
+pub use crate::domain::toml_lines::Diagnostic;
+use crate::domain::toml_lines::{segments, LineIndex};
 
 #[derive(Deserialize)]
 struct RawQuestionnaire {
@@ -123,53 +111,8 @@ pub fn parse_questionnaire(source: &str) -> Result<Questionnaire, Vec<Diagnostic
     }
 }
 
-fn segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => Vec::new(),
-        Path::Seq { parent, index } => {
-            let mut v = segments(parent);
-            v.push(index.to_string());
-            v
-        }
-        Path::Map { parent, key } => {
-            let mut v = segments(parent);
-            // `Spanned` wraps values in a private one-key map; it is not a key
-            // the author wrote.
-            if !key.starts_with("$__serde_spanned") {
-                v.push(key.to_string());
-            }
-            v
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => segments(parent),
-    }
-}
-
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(s: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(s.match_indices('\n').map(|(i, _)| i + 1));
-        Self { starts }
-    }
-    fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).max(1)
-    }
-    fn toml_error(&self, e: &toml::de::Error) -> Diagnostic {
-        Diagnostic {
-            line: e.span().map(|s| self.line(s.start)).unwrap_or(1),
-            message: format!("TOML không hợp lệ: {}", e.message().trim()),
-        }
-    }
-}
-
 struct Checker<'a> {
-    lines: &'a LineIndex,
+    lines: &'a LineIndex<'a>,
     source: &'a str,
     diags: Vec<Diagnostic>,
 }
@@ -187,34 +130,8 @@ impl Checker<'_> {
         });
     }
 
-    /// The line of `key = ...` inside `span`, or failing that in the lines that
-    /// follow the span's start up to the next table header.
     fn key_line(&self, span: Range<usize>, key: &str) -> usize {
-        let text = &self.source[span.clone()];
-        let mut from = 0;
-        while let Some(i) = text[from..].find(key) {
-            let at = from + i;
-            let before_ok =
-                at == 0 || !is_question_code_char(text[..at].chars().last().unwrap_or(' '));
-            let rest = text[at + key.len()..].trim_start_matches([' ', '\t', '"']);
-            if before_ok && rest.starts_with('=') {
-                return self.lines.line(span.start + at);
-            }
-            from = at + key.len();
-        }
-        let first = self.lines.line(span.start);
-        for (n, line) in self.source.lines().enumerate().skip(first) {
-            let t = line.trim_start();
-            if t.starts_with('[') {
-                break;
-            }
-            if t.strip_prefix(key)
-                .is_some_and(|r| r.trim_start().starts_with('='))
-            {
-                return n + 1;
-            }
-        }
-        first
+        self.lines.key_line(span, key)
     }
 
     fn unknown_key(&mut self, raw: &RawQuestionnaire, path: &[String]) {

@@ -1,0 +1,11 @@
+DROP TABLE invitations;
+DROP TABLE sample_members;
+DROP TABLE draws;
+DROP TABLE plan_rules;
+DROP TABLE frame_persons;
+DROP TABLE frames;
+ALTER TABLE respondents DROP COLUMN opted_out_at;
+ALTER TABLE respondents DROP COLUMN opened_at;
+ALTER TABLE responses DROP COLUMN stratum;
+ALTER TABLE respondents DROP COLUMN stratum;
+ALTER TABLE campaigns DROP COLUMN profile_code;

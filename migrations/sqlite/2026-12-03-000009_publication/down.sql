@@ -1,0 +1,3 @@
+DROP TABLE publications;
+DROP TABLE published_scores;
+DROP TABLE survey_points;

@@ -1,0 +1,352 @@
+//! Scores as exact fixed-point numbers.
+//!
+//! Appraisal scores are decimals with a few places, and published figures are
+//! rounded to 2 places half away from zero and then compared with band
+//! boundaries such as 90.00. In binary floating point 89.995 is
+//! 89.99499999…, which rounds to 89.99 and drops a unit from band A; sums of
+//! such values drift the same way. So a score is an integer number of
+//! micro-points (10⁻⁶): decimals parse exactly, sums are exact, and rounding
+//! happens once, on integers. Values that arrive as `f64` (survey estimates,
+//! TOML floats) are rounded to the nearest micro-point at the edge.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+
+/// Micro-points per point.
+const SCALE: i64 = 1_000_000;
+/// Decimal places kept.
+pub const MAX_DECIMALS: u32 = 6;
+/// No score, maximum or threshold comes near this; larger inputs are refused
+/// rather than risking overflow in products.
+const LIMIT: i64 = 1_000_000_000 * SCALE;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Points(i64);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PointsError {
+    #[error("ô trống")]
+    Empty,
+    #[error("\"{0}\" không phải là số (ví dụ đúng: 12.5)")]
+    NotANumber(String),
+    #[error("\"{0}\" quá lớn")]
+    TooLarge(String),
+}
+
+/// Integer division rounded half away from zero.
+fn div_round(num: i128, den: i128) -> i128 {
+    debug_assert!(den > 0);
+    let q = num / den;
+    let r = num % den;
+    if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    }
+}
+
+fn pow10(n: u32) -> i64 {
+    10_i64.pow(n)
+}
+
+impl Points {
+    pub const ZERO: Points = Points(0);
+
+    pub const fn from_micro(micro: i64) -> Self {
+        Points(micro)
+    }
+
+    pub const fn micro(self) -> i64 {
+        self.0
+    }
+
+    pub const fn from_int(points: i64) -> Self {
+        Points(points * SCALE)
+    }
+
+    /// The nearest micro-point; `None` for NaN, infinities and absurd sizes.
+    pub fn from_f64(x: f64) -> Option<Self> {
+        let m = (x * SCALE as f64).round();
+        (m.is_finite() && m.abs() < LIMIT as f64).then_some(Points(m as i64))
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / SCALE as f64
+    }
+
+    /// Parses a decimal written by a person or a spreadsheet: optional sign,
+    /// digits, one `.` or `,` as the decimal separator (Vietnamese spreadsheets
+    /// write 12,5). Digits beyond the sixth place are rounded half away from zero.
+    pub fn parse(s: &str) -> Result<Self, PointsError> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(PointsError::Empty);
+        }
+        let bad = || PointsError::NotANumber(t.to_string());
+        let (negative, body) = match t.as_bytes()[0] {
+            b'-' => (true, &t[1..]),
+            b'+' => (false, &t[1..]),
+            _ => (false, t),
+        };
+        let (int, frac) = match body.find(['.', ',']) {
+            Some(i) => (&body[..i], &body[i + 1..]),
+            None => (body, ""),
+        };
+        let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+        if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+            return Err(bad());
+        }
+        let int = int.trim_start_matches('0');
+        if int.len() > 9 {
+            return Err(PointsError::TooLarge(t.to_string()));
+        }
+        let whole: i128 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| bad())?
+        };
+        // Keep one digit more than we store, and note whether anything non-zero
+        // follows it, so rounding sees the exact value.
+        let kept: String = frac
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(MAX_DECIMALS as usize + 1)
+            .collect();
+        let kept: i128 = kept.parse().map_err(|_| bad())?;
+        let mut micro = kept / 10;
+        if kept % 10 >= 5 {
+            micro += 1;
+        }
+        let total = whole * SCALE as i128 + micro;
+        if total >= LIMIT as i128 {
+            return Err(PointsError::TooLarge(t.to_string()));
+        }
+        let total = total as i64;
+        Ok(Points(if negative { -total } else { total }))
+    }
+
+    /// Rounded to `decimals` places, half away from zero.
+    pub fn round(self, decimals: u32) -> Self {
+        let d = decimals.min(MAX_DECIMALS);
+        let unit = pow10(MAX_DECIMALS - d) as i128;
+        Points((div_round(self.0 as i128, unit) * unit) as i64)
+    }
+
+    /// `self × factor`, to the nearest micro-point.
+    pub fn scale(self, factor: Factor) -> Self {
+        Points(div_round(self.0 as i128 * factor.0 as i128, SCALE as i128) as i64)
+    }
+
+    /// `part / whole × 100`, rounded once, to `decimals` places (half away
+    /// from zero), straight from the exact quotient. `None` when `whole` is not
+    /// positive.
+    pub fn percent_of(part: Points, whole: Points, decimals: u32) -> Option<Self> {
+        if whole.0 <= 0 {
+            return None;
+        }
+        let d = decimals.min(MAX_DECIMALS);
+        let units = div_round(part.0 as i128 * 100 * pow10(d) as i128, whole.0 as i128);
+        Some(Points((units * pow10(MAX_DECIMALS - d) as i128) as i64))
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// With exactly `decimals` places, e.g. `90.00`.
+    pub fn fixed(self, decimals: u32) -> String {
+        let d = decimals.min(MAX_DECIMALS);
+        let r = self.round(d);
+        let sign = if r.0 < 0 { "-" } else { "" };
+        let abs = r.0.unsigned_abs();
+        let whole = abs / SCALE as u64;
+        if d == 0 {
+            return format!("{sign}{whole}");
+        }
+        let frac = (abs % SCALE as u64) / pow10(MAX_DECIMALS - d) as u64;
+        format!("{sign}{whole}.{frac:0width$}", width = d as usize)
+    }
+}
+
+/// Shortest exact form: `90`, `2.5`, `0.125`.
+impl fmt::Display for Points {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.fixed(MAX_DECIMALS);
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &s
+        };
+        f.write_str(s)
+    }
+}
+
+impl serde::Serialize for Points {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.to_f64())
+    }
+}
+
+impl Add for Points {
+    type Output = Points;
+    fn add(self, o: Points) -> Points {
+        Points(self.0 + o.0)
+    }
+}
+
+impl AddAssign for Points {
+    fn add_assign(&mut self, o: Points) {
+        self.0 += o.0;
+    }
+}
+
+impl Sub for Points {
+    type Output = Points;
+    fn sub(self, o: Points) -> Points {
+        Points(self.0 - o.0)
+    }
+}
+
+impl SubAssign for Points {
+    fn sub_assign(&mut self, o: Points) {
+        self.0 -= o.0;
+    }
+}
+
+impl Neg for Points {
+    type Output = Points;
+    fn neg(self) -> Points {
+        Points(-self.0)
+    }
+}
+
+impl Sum for Points {
+    fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
+        iter.fold(Points::ZERO, Add::add)
+    }
+}
+
+impl<'a> Sum<&'a Points> for Points {
+    fn sum<I: Iterator<Item = &'a Points>>(iter: I) -> Points {
+        iter.copied().sum()
+    }
+}
+
+/// A multiplier in [0, 1] such as the 70 % cap on late evidence, kept in
+/// millionths like [`Points`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Factor(i64);
+
+impl Factor {
+    pub const ONE: Factor = Factor(SCALE);
+
+    pub fn from_f64(x: f64) -> Option<Self> {
+        Points::from_f64(x).map(|p| Factor(p.0))
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.0 as f64 / SCALE as f64
+    }
+
+    pub fn micro(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Factor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Points(self.0).fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Points {
+        Points::parse(s).unwrap()
+    }
+
+    #[test]
+    fn decimals_parse_exactly() {
+        assert_eq!(p("89.995").micro(), 89_995_000);
+        assert_eq!(p("12,5"), p("12.5"));
+        assert_eq!(p("-0.75").micro(), -750_000);
+        assert_eq!(p(".5"), p("0.5"));
+        assert_eq!(p("7."), Points::from_int(7));
+        assert_eq!(p(" 007 "), Points::from_int(7));
+        // The seventh place rounds, half away from zero.
+        assert_eq!(p("0.0000005").micro(), 1);
+        assert_eq!(p("0.00000049").micro(), 0);
+        assert_eq!(p("-0.0000005").micro(), -1);
+    }
+
+    #[test]
+    fn non_numbers_are_refused() {
+        for s in [
+            "", "abc", "1.2.3", "1,2,3", "1e5", "--1", ".", "12 5", "0x10",
+        ] {
+            assert!(Points::parse(s).is_err(), "{s:?}");
+        }
+        assert!(matches!(
+            Points::parse("99999999999"),
+            Err(PointsError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_on_exact_values() {
+        // The case binary floating point gets wrong: the f64 nearest 59.995
+        // lies below it, so formatting rounds it down…
+        assert_eq!(format!("{:.2}", 59.995_f64), "59.99");
+        assert_ne!(0.1_f64 + 0.2, 0.3);
+        // …while the written number rounds up.
+        assert_eq!(p("59.995").round(2), p("60.00"));
+        assert_eq!(p("89.995").round(2), p("90.00"));
+        assert_eq!(p("89.994999").round(2), p("89.99"));
+        assert_eq!(p("-2.345").round(2), p("-2.35"));
+        assert_eq!(p("2.344").round(2), p("2.34"));
+        assert_eq!(p("84.995").round(2).fixed(2), "85.00");
+        assert_eq!(p("0.5").round(0), Points::from_int(1));
+        // A sum of two decimals that f64 would drift on stays exact.
+        assert_eq!((p("62.995") + p("27")).round(2), Points::from_int(90));
+        assert_eq!((p("0.1") + p("0.2")), p("0.3"));
+    }
+
+    #[test]
+    fn fixed_and_display() {
+        assert_eq!(Points::from_int(90).fixed(2), "90.00");
+        assert_eq!(p("89.99").fixed(2), "89.99");
+        assert_eq!(p("-1.5").fixed(1), "-1.5");
+        assert_eq!(p("3.1").fixed(0), "3");
+        assert_eq!(p("2.50").to_string(), "2.5");
+        assert_eq!(Points::from_int(100).to_string(), "100");
+        assert_eq!(p("0.125").to_string(), "0.125");
+    }
+
+    #[test]
+    fn scaling_and_percent() {
+        let seventy = Factor::from_f64(0.7).unwrap();
+        assert_eq!(p("2.5").scale(seventy), p("1.75"));
+        assert_eq!(p("1.25").scale(seventy), p("0.875"));
+        assert_eq!(p("3").scale(Factor::ONE), p("3"));
+        // 85 of 100 applicable points, and the same score when 5 points left P.
+        assert_eq!(
+            Points::percent_of(p("85"), p("100"), 2),
+            Some(Points::from_int(85))
+        );
+        assert_eq!(Points::percent_of(p("80.75"), p("95"), 2), Some(p("85")));
+        // 2/3 → 66.666…% → 66.67, rounded once from the exact quotient.
+        assert_eq!(Points::percent_of(p("2"), p("3"), 2), Some(p("66.67")));
+        assert_eq!(Points::percent_of(p("1"), Points::ZERO, 2), None);
+    }
+
+    #[test]
+    fn floats_are_taken_to_the_nearest_micro_point() {
+        assert_eq!(Points::from_f64(0.1).unwrap(), p("0.1"));
+        assert_eq!(Points::from_f64(89.995).unwrap(), p("89.995"));
+        assert!(Points::from_f64(f64::NAN).is_none());
+        assert!(Points::from_f64(1e300).is_none());
+    }
+}

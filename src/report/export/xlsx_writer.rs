@@ -1,0 +1,239 @@
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::io::Write;
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::{looks_like_formula, next_row, ExportError};
+use crate::report::table::{float_value, Cell, Header, Row};
+
+/// Excel's sheet holds 1,048,576 rows; the header takes one.
+pub const XLSX_MAX_DATA_ROWS: u64 = 1_048_575;
+/// Excel's limit on the text of one cell.
+pub const XLSX_MAX_TEXT_CHARS: usize = 32_767;
+const XLSX_MAX_COLUMNS: usize = 16_384;
+const XLSX_MAX_SHEET_NAME_CHARS: usize = 31;
+/// Integers beyond ±2^53 do not survive Excel's doubles, so they are
+/// written as text rather than silently changed.
+const EXACT_INT_LIMIT: i64 = 1 << 53;
+
+/// A workbook whose sheets are written in rust_xlsxwriter's constant-memory
+/// mode: each row goes to a temporary file as soon as it is pulled, and
+/// only the zip step at [`save`](Self::save) reads them back. Memory stays
+/// flat whatever the row count; disk use is about the sheet's XML size.
+///
+/// Streaming from a web handler: the zip can only start once every sheet is
+/// written, so the first byte goes out when the last row has been pulled.
+/// Run the whole export on a blocking thread and either `save` to a
+/// temporary file and send that file, or `save_to_writer` into a pipe or
+/// channel that feeds the response body (this version of rust_xlsxwriter
+/// writes the zip sequentially and needs no `Seek`).
+pub struct XlsxExport {
+    workbook: Workbook,
+    names: HashSet<String>,
+    bold: Format,
+    quoted: Format,
+}
+
+impl XlsxExport {
+    /// Spools sheets in the system temporary directory. Fails (instead of
+    /// panicking inside rust_xlsxwriter later) when it is not writable.
+    pub fn new() -> std::io::Result<Self> {
+        Self::in_dir(&std::env::temp_dir())
+    }
+
+    /// Spools sheets in `dir`, e.g. a disk-backed directory when /tmp is a
+    /// RAM disk (a RAM disk would defeat the constant-memory mode).
+    pub fn in_dir(dir: &Path) -> std::io::Result<Self> {
+        let mut workbook = Workbook::new();
+        workbook.set_tempdir(dir).map_err(|e| match e {
+            XlsxError::IoError(e) => e,
+            other => std::io::Error::other(other.to_string()),
+        })?;
+        Ok(XlsxExport {
+            workbook,
+            names: HashSet::new(),
+            bold: Format::new().set_bold(),
+            quoted: Format::new().set_quote_prefix(),
+        })
+    }
+
+    /// Adds a sheet: a bold header of column names, frozen so it stays in
+    /// view, then each row as it is pulled. Numbers are numeric cells, text
+    /// is string cells (formula-like text with Excel's quote prefix, see
+    /// the module doc), empty cells and non-finite floats are left blank.
+    /// Column widths follow the longest value seen (capped), which needs
+    /// one number per column, not the rows. Returns the data row count.
+    /// After an error the workbook holds a partial sheet: drop it.
+    pub fn add_sheet<I, E>(
+        &mut self,
+        name: &str,
+        header: &Header,
+        rows: I,
+    ) -> Result<u64, ExportError<E>>
+    where
+        I: IntoIterator<Item = Result<Row, E>>,
+    {
+        self.check_sheet_name(name)?;
+        if header.len() > XLSX_MAX_COLUMNS {
+            return Err(ExportError::TooManyColumns {
+                got: header.len(),
+                max: XLSX_MAX_COLUMNS,
+            });
+        }
+        let decimal_formats: Vec<Option<Format>> = header
+            .columns()
+            .iter()
+            .map(|c| c.decimals.map(decimals_format))
+            .collect();
+        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(name)?;
+        let mut widths: Vec<usize> = Vec::with_capacity(header.len());
+        for (col, column) in header.columns().iter().enumerate() {
+            let col = col as u16; // < XLSX_MAX_COLUMNS, checked above
+            if looks_like_formula(&column.name) {
+                let f = self.bold.clone().set_quote_prefix();
+                sheet.write_string_with_format(0, col, &column.name, &f)?;
+            } else {
+                sheet.write_string_with_format(0, col, &column.name, &self.bold)?;
+            }
+            widths.push(column.name.chars().count());
+        }
+        sheet.set_freeze_panes(1, 0)?;
+
+        let mut rows = rows.into_iter();
+        let mut count = 0;
+        while let Some(row) = next_row(&mut rows, header, &mut count) {
+            let cells = row?;
+            if count > XLSX_MAX_DATA_ROWS {
+                return Err(ExportError::TooManyRows {
+                    max: XLSX_MAX_DATA_ROWS,
+                });
+            }
+            let r = count as u32; // ≤ XLSX_MAX_DATA_ROWS; row 0 is the header
+            for (c, cell) in cells.iter().enumerate() {
+                let column = &header.columns()[c];
+                let col = c as u16;
+                let shown = match cell {
+                    Cell::Text(t) => {
+                        let chars = t.chars().count();
+                        if chars > XLSX_MAX_TEXT_CHARS {
+                            return Err(ExportError::TextTooLong {
+                                row: count,
+                                column: column.name.clone(),
+                                chars,
+                                max: XLSX_MAX_TEXT_CHARS,
+                            });
+                        }
+                        if looks_like_formula(t) {
+                            sheet.write_string_with_format(r, col, t, &self.quoted)?;
+                        } else {
+                            sheet.write_string(r, col, t)?;
+                        }
+                        chars
+                    }
+                    Cell::Int(v) if (-EXACT_INT_LIMIT..=EXACT_INT_LIMIT).contains(v) => {
+                        sheet.write_number(r, col, *v as f64)?;
+                        digits(*v)
+                    }
+                    Cell::Int(v) => {
+                        sheet.write_string(r, col, v.to_string())?;
+                        digits(*v)
+                    }
+                    Cell::Float(v) => match float_value(*v, column.decimals) {
+                        Some(v) => {
+                            match &decimal_formats[c] {
+                                Some(f) => sheet.write_number_with_format(r, col, v, f)?,
+                                None => sheet.write_number(r, col, v)?,
+                            };
+                            // General format shows up to about 11 characters.
+                            column
+                                .decimals
+                                .map_or(11, |d| digits(v.trunc() as i64) + 1 + usize::from(d))
+                        }
+                        None => 0,
+                    },
+                    Cell::Empty => 0,
+                };
+                if shown > widths[c] {
+                    widths[c] = shown;
+                }
+            }
+        }
+        for (c, w) in widths.into_iter().enumerate() {
+            // Excel widths are in characters of the default font; a little
+            // padding, and a cap so one long answer does not make a column
+            // wider than the screen.
+            sheet.set_column_width(c as u16, (w + 2).clamp(8, 60) as f64)?;
+        }
+        self.names.insert(name.to_lowercase());
+        Ok(count)
+    }
+
+    /// Adds the codebook of `header` (name, label, decimals per column) as a
+    /// sheet of its own.
+    pub fn add_codebook(
+        &mut self,
+        name: &str,
+        header: &Header,
+    ) -> Result<u64, ExportError<Infallible>> {
+        let (codebook, rows) = header.codebook();
+        self.add_sheet(name, &codebook, rows)
+    }
+
+    pub fn save(mut self, path: &Path) -> Result<(), ExportError<Infallible>> {
+        self.workbook.save(path)?;
+        Ok(())
+    }
+
+    pub fn save_to_writer<W: Write + Send>(
+        mut self,
+        out: W,
+    ) -> Result<(), ExportError<Infallible>> {
+        self.workbook.save_to_writer(out)?;
+        Ok(())
+    }
+
+    /// Excel's rules, checked here so the message can say which rule in
+    /// Vietnamese (rust_xlsxwriter would only find a reused name at save).
+    fn check_sheet_name<E>(&self, name: &str) -> Result<(), ExportError<E>> {
+        let reason = if name.trim().is_empty() {
+            Some("tên không được để trống".to_owned())
+        } else if name.chars().count() > XLSX_MAX_SHEET_NAME_CHARS {
+            Some(format!("dài quá {XLSX_MAX_SHEET_NAME_CHARS} ký tự"))
+        } else if let Some(c) = name.chars().find(|c| "[]:*?/\\".contains(*c)) {
+            Some(format!("không được chứa ký tự '{c}'"))
+        } else if name.starts_with('\'') || name.ends_with('\'') {
+            Some("không được bắt đầu hay kết thúc bằng dấu nháy đơn".to_owned())
+        } else if self.names.contains(&name.to_lowercase()) {
+            Some("đã có trang tính cùng tên".to_owned())
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => Err(ExportError::SheetName {
+                name: name.to_owned(),
+                reason,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn decimals_format(d: u8) -> Format {
+    let num = if d == 0 {
+        "0".to_owned()
+    } else {
+        format!("0.{}", "0".repeat(usize::from(d)))
+    };
+    Format::new().set_num_format(num)
+}
+
+fn digits(v: i64) -> usize {
+    let sign = usize::from(v < 0);
+    sign + v
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |l| l as usize + 1)
+}

@@ -1,0 +1,281 @@
+//! Anonymised microdata for analysts: one row per response and rated unit,
+//! answer codes, stratum and weight, with a codebook. Identities never
+//! leave: no name, e-mail, person key, token or respondent id is selected,
+//! and free-text answers (where people write names) stay on the staff page.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::questionnaire::{Question, QuestionKind};
+use crate::report::table::{Cell, Column, Header, Row};
+use crate::storage::campaigns as store;
+use crate::storage::respondents::SOURCE_SAMPLE;
+use crate::storage::{draws, responses, units};
+
+use super::{App, Result, ServiceError};
+
+/// Responses read per database round trip while streaming.
+const PAGE: i64 = 500;
+
+/// What a microdata export of one questionnaire needs before its rows.
+pub struct Microdata {
+    pub campaign_id: i64,
+    pub code: String,
+    version_id: i64,
+    version: String,
+    /// The questions exported, in questionnaire order.
+    questions: Vec<Question>,
+    units: HashMap<i64, String>,
+    /// Non-response adjusted weight per stratum of the sample.
+    weights: HashMap<String, f64>,
+    pub header: Header,
+}
+
+/// A stratum id's readable form: the stratifying values (or the cluster
+/// path of an area design), without unit and group, which have columns.
+fn stratum_label(id: &str) -> String {
+    let parts: Vec<&str> = id.split('\u{1f}').collect();
+    if parts.first() == Some(&"people") {
+        return parts
+            .iter()
+            .skip(2)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" / ");
+    }
+    parts
+        .iter()
+        .skip(3)
+        .step_by(2)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+fn exported(q: &Question) -> bool {
+    !matches!(q.kind, QuestionKind::Text { .. })
+}
+
+pub fn microdata(app: &App, campaign_id: i64, code: &str) -> Result<Microdata> {
+    let mut conn = app.conn()?;
+    store::get(&mut conn, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
+    let cq = store::questionnaire(&mut conn, campaign_id, code)?.ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "đợt khảo sát {campaign_id} không có phiếu \"{code}\""
+        ))
+    })?;
+    let units = units::list(&mut conn)?
+        .into_iter()
+        .map(|u| (u.id, u.code))
+        .collect();
+    let mut weights = HashMap::new();
+    if let Some(d) = draws::of_campaign(&mut conn, campaign_id)? {
+        let respondents: HashMap<String, i64> = responses::per_stratum(&mut conn, campaign_id)?
+            .into_iter()
+            .filter_map(|(s, n)| Some((s?, n)))
+            .collect();
+        for (stratum, total) in draws::represented(&mut conn, d.id)? {
+            if let Some(&r) = respondents.get(&stratum).filter(|r| **r > 0) {
+                weights.insert(stratum, total / r as f64);
+            }
+        }
+    }
+    drop(conn);
+    let questionnaire = app.questionnaire_version(cq.version_id)?;
+    let questions: Vec<Question> = questionnaire
+        .questions()
+        .filter(|q| exported(q))
+        .cloned()
+        .collect();
+    let mut columns = vec![
+        Column::new("response_id").label("Số thứ tự phiếu (không gắn với người trả lời)"),
+        Column::new("questionnaire").label("Mã phiếu"),
+        Column::new("version").label("Phiên bản phiếu (12 ký tự đầu SHA-256)"),
+        Column::new("source").label("Nguồn: sample (mẫu xác suất) hoặc open (liên kết mở)"),
+        Column::new("submitted_on").label("Ngày gửi phiếu (UTC)"),
+        Column::new("unit").label("Mã đơn vị của người trả lời"),
+        Column::new("rated_unit").label("Mã đơn vị được đánh giá"),
+        Column::new("stratum").label("Tầng của mẫu (giá trị phân tầng hoặc cụm)"),
+        Column::new("weight").label("Trọng số thiết kế đã hiệu chỉnh không trả lời: N_h / r_h"),
+    ];
+    for q in &questions {
+        columns.push(Column::new(q.code.clone()).label(q.text.clone()));
+    }
+    let header = Header::new(columns).map_err(|e| ServiceError::invalid(e.to_string()))?;
+    Ok(Microdata {
+        campaign_id,
+        code: code.to_string(),
+        version_id: cq.version_id,
+        version: cq.content_hash[..12].to_string(),
+        questions,
+        units,
+        weights,
+        header,
+    })
+}
+
+impl Microdata {
+    /// The rows, read page by page: memory stays flat however many there are.
+    pub fn rows<'a>(&'a self, app: &'a App) -> impl Iterator<Item = Result<Row>> + 'a {
+        let mut after = 0i64;
+        let mut buffer: std::vec::IntoIter<Row> = Vec::new().into_iter();
+        let mut done = false;
+        std::iter::from_fn(move || loop {
+            if let Some(row) = buffer.next() {
+                return Some(Ok(row));
+            }
+            if done {
+                return None;
+            }
+            match self.page(app, after) {
+                Ok((rows, last)) => {
+                    match last {
+                        Some(id) => after = id,
+                        None => done = true,
+                    }
+                    buffer = rows.into_iter();
+                }
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        })
+    }
+
+    fn page(&self, app: &App, after: i64) -> Result<(Vec<Row>, Option<i64>)> {
+        let mut conn = app.conn()?;
+        let page = responses::page(&mut conn, self.campaign_id, self.version_id, after, PAGE)?;
+        let Some(last) = page.last().map(|r| r.id) else {
+            return Ok((vec![], None));
+        };
+        let ids: Vec<i64> = page.iter().map(|r| r.id).collect();
+        let mut answers: BTreeMap<(i64, i64), HashMap<String, String>> = BTreeMap::new();
+        for (response, unit, code, value) in responses::answers_of_many(&mut conn, &ids)? {
+            answers
+                .entry((response, unit))
+                .or_default()
+                .insert(code, value);
+        }
+        let mut rows = Vec::new();
+        for r in &page {
+            for ((_, rated), values) in answers.range((r.id, i64::MIN)..=(r.id, i64::MAX)) {
+                let weight = match (&r.stratum, r.source.as_str()) {
+                    (Some(s), SOURCE_SAMPLE) => self.weights.get(s).copied(),
+                    _ => None,
+                };
+                let mut row: Row = vec![
+                    Cell::Int(r.id),
+                    Cell::from(self.code.as_str()),
+                    Cell::from(self.version.as_str()),
+                    Cell::from(r.source.as_str()),
+                    Cell::from(r.submitted_at.date().to_string()),
+                    Cell::from(r.unit_id.and_then(|u| self.units.get(&u).cloned())),
+                    Cell::from(self.units.get(rated).cloned()),
+                    Cell::from(r.stratum.as_deref().map(stratum_label)),
+                    Cell::from(weight),
+                ];
+                for q in &self.questions {
+                    row.push(Cell::from(values.get(&q.code).cloned()));
+                }
+                rows.push(row);
+            }
+        }
+        Ok((rows, Some(last)))
+    }
+
+    /// The codebook: every exported column, with the question's wording and
+    /// what each answer code means.
+    pub fn codebook(&self) -> (Header, Vec<Row>) {
+        let header = Header::new(vec![
+            Column::new("column").label("Cột"),
+            Column::new("text").label("Nội dung"),
+            Column::new("kind").label("Loại câu hỏi"),
+            Column::new("codes").label("Mã trả lời"),
+            Column::new("criterion").label("Tiêu chí của Chỉ số"),
+        ])
+        .expect("fixed, valid columns");
+        let mut rows: Vec<Row> = self
+            .header
+            .columns()
+            .iter()
+            .take(9)
+            .map(|c| {
+                vec![
+                    Cell::from(c.name.as_str()),
+                    Cell::from(c.label.clone()),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                ]
+            })
+            .collect();
+        for q in &self.questions {
+            let (kind, codes) = match &q.kind {
+                QuestionKind::Likert { levels, .. } => (
+                    "likert",
+                    levels
+                        .labels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| format!("{}={l}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                QuestionKind::Single { options } => ("single", choices(options)),
+                QuestionKind::Multiple { options, .. } => (
+                    "multiple",
+                    format!("{} (nhiều mã, cách nhau bằng dấu phẩy)", choices(options)),
+                ),
+                QuestionKind::Number { min, max, integer } => (
+                    "number",
+                    format!(
+                        "{}{}{}",
+                        if *integer { "số nguyên" } else { "số" },
+                        min.map(|m| format!(", từ {m}")).unwrap_or_default(),
+                        max.map(|m| format!(", đến {m}")).unwrap_or_default()
+                    ),
+                ),
+                QuestionKind::Text { .. } => ("text", String::new()),
+            };
+            rows.push(vec![
+                Cell::from(q.code.as_str()),
+                Cell::from(q.text.as_str()),
+                Cell::from(kind),
+                Cell::from(codes),
+                Cell::from(q.criterion.clone()),
+            ]);
+        }
+        (header, rows)
+    }
+}
+
+fn choices(options: &[crate::domain::questionnaire::Choice]) -> String {
+    options
+        .iter()
+        .map(|o| format!("{}={}", o.code, o.label))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratum_labels_keep_the_values() {
+        assert_eq!(
+            stratum_label("P-A\u{1f}citizen\u{1f}linh_vuc\u{1f}Đất đai"),
+            "Đất đai"
+        );
+        assert_eq!(
+            stratum_label("P-A\u{1f}citizen\u{1f}a\u{1f}1\u{1f}b\u{1f}2"),
+            "1 / 2"
+        );
+        assert_eq!(stratum_label("P-A\u{1f}citizen"), "");
+        assert_eq!(
+            stratum_label("people\u{1f}P-A/citizen\u{1f}Thôn 1"),
+            "Thôn 1"
+        );
+    }
+}

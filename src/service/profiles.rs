@@ -1,0 +1,136 @@
+//! Province profiles on disk: `questionnaires/profiles/<code>.toml`.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::profile::{parse_profile, survey_gaps, Profile};
+
+use super::questionnaires::QuestionnaireFile;
+use super::{Result, ServiceError};
+
+#[derive(Debug, Clone)]
+pub struct ProfileFile {
+    pub path: PathBuf,
+    pub source: String,
+    pub profile: Profile,
+}
+
+/// Where profiles live, relative to the questionnaires directory.
+pub const DIR: &str = "profiles";
+
+/// A path is a profile when it is a directory named `profiles` or a file in
+/// one; the two kinds of file share the `.toml` extension, and the directory
+/// says which parser applies.
+pub fn is_profile_path(path: &Path) -> bool {
+    if path.is_dir() {
+        path.file_name().is_some_and(|n| n == DIR)
+    } else {
+        path.parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == DIR)
+    }
+}
+
+fn expand(path: &Path) -> std::result::Result<Vec<PathBuf>, String> {
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: không đọc được thư mục: {e}", path.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        Ok(files)
+    } else if path.is_file() {
+        Ok(vec![path.to_path_buf()])
+    } else {
+        Err(format!("{}: không có tệp hoặc thư mục này", path.display()))
+    }
+}
+
+/// Reads and validates profile files (or directories of them). Every problem
+/// of every file comes back as `file:line: message`.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<ProfileFile>> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for p in paths {
+        match expand(p) {
+            Ok(found) if found.is_empty() => {
+                problems.push(format!("{}: không có tệp hồ sơ (*.toml) nào", p.display()))
+            }
+            Ok(found) => files.extend(found),
+            Err(e) => problems.push(e),
+        }
+    }
+    let mut loaded: Vec<ProfileFile> = Vec::new();
+    for path in files {
+        let source = match std::fs::read_to_string(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(format!("{}: không đọc được tệp: {e}", path.display()));
+                continue;
+            }
+        };
+        match parse_profile(&source) {
+            Ok(profile) => {
+                if let Some(other) = loaded.iter().find(|f| f.profile.code == profile.code) {
+                    problems.push(format!(
+                        "{}:1: mã hồ sơ \"{}\" trùng với tệp {}",
+                        path.display(),
+                        profile.code,
+                        other.path.display()
+                    ));
+                }
+                loaded.push(ProfileFile {
+                    path,
+                    source,
+                    profile,
+                });
+            }
+            Err(diags) => problems.extend(diags.iter().map(|d| format!("{}:{d}", path.display()))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(ServiceError::Invalid(problems))
+    }
+}
+
+/// Survey criteria of the profiles that no questionnaire feeds, as
+/// `file:line: message`.
+pub fn survey_problems(
+    profiles: &[ProfileFile],
+    questionnaires: &[QuestionnaireFile],
+) -> Vec<String> {
+    let qs: Vec<_> = questionnaires.iter().map(|q| &q.questionnaire).collect();
+    profiles
+        .iter()
+        .flat_map(|f| {
+            survey_gaps(&f.profile, &qs)
+                .into_iter()
+                .map(move |g| format!("{}:{}: {}", f.path.display(), g.line, g.message()))
+        })
+        .collect()
+}
+
+/// A profile by code (a file of `dir` whose `code` matches) or by path.
+pub fn find(dir: &Path, code_or_path: &str) -> Result<ProfileFile> {
+    let as_path = Path::new(code_or_path);
+    if code_or_path.ends_with(".toml") || code_or_path.contains(['/', '\\']) || as_path.is_file() {
+        let mut found = load(&[as_path.to_path_buf()])?;
+        return found
+            .pop()
+            .ok_or_else(|| ServiceError::invalid(format!("{code_or_path}: không có hồ sơ")));
+    }
+    let all = load(&[dir.to_path_buf()])?;
+    let codes: Vec<String> = all.iter().map(|f| f.profile.code.clone()).collect();
+    all.into_iter()
+        .find(|f| f.profile.code == code_or_path)
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "không có hồ sơ \"{code_or_path}\" trong {}; có: {}",
+                dir.display(),
+                codes.join(", ")
+            ))
+        })
+}

@@ -1,0 +1,772 @@
+//! The 100-point index of a campaign: each unit's appraisal merged with its
+//! survey points, the band, the rank in its block, the head-of-agency rating,
+//! the changes against last year and the duty-to-explain list; and the
+//! publication that freezes it.
+//!
+//! The survey points come, per unit and criterion, from `survey_points` when
+//! the campaign has them (imported from a CSV because the survey ran
+//! elsewhere, or frozen at publication), else from the live estimates.
+//! Past years come from `published_scores` (written at publication, or
+//! imported). The rules are `domain::index`'s; nothing here decides a score.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::domain::access::{allows, Action};
+use crate::domain::index::{
+    changes, explain_list, rank_within_blocks, rate, Appraisal, AssignedItem, Cause, Change,
+    ExplainItem, Figures, Rank, RankInput, RatingInput, RatingOutcome, Shortfall, SurveyScore,
+};
+use crate::domain::points::Points;
+use crate::domain::profile::{Kind, Profile};
+use crate::domain::questionnaire::RespondentGroup;
+use crate::report::table::{Cell, Column, Header, Row};
+use crate::storage::publication::{self as store, SurveyPointRow, KIND_ASSIGNED, KIND_OWN};
+use crate::storage::{campaigns as campaign_store, draws, units};
+
+use super::accounts::StaffUser;
+use super::{appraisal, now, profiles, results, App, Result, ServiceError};
+
+pub use appraisal::NO_DOSSIER;
+
+/// How many earlier years the trends and the explain list look back.
+const YEARS_BACK: i64 = 3;
+
+/// One survey criterion of a unit, as the index takes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyCell {
+    pub criterion: String,
+    pub max: Points,
+    /// None while withheld.
+    pub points: Option<Points>,
+    /// The groups below the profile's minimum of valid answers (scored
+    /// under `flag`, withheld under `withhold`).
+    pub short: Vec<Shortfall>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+impl SurveyCell {
+    pub fn flagged(&self) -> bool {
+        !self.short.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexRow {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    pub block: String,
+    pub block_name: String,
+    pub unit_type: String,
+    /// The dossier's state (`draft`, `submitted`, …, `approved`) or `none`.
+    pub dossier: String,
+    pub appraisal: Option<Appraisal>,
+    /// Why the unit has no appraisal (its scores do not fit the rules).
+    pub problem: Option<String>,
+    pub rank: Option<Rank>,
+    pub head_rating: RatingOutcome,
+    /// Fields, criteria and sub-criteria against last year's published scores.
+    pub changes: Vec<Change>,
+    pub survey: Vec<SurveyCell>,
+    pub explain: Vec<ExplainItem>,
+}
+
+impl IndexRow {
+    pub fn figures(&self) -> Option<&Figures> {
+        self.appraisal.as_ref().and_then(|a| a.figures.as_ref())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexTable {
+    /// The rules the table was computed with (pages draw its bands).
+    #[serde(skip)]
+    pub profile: Profile,
+    pub campaign_id: i64,
+    pub campaign: String,
+    pub year: i32,
+    pub profile_code: String,
+    pub profile_name: String,
+    pub decimals: u32,
+    /// `live`, `import` or `published`: where the survey points come from.
+    pub survey_source: &'static str,
+    pub published_at: Option<NaiveDateTime>,
+    /// In the profile's block order, then rank, then unit code.
+    pub rows: Vec<IndexRow>,
+}
+
+struct Ctx {
+    campaign: campaign_store::CampaignRow,
+    profile: Profile,
+    units: Vec<units::UnitRow>,
+}
+
+/// A campaign and the profile it follows.
+pub fn campaign_profile(
+    app: &App,
+    profiles_dir: &Path,
+    campaign_id: i64,
+) -> Result<(campaign_store::CampaignRow, Profile)> {
+    let campaign = campaign_store::get(&mut *app.conn()?, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt đánh giá {campaign_id}")))?;
+    let code = campaign.profile_code.clone().ok_or_else(|| {
+        ServiceError::invalid(
+            "đợt này không gắn bộ quy tắc của tỉnh (profile): chưa tính được chỉ số",
+        )
+    })?;
+    let profile = profiles::find(profiles_dir, &code)?.profile;
+    Ok((campaign, profile))
+}
+
+fn ctx(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Ctx> {
+    let (campaign, profile) = campaign_profile(app, profiles_dir, campaign_id)?;
+    let units = units::list(&mut *app.conn()?)?;
+    Ok(Ctx {
+        campaign,
+        profile,
+        units,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct StoredShortfall {
+    group: RespondentGroup,
+    valid: u32,
+    minimum: u32,
+}
+
+fn shortfalls_json(short: &[Shortfall]) -> String {
+    serde_json::to_string(short).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_shortfalls(text: &str) -> Vec<Shortfall> {
+    serde_json::from_str::<Vec<StoredShortfall>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| Shortfall {
+            group: s.group,
+            valid: s.valid,
+            minimum: s.minimum,
+        })
+        .collect()
+}
+
+/// unit id → criterion → (score as the appraisal takes it, interval).
+type SurveyMap = BTreeMap<i64, BTreeMap<String, (SurveyScore, Option<(f64, f64)>)>>;
+
+fn survey_scores(
+    app: &App,
+    profiles_dir: &Path,
+    campaign_id: i64,
+) -> Result<(SurveyMap, &'static str)> {
+    let stored = store::survey_points(&mut *app.conn()?, campaign_id)?;
+    if let Some(first) = stored.first() {
+        let source = if first.source == store::SOURCE_PUBLISHED {
+            "published"
+        } else {
+            "import"
+        };
+        let mut map = SurveyMap::new();
+        for r in stored {
+            let short = parse_shortfalls(&r.short);
+            let score = match r.points_micro {
+                Some(p) => SurveyScore::Scored {
+                    points: Points::from_micro(p),
+                    short,
+                },
+                None => SurveyScore::Withheld { short },
+            };
+            let ci = r.ci_low.zip(r.ci_high);
+            map.entry(r.unit_id)
+                .or_default()
+                .insert(r.criterion, (score, ci));
+        }
+        return Ok((map, source));
+    }
+    if draws::of_campaign(&mut *app.conn()?, campaign_id)?.is_none() {
+        // No draw and nothing imported: no survey yet, every survey criterion withheld.
+        return Ok((SurveyMap::new(), "live"));
+    }
+    let live = results::campaign_results(app, profiles_dir, campaign_id)?;
+    let mut map = SurveyMap::new();
+    for u in live.units {
+        let Some(s) = u.survey else { continue };
+        let m = map.entry(u.unit_id).or_default();
+        for c in s.criteria {
+            m.insert(c.code, (c.score, c.ci.map(|ci| (ci.low, ci.high))));
+        }
+    }
+    Ok((map, "live"))
+}
+
+/// Published scores of `kind` for the years before `year`, nearest first.
+fn earlier_years(
+    app: &App,
+    year: i64,
+    kind: &str,
+) -> Result<Vec<BTreeMap<String, BTreeMap<String, Points>>>> {
+    let mut conn = app.conn()?;
+    let mut out = Vec::new();
+    for y in 1..=YEARS_BACK {
+        let by_unit = store::published(&mut conn, year - y, kind)?;
+        out.push(
+            by_unit
+                .into_iter()
+                .map(|(u, items)| {
+                    (
+                        u,
+                        items
+                            .into_iter()
+                            .map(|(k, p)| (k, Points::from_micro(p)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+fn rounded(nodes: &BTreeMap<String, Points>, decimals: u32) -> BTreeMap<String, Points> {
+    nodes
+        .iter()
+        .map(|(k, p)| (k.clone(), p.round(decimals)))
+        .collect()
+}
+
+/// The campaign's index table as it stands: live until published, frozen after.
+pub fn table(
+    app: &App,
+    profiles_dir: &Path,
+    campaign_id: i64,
+    now: NaiveDateTime,
+) -> Result<IndexTable> {
+    let Ctx {
+        campaign,
+        profile,
+        units,
+    } = ctx(app, profiles_dir, campaign_id)?;
+    let published_at = store::publication(&mut *app.conn()?, campaign_id)?.map(|(at, _)| at);
+    let (survey, survey_source) = survey_scores(app, profiles_dir, campaign_id)?;
+    let decimals = profile.points.decimals;
+    let year = i64::from(campaign.year);
+    let own_before = earlier_years(app, year, KIND_OWN)?;
+    let assigned_now = store::published(&mut *app.conn()?, year, KIND_ASSIGNED)?;
+    let assigned_before = earlier_years(app, year, KIND_ASSIGNED)?;
+    let empty = BTreeMap::new();
+
+    let mut rows: Vec<IndexRow> = Vec::new();
+    for u in &units {
+        let Some(block) = profile.ranking.blocks.iter().find(|b| b.code == u.block) else {
+            continue;
+        };
+        let Some(set) = profile.criteria_set_for(&u.unit_type) else {
+            continue;
+        };
+        let scores = survey.get(&u.id);
+        let cells: Vec<SurveyCell> = set
+            .leaves()
+            .filter(|l| l.is_survey())
+            .map(|l| {
+                let (score, ci) = scores
+                    .and_then(|m| m.get(&l.code))
+                    .map(|(s, ci)| (Some(s), *ci))
+                    .unwrap_or((None, None));
+                let (points, short) = match score {
+                    Some(SurveyScore::Scored { points, short }) => (Some(*points), short.clone()),
+                    Some(SurveyScore::Withheld { short }) => (None, short.clone()),
+                    None => (None, vec![]),
+                };
+                SurveyCell {
+                    criterion: l.code.clone(),
+                    max: l.max,
+                    points,
+                    short,
+                    ci_low: ci.map(|c| c.0),
+                    ci_high: ci.map(|c| c.1),
+                }
+            })
+            .collect();
+        let survey_inputs: BTreeMap<String, SurveyScore> = scores
+            .map(|m| m.iter().map(|(k, (s, _))| (k.clone(), s.clone())).collect())
+            .unwrap_or_default();
+        let (appraisal, problem, dossier) = match appraisal::appraised_with_survey(
+            app,
+            &profile,
+            campaign_id,
+            u,
+            now,
+            &survey_inputs,
+        ) {
+            Ok((a, state)) => (Some(a), None, state),
+            Err(e) => (None, Some(e.to_string()), NO_DOSSIER.to_string()),
+        };
+        let current = appraisal
+            .as_ref()
+            .map(|a| rounded(&a.nodes, decimals))
+            .unwrap_or_default();
+        let last = own_before
+            .first()
+            .and_then(|y| y.get(&u.code))
+            .unwrap_or(&empty);
+        let mut history = vec![current.clone()];
+        for y in &own_before {
+            match y.get(&u.code) {
+                Some(s) => history.push(s.clone()),
+                None => break,
+            }
+        }
+        rows.push(IndexRow {
+            unit_id: u.id,
+            code: u.code.clone(),
+            name: u.name.clone(),
+            block: u.block.clone(),
+            block_name: block.name.clone(),
+            unit_type: u.unit_type.clone(),
+            dossier,
+            changes: changes(&current, last, decimals),
+            explain: explain_list(&profile, set, &history),
+            appraisal,
+            problem,
+            rank: None,
+            head_rating: RatingOutcome::NotApplicable {
+                message: String::new(),
+            },
+            survey: cells,
+        });
+    }
+
+    // Ranks among the units with an index, block by block.
+    let ranked: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].figures().is_some())
+        .collect();
+    let inputs: Vec<RankInput> = ranked
+        .iter()
+        .map(|&i| {
+            let r = &rows[i];
+            let f = r.figures().expect("filtered on figures");
+            RankInput {
+                unit: &r.code,
+                block: &r.block,
+                score: f.headline(profile.bands.on),
+                survey: f.components.survey.round(decimals),
+                appraised: f.components.appraised.round(decimals),
+            }
+        })
+        .collect();
+    let ranks = rank_within_blocks(&inputs, profile.ranking.tie_break);
+    for (&i, rank) in ranked.iter().zip(ranks) {
+        rows[i].rank = Some(rank);
+    }
+
+    // Head-of-agency ratings: the index and rank; for Thái Bình also the
+    // trend of the provincial index items the agency answers for.
+    let item_set = profile
+        .criteria_set_for("tinh")
+        .or_else(|| profile.criteria_sets.first());
+    for r in &mut rows {
+        let items: Vec<AssignedItem> = assigned_now
+            .get(&r.code)
+            .map(|now_items| {
+                now_items
+                    .iter()
+                    .map(|(code, p)| {
+                        let node = item_set.and_then(|s| s.get(code));
+                        let mut history = vec![Points::from_micro(*p).round(decimals)];
+                        for y in &assigned_before {
+                            match y.get(&r.code).and_then(|items| items.get(code)) {
+                                Some(p) => history.push(p.round(decimals)),
+                                None => break,
+                            }
+                        }
+                        AssignedItem {
+                            code: code.clone(),
+                            max: node.map(|n| n.max).unwrap_or(profile.points.total),
+                            bonus: node.is_some_and(|n| n.kind == Kind::Bonus),
+                            history,
+                            cause: Cause::Unknown,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        r.head_rating = rate(
+            &profile,
+            &RatingInput {
+                block: &r.block,
+                index: r.figures().map(|f| f.index),
+                rank: r.rank.map(|k| k.rank),
+                items: &items,
+            },
+        );
+    }
+
+    let block_order = |b: &str| {
+        profile
+            .ranking
+            .blocks
+            .iter()
+            .position(|x| x.code == b)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|a, b| {
+        block_order(&a.block)
+            .cmp(&block_order(&b.block))
+            .then(
+                a.rank
+                    .map(|r| r.rank)
+                    .unwrap_or(u32::MAX)
+                    .cmp(&b.rank.map(|r| r.rank).unwrap_or(u32::MAX)),
+            )
+            .then(a.code.cmp(&b.code))
+    });
+    Ok(IndexTable {
+        campaign_id,
+        campaign: campaign.name.clone(),
+        year: campaign.year,
+        profile_code: profile.code.clone(),
+        profile_name: profile.name.clone(),
+        decimals,
+        survey_source,
+        published_at,
+        rows,
+        profile,
+    })
+}
+
+/// Publishes the table: every unit's dossier must be approved by the
+/// council; the survey points are frozen as they are now and each unit's
+/// published field, criterion and sub-criterion scores become the year's
+/// record, which next year's changes and the explain list read.
+pub fn publish(
+    app: &App,
+    who: &StaffUser,
+    profiles_dir: &Path,
+    campaign_id: i64,
+) -> Result<IndexTable> {
+    if !allows(who.actor(), Action::PublishIndex) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ quản trị (Sở Nội vụ) được công bố kết quả.".into(),
+        ));
+    }
+    let at = now();
+    let t = table(app, profiles_dir, campaign_id, at)?;
+    if let Some(when) = t.published_at {
+        return Err(ServiceError::invalid(format!(
+            "Kết quả đợt này đã công bố lúc {} (UTC); không công bố lại.",
+            when.format("%H:%M %d/%m/%Y")
+        )));
+    }
+    // A unit that never opened a dossier is published as it stands (its
+    // appraised criteria at 0); one that has a dossier needs the council.
+    let not_approved: Vec<String> = t
+        .rows
+        .iter()
+        .filter(|r| r.dossier != appraisal::APPROVED && r.dossier != NO_DOSSIER)
+        .map(|r| format!("{} ({})", r.name, r.code))
+        .collect();
+    if !not_approved.is_empty() {
+        return Err(ServiceError::Invalid(vec![format!(
+            "Chưa công bố được: {} đơn vị chưa được Hội đồng thẩm định phê duyệt: {}.",
+            not_approved.len(),
+            not_approved.join(", ")
+        )]));
+    }
+    // The figures as the table has them, shortfalls included, so a flagged
+    // criterion stays flagged and a withheld one withheld.
+    let frozen: Vec<SurveyPointRow> = t
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.survey.iter().map(|c| SurveyPointRow {
+                campaign_id,
+                unit_id: r.unit_id,
+                criterion: c.criterion.clone(),
+                points_micro: c.points.map(Points::micro),
+                short: shortfalls_json(&c.short),
+                ci_low: c.ci_low,
+                ci_high: c.ci_high,
+                source: store::SOURCE_PUBLISHED.into(),
+            })
+        })
+        .collect();
+    let record: BTreeMap<String, BTreeMap<String, i64>> = t
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let a = r.appraisal.as_ref()?;
+            a.figures.as_ref()?;
+            Some((
+                r.code.clone(),
+                rounded(&a.nodes, t.decimals)
+                    .into_iter()
+                    .map(|(k, p)| (k, p.micro()))
+                    .collect(),
+            ))
+        })
+        .collect();
+    let year = i64::from(t.year);
+    let by = who.id;
+    let done =
+        app.write(move |conn| store::publish(conn, campaign_id, by, at, &frozen, year, &record))?;
+    if !done {
+        return Err(ServiceError::invalid(
+            "Kết quả đợt này vừa được công bố; không công bố lại.",
+        ));
+    }
+    // The same figures, now frozen: what `table` gives from here on.
+    let mut t = t;
+    t.published_at = Some(at);
+    t.survey_source = "published";
+    Ok(t)
+}
+
+fn refuse_if_published(app: &App, campaign_id: i64) -> Result<()> {
+    if store::publication(&mut *app.conn()?, campaign_id)?.is_some() {
+        return Err(ServiceError::invalid(
+            "Kết quả đợt này đã công bố: không thay đổi điểm điều tra xã hội học.",
+        ));
+    }
+    Ok(())
+}
+
+/// Imports survey points per unit and survey criterion (columns `unit`,
+/// `criterion`, `points`), for a campaign whose survey ran elsewhere. The
+/// whole file or nothing; every problem as `file:line: column: reason`. A
+/// survey criterion a unit has no row for is withheld.
+pub fn import_survey(
+    app: &App,
+    profiles_dir: &Path,
+    campaign_id: i64,
+    reader: impl Read,
+    file: &str,
+) -> Result<usize> {
+    let Ctx { profile, units, .. } = ctx(app, profiles_dir, campaign_id)?;
+    refuse_if_published(app, campaign_id)?;
+    let table = super::index::read_table(reader, file)?;
+    let col = |name: &str| table.headers.iter().position(|h| h == name);
+    let (Some(cu), Some(cc), Some(cp)) = (col("unit"), col("criterion"), col("points")) else {
+        return Err(ServiceError::invalid(format!(
+            "{file}:1: cần các cột unit, criterion, points (có: {})",
+            table.headers.join(", ")
+        )));
+    };
+    let mut rows: Vec<SurveyPointRow> = Vec::new();
+    let mut seen: BTreeMap<(i64, String), u64> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (line, cells) in &table.rows {
+        let line = *line;
+        let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        let Some(unit) = units.iter().find(|u| u.code == cell(cu)) else {
+            problems.push(format!(
+                "{file}:{line}: cột unit: không có đơn vị mã \"{}\"",
+                cell(cu)
+            ));
+            continue;
+        };
+        let Some(set) = profile.criteria_set_for(&unit.unit_type) else {
+            problems.push(format!(
+                "{file}:{line}: cột unit: bộ quy tắc không có bộ tiêu chí cho loại đơn vị \"{}\"",
+                unit.unit_type
+            ));
+            continue;
+        };
+        let code = cell(cc).to_string();
+        let Some(leaf) = set.get(&code).filter(|c| c.is_leaf() && c.is_survey()) else {
+            problems.push(format!(
+                "{file}:{line}: cột criterion: \"{code}\" không phải tiêu chí điều tra xã hội học của {}",
+                unit.code
+            ));
+            continue;
+        };
+        let points = match Points::parse(cell(cp)) {
+            Ok(p) if p.is_negative() || p > leaf.max => {
+                problems.push(format!(
+                    "{file}:{line}: cột points: {p} ngoài khoảng 0 đến {} của tiêu chí {code}",
+                    leaf.max
+                ));
+                continue;
+            }
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(format!("{file}:{line}: cột points: {e}"));
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert((unit.id, code.clone()), line) {
+            problems.push(format!(
+                "{file}:{line}: đơn vị {} và tiêu chí {code} đã có ở dòng {first}",
+                unit.code
+            ));
+            continue;
+        }
+        rows.push(SurveyPointRow {
+            campaign_id,
+            unit_id: unit.id,
+            criterion: code,
+            points_micro: Some(points.micro()),
+            short: "[]".into(),
+            ci_low: None,
+            ci_high: None,
+            source: store::SOURCE_IMPORT.into(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
+    if rows.is_empty() {
+        return Err(ServiceError::invalid(format!(
+            "{file}: tệp không có dòng điểm nào"
+        )));
+    }
+    let n = rows.len();
+    app.write(move |conn| store::replace_survey_points(conn, campaign_id, &rows))?;
+    Ok(n)
+}
+
+/// Imports a year's published scores (columns `unit`, `field.<code>`…, as
+/// `chiso index compute --previous` reads): the unit's own (`own`), or the
+/// items of the provincial index an agency answers for (`assigned`).
+pub fn import_scores(
+    app: &App,
+    year: i64,
+    kind: &str,
+    decimals: u32,
+    reader: impl Read,
+    file: &str,
+) -> Result<usize> {
+    if kind != KIND_OWN && kind != KIND_ASSIGNED {
+        return Err(ServiceError::invalid(format!(
+            "loại điểm \"{kind}\" không hợp lệ; dùng own hoặc assigned"
+        )));
+    }
+    if !(2000..=2100).contains(&year) {
+        return Err(ServiceError::invalid(format!("năm {year} không hợp lệ")));
+    }
+    let scores = super::index::parse_previous(reader, file, decimals)?;
+    let micro: BTreeMap<String, BTreeMap<String, i64>> = scores
+        .into_iter()
+        .map(|(u, items)| (u, items.into_iter().map(|(k, p)| (k, p.micro())).collect()))
+        .collect();
+    let kind = kind.to_string();
+    app.write(move |conn| store::replace_published(conn, year, &kind, &micro))
+}
+
+/// The index table as rows for CSV, XLSX and JSON: a row per unit.
+pub fn index_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
+    let header = Header::new(vec![
+        Column::new("unit").label("Mã đơn vị"),
+        Column::new("name").label("Tên đơn vị"),
+        Column::new("block").label("Khối xếp hạng"),
+        Column::new("dossier").label("Trạng thái hồ sơ"),
+        Column::new("appraised").label("Điểm thẩm định"),
+        Column::new("survey").label("Điểm điều tra xã hội học"),
+        Column::new("bonus").label("Điểm thưởng được tính"),
+        Column::new("deductions").label("Điểm trừ"),
+        Column::new("index").label("Chỉ số CCHC (làm tròn)"),
+        Column::new("pari").label("PARI (%)"),
+        Column::new("band").label("Xếp loại"),
+        Column::new("rank").label("Thứ hạng trong khối"),
+        Column::new("of").label("Số đơn vị trong khối"),
+        Column::new("head_rating").label("Xếp loại người đứng đầu (mã)"),
+        Column::new("reason_code").label("Lý do chưa xếp loại (mã)"),
+        Column::new("head_message").label("Xếp loại người đứng đầu"),
+        Column::new("survey_flags").label("Số tiêu chí điều tra dưới số phiếu tối thiểu"),
+        Column::new("notes").label("Ghi chú"),
+    ])
+    .expect("distinct columns");
+    let d = t.decimals;
+    let num = |p: Option<Points>| -> Cell {
+        p.map(|p| Cell::Float(p.round(d).to_f64()))
+            .unwrap_or(Cell::Empty)
+    };
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            let f = r.figures();
+            let reason = match &r.head_rating {
+                RatingOutcome::Undecided { reason, .. } => Some(reason.key()),
+                _ => None,
+            };
+            let mut notes: Vec<String> = f
+                .map(|f| f.notes.iter().map(|n| n.message()).collect())
+                .unwrap_or_default();
+            notes.extend(r.problem.clone());
+            vec![
+                Cell::from(r.code.as_str()),
+                Cell::from(r.name.as_str()),
+                Cell::from(r.block.as_str()),
+                Cell::from(r.dossier.as_str()),
+                num(r.appraisal.as_ref().map(|a| a.components.appraised)),
+                num(f.map(|f| f.components.survey)),
+                num(f.map(|f| f.bonus_counted)),
+                num(r.appraisal.as_ref().map(|a| a.components.deductions)),
+                num(f.map(|f| f.index)),
+                num(f.map(|f| f.pari)),
+                Cell::from(f.map(|f| f.band.label.clone())),
+                Cell::from(r.rank.map(|k| i64::from(k.rank))),
+                Cell::from(r.rank.map(|k| i64::from(k.of))),
+                Cell::from(r.head_rating.key()),
+                Cell::from(reason),
+                Cell::from(r.head_rating.message()),
+                Cell::from(r.survey.iter().filter(|c| c.flagged()).count() as i64),
+                Cell::from(notes.join("; ")),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The duty-to-explain list: a row per unit and fallen item.
+pub fn explain_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
+    let header = Header::new(vec![
+        Column::new("unit").label("Mã đơn vị"),
+        Column::new("name").label("Tên đơn vị"),
+        Column::new("code").label("Mã lĩnh vực / tiêu chí"),
+        Column::new("item").label("Lĩnh vực / tiêu chí"),
+        Column::new("department").label("Cơ quan giải trình"),
+        Column::new("current").label("Điểm năm nay"),
+        Column::new("previous").label("Điểm năm trước"),
+        Column::new("change").label("Thay đổi"),
+        Column::new("falling_years").label("Số năm giảm liên tiếp"),
+        Column::new("sanctions").label("Hình thức xử lý nếu do nguyên nhân chủ quan"),
+    ])
+    .expect("distinct columns");
+    let rows = t
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.explain.iter().map(move |e| {
+                vec![
+                    Cell::from(r.code.as_str()),
+                    Cell::from(r.name.as_str()),
+                    Cell::from(e.code.as_str()),
+                    Cell::from(e.name.as_str()),
+                    Cell::from(e.department_name.clone()),
+                    Cell::Float(e.current.to_f64()),
+                    Cell::Float(e.previous.to_f64()),
+                    Cell::Float(e.change.to_f64()),
+                    Cell::from(i64::from(e.falling_years)),
+                    Cell::from(
+                        e.sanctions
+                            .iter()
+                            .map(|s| s.action.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                ]
+            })
+        })
+        .collect();
+    (header, rows)
+}

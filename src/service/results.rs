@@ -1,0 +1,394 @@
+//! The survey component of each unit: estimates from the running sums kept
+//! with every response, and the full recomputation from the stored answers
+//! that must give the same sums to the bit.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::domain::profile::Profile;
+use crate::domain::questionnaire::{Rates, RespondentGroup};
+use crate::domain::survey::{unit_survey, GroupInput, Scorer, StratumFrame, Tally, UnitSurvey};
+use crate::storage::campaigns::{self as store, CampaignRow};
+use crate::storage::respondents::SOURCE_SAMPLE;
+use crate::storage::tallies::{self, OUTSIDE_DRAW};
+use crate::storage::units::{self, UnitRow};
+use crate::storage::{draws, responses};
+
+use super::{now, profiles, App, Result, ServiceError};
+
+/// One unit's survey result, or why it has none.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitResult {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    pub block: String,
+    pub unit_type: String,
+    pub survey: Option<UnitSurvey>,
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignResults {
+    pub campaign_id: i64,
+    pub campaign: String,
+    pub profile: String,
+    /// The profile's survey points (30 in Sơn La).
+    pub survey_max: Option<String>,
+    pub units: Vec<UnitResult>,
+}
+
+/// A stratum of the draw: whose people, how many it stands for, how many
+/// were invited.
+#[derive(Debug, Clone)]
+struct DrawStratum {
+    unit: String,
+    group: String,
+    frame: StratumFrame,
+}
+
+/// Unit code and group of a stratum id: `UNIT␟group␟…` for a stratified
+/// draw, `people␟UNIT/group␟…` for an area design.
+fn owner(stratum: &str) -> Option<(String, String)> {
+    let mut parts = stratum.split('\u{1f}');
+    let first = parts.next()?;
+    if first == "people" {
+        let (unit, group) = parts.next()?.rsplit_once('/')?;
+        return Some((unit.to_string(), group.to_string()));
+    }
+    Some((first.to_string(), parts.next()?.to_string()))
+}
+
+fn draw_strata(app: &App, campaign_id: i64) -> Result<Vec<DrawStratum>> {
+    let mut conn = app.conn()?;
+    let Some(draw) = draws::of_campaign(&mut conn, campaign_id)? else {
+        return Ok(vec![]);
+    };
+    let invited = draws::invited_per_stratum(&mut conn, draw.id)?;
+    Ok(draws::represented(&mut conn, draw.id)?
+        .into_iter()
+        .filter_map(|(stratum, total)| {
+            let (unit, group) = owner(&stratum)?;
+            Some(DrawStratum {
+                unit,
+                group,
+                frame: StratumFrame {
+                    invited: invited.get(&stratum).copied().unwrap_or(0),
+                    // Σ 1/π over the sample: N_h for a stratified draw, the
+                    // people a selected cluster stands for in an area design.
+                    population: total.round() as u64,
+                    stratum,
+                },
+            })
+        })
+        .collect())
+}
+
+/// What the results of a campaign are computed with.
+struct Context {
+    campaign: CampaignRow,
+    profile: Profile,
+    units: Vec<UnitRow>,
+    strata: Vec<DrawStratum>,
+    /// Per group: the campaign questionnaires' scorers and what they rate.
+    questionnaires: Vec<(RespondentGroup, Rates, Arc<Scorer>)>,
+}
+
+fn context(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Context> {
+    let mut conn = app.conn()?;
+    let campaign = store::get(&mut conn, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
+    let code = campaign.profile_code.clone().ok_or_else(|| {
+        ServiceError::invalid(
+            "đợt khảo sát không gắn hồ sơ quy tắc của tỉnh: chưa tính được điểm điều tra xã hội học",
+        )
+    })?;
+    let profile = profiles::find(profiles_dir, &code)?.profile;
+    let units = units::list(&mut conn)?;
+    let cqs = store::questionnaires(&mut conn, campaign_id)?;
+    drop(conn);
+    let mut questionnaires = Vec::new();
+    for cq in cqs {
+        let q = app.questionnaire_version(cq.version_id)?;
+        if let Some(scorer) = app.scorer(cq.version_id)? {
+            questionnaires.push((q.group, q.rates.clone(), scorer));
+        }
+    }
+    Ok(Context {
+        strata: draw_strata(app, campaign_id)?,
+        campaign,
+        profile,
+        units,
+        questionnaires,
+    })
+}
+
+impl Context {
+    /// The questionnaire of `group` that rates `unit`, if any.
+    fn rating(
+        &self,
+        group: RespondentGroup,
+        unit: &UnitRow,
+    ) -> Option<&(RespondentGroup, Rates, Arc<Scorer>)> {
+        self.questionnaires.iter().find(|(g, rates, _)| {
+            *g == group
+                && match rates {
+                    Rates::OwnUnit => true,
+                    Rates::Blocks(b) => b.contains(&unit.block),
+                }
+        })
+    }
+
+    /// The draw's strata whose people answer about `unit` for `group`: the
+    /// unit's own, or (leaders rating other units) those of every unit
+    /// outside the rated blocks.
+    fn frames(&self, group: RespondentGroup, rates: &Rates, unit: &UnitRow) -> Vec<StratumFrame> {
+        let blocks: HashMap<&str, &str> = self
+            .units
+            .iter()
+            .map(|u| (u.code.as_str(), u.block.as_str()))
+            .collect();
+        self.strata
+            .iter()
+            .filter(|s| s.group == group.code())
+            .filter(|s| match rates {
+                Rates::OwnUnit => s.unit == unit.code,
+                Rates::Blocks(b) => {
+                    s.unit != unit.code
+                        && blocks
+                            .get(s.unit.as_str())
+                            .is_some_and(|blk| !b.iter().any(|x| x == blk))
+                }
+            })
+            .map(|s| s.frame.clone())
+            .collect()
+    }
+
+    fn unit_result(
+        &self,
+        unit: &UnitRow,
+        tallies: &BTreeMap<(i64, String), crate::domain::survey::UnitGroupTallies>,
+    ) -> UnitResult {
+        let mut result = UnitResult {
+            unit_id: unit.id,
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            block: unit.block.clone(),
+            unit_type: unit.unit_type.clone(),
+            survey: None,
+            problem: None,
+        };
+        let Some(rules) = &self.profile.survey else {
+            result.problem = Some("hồ sơ không có mục [survey]".into());
+            return result;
+        };
+        let Some(set) = self.profile.criteria_set_for(&unit.unit_type) else {
+            result.problem = Some(format!(
+                "hồ sơ không có bộ tiêu chí cho loại đơn vị \"{}\"",
+                unit.unit_type
+            ));
+            return result;
+        };
+        let mut frames: Vec<(RespondentGroup, Arc<Scorer>, Vec<StratumFrame>)> = Vec::new();
+        for (_, group) in RespondentGroup::ALL {
+            if let Some((_, rates, scorer)) = self.rating(group, unit) {
+                frames.push((group, scorer.clone(), self.frames(group, rates, unit)));
+            }
+        }
+        let inputs: std::result::Result<Vec<GroupInput<'_>>, _> = frames
+            .iter()
+            .map(|(group, scorer, frame)| {
+                GroupInput::from_tallies(
+                    *group,
+                    scorer.criteria(),
+                    frame,
+                    tallies.get(&(unit.id, group.code().to_string())),
+                )
+            })
+            .collect();
+        match inputs.and_then(|g| unit_survey(rules, set, self.profile.points.decimals, &g)) {
+            Ok(s) => result.survey = Some(s),
+            Err(e) => result.problem = Some(e.to_string()),
+        }
+        result
+    }
+}
+
+/// Loads the stored tallies, grouped per rated unit and group.
+fn stored(
+    app: &App,
+    campaign_id: i64,
+) -> Result<BTreeMap<(i64, String), crate::domain::survey::UnitGroupTallies>> {
+    let mut out: BTreeMap<(i64, String), crate::domain::survey::UnitGroupTallies> = BTreeMap::new();
+    for (unit, group, stratum, tally) in tallies::of_campaign(&mut *app.conn()?, campaign_id)? {
+        let cell = out.entry((unit, group)).or_default();
+        if stratum == OUTSIDE_DRAW {
+            cell.open = Some(tally);
+        } else {
+            cell.strata.insert(stratum, tally);
+        }
+    }
+    Ok(out)
+}
+
+/// Every unit's survey component, from the running sums.
+pub fn campaign_results(
+    app: &App,
+    profiles_dir: &Path,
+    campaign_id: i64,
+) -> Result<CampaignResults> {
+    let ctx = context(app, profiles_dir, campaign_id)?;
+    let tallies = stored(app, campaign_id)?;
+    let units = ctx
+        .units
+        .iter()
+        .filter(|u| ctx.profile.criteria_set_for(&u.unit_type).is_some())
+        .map(|u| ctx.unit_result(u, &tallies))
+        .collect();
+    Ok(CampaignResults {
+        campaign_id,
+        campaign: ctx.campaign.name.clone(),
+        profile: ctx.profile.name.clone(),
+        survey_max: ctx.profile.points.survey.map(|p| p.to_string()),
+        units,
+    })
+}
+
+/// One unit's survey result.
+pub fn unit_result(
+    app: &App,
+    profiles_dir: &Path,
+    campaign_id: i64,
+    unit_id: i64,
+) -> Result<UnitResult> {
+    let ctx = context(app, profiles_dir, campaign_id)?;
+    let unit = ctx
+        .units
+        .iter()
+        .find(|u| u.id == unit_id)
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đơn vị {unit_id}")))?;
+    Ok(ctx.unit_result(unit, &stored(app, campaign_id)?))
+}
+
+/// The tallies a full recomputation gives: every stored response streamed
+/// through the same scoring as at submission.
+pub fn recomputed(app: &App, campaign_id: i64) -> Result<Vec<(i64, String, String, Tally)>> {
+    let mut conn = app.conn()?;
+    let cqs = store::questionnaires(&mut conn, campaign_id)?;
+    drop(conn);
+    let mut sums: BTreeMap<(i64, String, String), Tally> = BTreeMap::new();
+    for cq in cqs {
+        let Some(scorer) = app.scorer(cq.version_id)? else {
+            continue;
+        };
+        let q = app.questionnaire_version(cq.version_id)?;
+        let group = scorer.group().code().to_string();
+        let mut rated_cache: HashMap<Option<i64>, Vec<i64>> = HashMap::new();
+        let mut after = 0;
+        loop {
+            let mut conn = app.conn()?;
+            let page = responses::page(&mut conn, campaign_id, cq.version_id, after, 1000)?;
+            let Some(last) = page.last().map(|r| r.id) else {
+                break;
+            };
+            after = last;
+            let mut answers: HashMap<i64, crate::domain::answers::Answers> =
+                page.iter().map(|r| (r.id, Default::default())).collect();
+            for (response, unit, code, value) in
+                responses::answers_in_range(&mut conn, page[0].id, last)?
+            {
+                if let Some(a) = answers.get_mut(&response) {
+                    a.insert((unit, code), value);
+                }
+            }
+            for r in &page {
+                let rated = match rated_cache.get(&r.unit_id) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let own = match r.unit_id {
+                            Some(id) => units::by_id(&mut conn, id)?,
+                            None => None,
+                        };
+                        let v: Vec<i64> = super::respond::rated_units(&mut conn, &q, own.as_ref())?
+                            .into_iter()
+                            .map(|u| u.id)
+                            .collect();
+                        rated_cache.insert(r.unit_id, v.clone());
+                        v
+                    }
+                };
+                let stratum = match (&r.stratum, r.source.as_str()) {
+                    (Some(h), SOURCE_SAMPLE) => h.clone(),
+                    _ => OUTSIDE_DRAW.to_string(),
+                };
+                let empty = crate::domain::answers::Answers::new();
+                let mut scores = scorer.by_rated_unit(answers.get(&r.id).unwrap_or(&empty));
+                for unit in rated {
+                    let s = scores.remove(&unit).unwrap_or_else(|| scorer.blank());
+                    sums.entry((unit, group.clone(), stratum.clone()))
+                        .or_insert_with(|| scorer.tally())
+                        .add(&s)
+                        .map_err(|e| ServiceError::invalid(e.to_string()))?;
+                }
+            }
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((u, g, s), t)| (u, g, s, t))
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecomputeReport {
+    pub tallies: usize,
+    /// Rows whose stored running sums differed from the recomputation
+    /// (should be none; replaced by the recomputed ones).
+    pub differed: usize,
+}
+
+/// Rebuilds the running sums from the stored answers and replaces them,
+/// saying how many differed.
+pub fn recompute(app: &App, campaign_id: i64) -> Result<RecomputeReport> {
+    store::get(&mut *app.conn()?, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
+    let fresh = recomputed(app, campaign_id)?;
+    let old = tallies::of_campaign(&mut *app.conn()?, campaign_id)?;
+    let old: BTreeMap<(i64, String, String), Tally> =
+        old.into_iter().map(|(u, g, s, t)| ((u, g, s), t)).collect();
+    let differed = fresh
+        .iter()
+        .filter(|(u, g, s, t)| old.get(&(*u, g.clone(), s.clone())) != Some(t))
+        .count()
+        + old.len().saturating_sub(fresh.len());
+    let rows: Vec<(i64, &str, String, Tally)> = fresh
+        .iter()
+        .map(|(u, g, s, t)| (*u, g.as_str(), s.clone(), t.clone()))
+        .collect();
+    tallies::replace(&mut *app.writer()?, campaign_id, &rows, now())?;
+    Ok(RecomputeReport {
+        tallies: fresh.len(),
+        differed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strata_name_their_unit_and_group() {
+        assert_eq!(
+            owner("P-A\u{1f}citizen\u{1f}linh_vuc\u{1f}Đất đai"),
+            Some(("P-A".into(), "citizen".into()))
+        );
+        assert_eq!(
+            owner("people\u{1f}P-A/citizen\u{1f}Thôn 1"),
+            Some(("P-A".into(), "citizen".into()))
+        );
+        assert_eq!(owner(""), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! Sampling frames: loaded invisibly in batches, then made active in one
+//! step, so a failed or interrupted import leaves nothing that counts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{draws, frame_persons as fp, frames};
+use super::{DbConn, StorageError};
+use crate::per_backend;
+
+pub const LOADING: &str = "loading";
+pub const ACTIVE: &str = "active";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = frames)]
+pub struct FrameRow {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub row_count: i64,
+    pub status: String,
+    pub imported_at: NaiveDateTime,
+}
+
+pub struct NewPerson {
+    pub person_key: String,
+    pub unit_id: i64,
+    pub group: &'static str,
+    pub email: Option<String>,
+    pub size: Option<i64>,
+    /// JSON object of the stratifying columns.
+    pub strata: String,
+}
+
+pub fn active(conn: &mut DbConn, campaign_id: i64) -> Result<Option<FrameRow>, StorageError> {
+    Ok(frames::table
+        .filter(frames::campaign_id.eq(campaign_id))
+        .filter(frames::status.eq(ACTIVE))
+        .select(FrameRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Starts a frame that nothing sees until [`activate`]; removes frames an
+/// interrupted import left behind.
+pub fn begin(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    sha256: &str,
+    file_name: &str,
+    now: NaiveDateTime,
+) -> Result<i64, StorageError> {
+    conn.transaction(|conn| {
+        let stale: Vec<i64> = frames::table
+            .filter(frames::campaign_id.eq(campaign_id))
+            .filter(frames::status.eq(LOADING))
+            .select(frames::id)
+            .load(conn)?;
+        remove(conn, &stale)?;
+        let values = (
+            frames::campaign_id.eq(campaign_id),
+            frames::sha256.eq(sha256),
+            frames::file_name.eq(file_name),
+            frames::row_count.eq(0i64),
+            frames::status.eq(LOADING),
+            frames::imported_at.eq(now),
+        );
+        Ok(per_backend!(conn => diesel::insert_into(frames::table)
+            .values(values)
+            .returning(frames::id)
+            .get_result(conn))?)
+    })
+}
+
+/// Rows per INSERT statement: 7 values each stays under both backends'
+/// limits on bound parameters (SQLite 32766, PostgreSQL 65535).
+const ROWS_PER_STATEMENT: usize = 4000;
+
+/// Adds rows to a loading frame, in one transaction.
+pub fn add(conn: &mut DbConn, frame_id: i64, rows: &[NewPerson]) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    (
+                        fp::frame_id.eq(frame_id),
+                        fp::person_key.eq(&r.person_key),
+                        fp::unit_id.eq(r.unit_id),
+                        fp::respondent_group.eq(r.group),
+                        fp::email.eq(r.email.as_deref()),
+                        fp::size.eq(r.size),
+                        fp::strata.eq(&r.strata),
+                    )
+                })
+                .collect();
+            per_backend!(conn => diesel::insert_into(fp::table).values(&values).execute(conn))?;
+        }
+        Ok(())
+    })
+}
+
+pub enum Activated {
+    Done,
+    /// The campaign's sample is drawn: its frame can no longer change.
+    AlreadyDrawn,
+}
+
+/// Makes a loaded frame the campaign's frame and drops the one it replaces,
+/// in one transaction; refuses once the sample is drawn.
+pub fn activate(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    frame_id: i64,
+    row_count: i64,
+) -> Result<Activated, StorageError> {
+    conn.transaction(|conn| {
+        // Taking the campaign's frame rows first serialises two imports.
+        diesel::update(frames::table.find(frame_id))
+            .set(frames::row_count.eq(row_count))
+            .execute(conn)?;
+        let drawn: i64 = draws::table
+            .filter(draws::campaign_id.eq(campaign_id))
+            .count()
+            .get_result(conn)?;
+        if drawn > 0 {
+            remove(conn, &[frame_id])?;
+            return Ok(Activated::AlreadyDrawn);
+        }
+        let old: Vec<i64> = frames::table
+            .filter(frames::campaign_id.eq(campaign_id))
+            .filter(frames::id.ne(frame_id))
+            .select(frames::id)
+            .load(conn)?;
+        remove(conn, &old)?;
+        diesel::update(frames::table.find(frame_id))
+            .set(frames::status.eq(ACTIVE))
+            .execute(conn)?;
+        Ok(Activated::Done)
+    })
+}
+
+/// Removes frames and their rows.
+pub fn remove(conn: &mut DbConn, ids: &[i64]) -> Result<(), StorageError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::delete(fp::table.filter(fp::frame_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(frames::table.filter(frames::id.eq_any(ids))).execute(conn)?;
+    Ok(())
+}
+
+/// People per unit, group and combination of stratifying values.
+pub fn counts(
+    conn: &mut DbConn,
+    frame_id: i64,
+) -> Result<Vec<(i64, String, String, i64)>, StorageError> {
+    use diesel::dsl::count_star;
+    Ok(fp::table
+        .filter(fp::frame_id.eq(frame_id))
+        .group_by((fp::unit_id, fp::respondent_group, fp::strata))
+        .select((fp::unit_id, fp::respondent_group, fp::strata, count_star()))
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = fp)]
+pub struct PersonRow {
+    pub id: i64,
+    pub person_key: String,
+    pub unit_id: i64,
+    pub respondent_group: String,
+    pub email: Option<String>,
+    pub size: Option<i64>,
+    pub strata: String,
+}
+
+/// Every person of a frame, in person-key order.
+pub fn persons(conn: &mut DbConn, frame_id: i64) -> Result<Vec<PersonRow>, StorageError> {
+    Ok(fp::table
+        .filter(fp::frame_id.eq(frame_id))
+        .order(fp::person_key)
+        .select(PersonRow::as_select())
+        .load(conn)?)
+}
+
+pub fn person(conn: &mut DbConn, id: i64) -> Result<Option<PersonRow>, StorageError> {
+    Ok(fp::table
+        .find(id)
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,118 @@
+//! Group commit for SQLite: the writes that arrive while one transaction is
+//! being made durable go together into the next one.
+//!
+//! With `synchronous = FULL` every commit waits for the disk; SQLite admits
+//! one writer at a time, so under load the fsyncs, not the CPU, would set the
+//! pace. A single writer thread takes every queued write, runs each in its own
+//! savepoint (one write failing does not undo the others), commits once, and
+//! only then answers each caller. A success page therefore still means the
+//! answer is on disk, as with one transaction per write.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+
+use diesel::Connection;
+
+use super::{DbConn, DbPool, StorageError};
+
+/// Told the outcome of the batch's commit.
+type Finish = Box<dyn FnOnce(Result<(), &StorageError>) + Send>;
+
+struct Job {
+    work: Box<dyn FnOnce(&mut DbConn) -> Finish + Send>,
+    /// Called instead of `work` when there is no connection to run it on.
+    fail: Box<dyn FnOnce(&StorageError) + Send>,
+}
+
+pub struct GroupCommit {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Starts the writer thread on `pool`, committing at most `max_batch`
+    /// writes together.
+    pub fn start(pool: DbPool, max_batch: usize) -> std::io::Result<Self> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer(pool, rx, max_batch.max(1)))?;
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` in the next batch; returns once the batch is committed (or
+    /// with the error that undid it).
+    pub fn run<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, StorageError> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel::<Result<T, StorageError>>(1);
+        let fail_tx = tx.clone();
+        let job = Job {
+            work: Box::new(move |conn| {
+                // A nested transaction is a savepoint: a failed write is
+                // rolled back alone.
+                let out = conn.transaction(f);
+                Box::new(move |committed: Result<(), &StorageError>| {
+                    let _ = tx.send(match committed {
+                        Ok(()) => out,
+                        Err(e) => Err(StorageError::Unavailable(format!(
+                            "không ghi được xuống cơ sở dữ liệu: {e}"
+                        ))),
+                    });
+                })
+            }),
+            fail: Box::new(move |e| {
+                let _ = fail_tx.send(Err(StorageError::Unavailable(e.to_string())));
+            }),
+        };
+        let stopped = || StorageError::Unavailable("việc ghi dữ liệu bị gián đoạn".into());
+        self.jobs.send(job).map_err(|_| stopped())?;
+        rx.recv().map_err(|_| stopped())?
+    }
+}
+
+fn writer(pool: DbPool, rx: mpsc::Receiver<Job>, max_batch: usize) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut conn = match pool.get() {
+            Ok(c) => c,
+            Err(e) => {
+                let e = StorageError::from(e);
+                for job in batch {
+                    (job.fail)(&e);
+                }
+                continue;
+            }
+        };
+        let mut finishes = Vec::with_capacity(batch.len());
+        // A panicking write must not take the writer thread down with it;
+        // its batch is lost (every caller hears of it, nothing is committed)
+        // and the pool discards the connection, whose transaction is broken.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            conn.transaction::<_, StorageError, _>(|c| {
+                for job in batch {
+                    finishes.push((job.work)(c));
+                }
+                Ok(())
+            })
+        }));
+        match outcome {
+            Ok(committed) => {
+                for finish in finishes {
+                    finish(committed.as_ref().map(|_| ()));
+                }
+            }
+            Err(_) => {
+                tracing::error!("a database write panicked; its batch was rolled back");
+                drop(finishes);
+            }
+        }
+    }
+}

@@ -1,0 +1,527 @@
+//! The self-assessment dossier of a unit and its appraisal: the unit's page
+//! (criteria tree, self-scores, evidence, appraised scores with the rule
+//! applied, explanation threads, history), the appraisers' worklist, the
+//! assignments and the council's approval. Every form carries the CSRF
+//! token; evidence is served only to those who may see the dossier.
+
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use minijinja::context;
+
+use super::auth::Staff;
+use super::body::FormFields;
+use super::upload::{Limits, UploadForm};
+use super::{blocking, html_page, templates, State, WebError};
+use crate::domain::access::Action;
+use crate::domain::points::Points;
+use crate::service::appraisal::{
+    self as svc, AnswerInput, AppraiseInput, Decision, NewFile, On, SelfScoreInput, EVIDENCE_KINDS,
+};
+use crate::service::{now, ServiceError};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/staff/campaigns/{id}/dossiers/{unit}",
+        web::get().to(dossier),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/self-score",
+        web::post().to(self_score),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/submit",
+        web::post().to(submit),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/appraise",
+        web::post().to(appraise),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/explanations",
+        web::post().to(request_explanation),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/explanations/{req}/answer",
+        web::post().to(answer),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/approve",
+        web::post().to(approve),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/evidence/{sha}",
+        web::get().to(evidence),
+    )
+    .route("/staff/campaigns/{id}/appraisal", web::get().to(worklist))
+    .route(
+        "/staff/campaigns/{id}/appraisal/assignments",
+        web::post().to(assign),
+    );
+}
+
+fn ids(campaign: &str, unit: &str) -> Result<(i64, i64), WebError> {
+    Ok((
+        campaign.parse().map_err(|_| WebError::NotFound)?,
+        unit.parse().map_err(|_| WebError::NotFound)?,
+    ))
+}
+
+/// A unit officer asking for another unit's dossier learns nothing: 404.
+fn may_see(staff: &Staff, unit: i64) -> Result<(), WebError> {
+    staff.require_unit(Action::ViewDossier(unit))
+}
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+fn dossier_path(campaign: i64, unit: i64) -> String {
+    format!("/staff/campaigns/{campaign}/dossiers/{unit}")
+}
+
+async fn render(
+    state: &web::Data<State>,
+    staff: &Staff,
+    campaign: i64,
+    unit: i64,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let view = act(state, staff, campaign, unit, |app, on| {
+        svc::view(app, on, now())
+    })
+    .await?;
+    let leaves: Vec<_> = view
+        .nodes
+        .iter()
+        .filter(|n| n.leaf && !n.survey)
+        .map(|n| context! { code => n.code.clone(), name => n.name.clone(), max => n.max.clone(), can_appraise => n.can_appraise })
+        .collect();
+    let can_appraise = view.nodes.iter().any(|n| n.can_appraise);
+    let body = templates::render(
+        "staff/dossier.html",
+        context! {
+            staff => staff.context(),
+            d => view,
+            leaves,
+            can_appraise,
+            can_worklist => staff.require(Action::ViewWorklist).is_ok(),
+            kinds => EVIDENCE_KINDS.iter().map(|k| k.label()).collect::<Vec<_>>().join(", "),
+            errors,
+        },
+    );
+    Ok(html_page(status, body))
+}
+
+async fn dossier(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    render(&state, &staff, campaign, unit, vec![], StatusCode::OK).await
+}
+
+/// After a form: back to the page, or the page again with the reasons.
+async fn outcome(
+    state: &web::Data<State>,
+    staff: &Staff,
+    campaign: i64,
+    unit: i64,
+    result: Result<(), WebError>,
+) -> Result<HttpResponse, WebError> {
+    match result {
+        Ok(()) => Ok(see_other(dossier_path(campaign, unit))),
+        Err(WebError::Service(ServiceError::Invalid(errors))) => {
+            render(
+                state,
+                staff,
+                campaign,
+                unit,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(WebError::BadRequest(errors)) => {
+            render(
+                state,
+                staff,
+                campaign,
+                unit,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_points(s: &str, label: &str) -> Result<Points, WebError> {
+    let s = s.trim().replace(',', ".");
+    Points::parse(&s).map_err(|e| WebError::BadRequest(vec![format!("{label}: {e}.")]))
+}
+
+fn text(form: &FormFields, name: &str) -> String {
+    form.get(name).unwrap_or("").to_string()
+}
+
+fn limits(state: &State) -> Limits {
+    Limits {
+        max_bytes: state.settings.max_upload_bytes,
+        tmp_dir: state.settings.upload_tmp_dir(),
+    }
+}
+
+/// The optional evidence file of an upload form.
+fn take_evidence(form: &mut UploadForm) -> Option<super::upload::Upload> {
+    let i = form.files.iter().position(|(f, _)| f == "file")?;
+    Some(form.files.swap_remove(i).1)
+}
+
+/// Runs a service call with the dossier's `On`.
+async fn act<T, F>(
+    state: &web::Data<State>,
+    staff: &Staff,
+    campaign: i64,
+    unit: i64,
+    f: F,
+) -> Result<T, WebError>
+where
+    T: Send + 'static,
+    F: FnOnce(&crate::service::App, &On<'_>) -> crate::service::Result<T> + Send + 'static,
+{
+    let profiles_dir = state.settings.profiles_dir();
+    let data_dir = state.settings.data_dir.clone();
+    let who = staff.0.user.clone();
+    blocking(state, move |app| {
+        f(
+            app,
+            &On {
+                profiles_dir: &profiles_dir,
+                data_dir: &data_dir,
+                who: &who,
+                campaign_id: campaign,
+                unit_id: unit,
+            },
+        )
+    })
+    .await
+}
+
+async fn self_score(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    staff.require(Action::EditDossier(unit))?;
+    let mut form = staff
+        .upload(&req, payload, &limits(&state), &EVIDENCE_KINDS)
+        .await?;
+    let points = parse_points(form.fields.get("points").unwrap_or(""), "Điểm tự chấm");
+    let file = take_evidence(&mut form);
+    let result = match points {
+        Err(e) => Err(e),
+        Ok(points) => {
+            let input = SelfScoreInput {
+                criterion: text(&form.fields, "criterion"),
+                points,
+                explanation: text(&form.fields, "explanation"),
+                file: None,
+                reference: text(&form.fields, "reference"),
+            };
+            act(&state, &staff, campaign, unit, move |app, on| {
+                let mut input = input;
+                // The temporary file lives until the service has copied it.
+                input.file = file.as_ref().map(|u| NewFile {
+                    path: u.file.path().to_path_buf(),
+                    name: u.name.clone(),
+                    kind: u.kind,
+                });
+                svc::save_self_score(app, on, input, now())
+            })
+            .await
+        }
+    };
+    outcome(&state, &staff, campaign, unit, result).await
+}
+
+async fn submit(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    staff.require(Action::EditDossier(unit))?;
+    staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let result = act(&state, &staff, campaign, unit, |app, on| {
+        svc::submit(app, on, now()).map(|_| ())
+    })
+    .await;
+    outcome(&state, &staff, campaign, unit, result).await
+}
+
+async fn appraise(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    staff.require(Action::Appraise)?;
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let decision = match form.get("decision").unwrap_or("") {
+        "accept" => Ok(Decision::Accept),
+        "change" => {
+            parse_points(form.get("points").unwrap_or(""), "Điểm thẩm định").map(Decision::Change)
+        }
+        "not_applicable" => Ok(Decision::NotApplicable),
+        _ => Err(WebError::BadRequest(vec![
+            "Chọn một quyết định: giữ điểm tự chấm, chấm lại hoặc không áp dụng.".into(),
+        ])),
+    };
+    let result = match decision {
+        Err(e) => Err(e),
+        Ok(decision) => {
+            let input = AppraiseInput {
+                criterion: text(&form, "criterion"),
+                decision,
+                reason: text(&form, "reason"),
+                evidence_invalid: form.get("evidence_invalid").is_some(),
+            };
+            act(&state, &staff, campaign, unit, move |app, on| {
+                svc::appraise_criterion(app, on, input, now())
+            })
+            .await
+        }
+    };
+    outcome(&state, &staff, campaign, unit, result).await
+}
+
+async fn request_explanation(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    staff.require(Action::Appraise)?;
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let (criterion, request) = (text(&form, "criterion"), text(&form, "request"));
+    let result = act(&state, &staff, campaign, unit, move |app, on| {
+        svc::request_explanation(app, on, &criterion, &request, now())
+    })
+    .await;
+    outcome(&state, &staff, campaign, unit, result).await
+}
+
+async fn answer(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let request_id: i64 = path.2.parse().map_err(|_| WebError::NotFound)?;
+    may_see(&staff, unit)?;
+    staff.require(Action::EditDossier(unit))?;
+    let mut form = staff
+        .upload(&req, payload, &limits(&state), &EVIDENCE_KINDS)
+        .await?;
+    let file = take_evidence(&mut form);
+    let (text_answer, reference) = (
+        text(&form.fields, "answer"),
+        text(&form.fields, "reference"),
+    );
+    let result = act(&state, &staff, campaign, unit, move |app, on| {
+        let input = AnswerInput {
+            request_id,
+            answer: text_answer,
+            file: file.as_ref().map(|u| NewFile {
+                path: u.file.path().to_path_buf(),
+                name: u.name.clone(),
+                kind: u.kind,
+            }),
+            reference,
+        };
+        svc::answer_explanation(app, on, input, now())
+    })
+    .await;
+    outcome(&state, &staff, campaign, unit, result).await
+}
+
+async fn approve(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    staff.require(Action::ApproveAppraisal)?;
+    staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let result = act(&state, &staff, campaign, unit, |app, on| {
+        svc::approve(app, on, now())
+    })
+    .await;
+    outcome(&state, &staff, campaign, unit, result).await
+}
+
+fn content_type(kind: &str) -> &'static str {
+    match kind {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpeg" => "image/jpeg",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+async fn evidence(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = ids(&path.0, &path.1)?;
+    may_see(&staff, unit)?;
+    let sha = path.2.clone();
+    let data_dir = state.settings.data_dir.clone();
+    let who = staff.0.user.clone();
+    let (bytes, name, kind) = blocking(&state, move |app| {
+        svc::may_read_dossiers(app, &who, campaign)?;
+        let (file, name, kind) = svc::evidence_file(app, &data_dir, campaign, unit, &sha)?;
+        let bytes = std::fs::read(&file)
+            .map_err(|_| ServiceError::NotFound("Tệp kiểm chứng không còn trên máy chủ.".into()))?;
+        Ok((bytes, name, kind))
+    })
+    .await?;
+    // Always a download, never rendered by the browser in our origin.
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: name.into_bytes(),
+        })],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type(&kind))
+        .insert_header(disposition)
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes))
+}
+
+async fn worklist(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewWorklist)?;
+    let campaign: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    render_worklist(&state, &staff, campaign, vec![], StatusCode::OK).await
+}
+
+async fn render_worklist(
+    state: &web::Data<State>,
+    staff: &Staff,
+    campaign: i64,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let profiles_dir = state.settings.profiles_dir();
+    let who = staff.0.user.clone();
+    let admin = staff.require(Action::AssignAppraisers).is_ok();
+    let (list, unit_list) = blocking(state, move |app| {
+        let list = svc::worklist(app, &profiles_dir, &who, campaign)?;
+        let unit_list = if admin {
+            crate::service::units::list(app)?
+        } else {
+            vec![]
+        };
+        Ok((list, unit_list))
+    })
+    .await?;
+    let body = templates::render(
+        "staff/appraisal.html",
+        context! {
+            staff => staff.context(),
+            campaign,
+            w => list,
+            admin,
+            units => unit_list.iter().map(|u| context! { id => u.id, name => u.name.clone(), code => u.code.clone() }).collect::<Vec<_>>(),
+            errors,
+        },
+    );
+    Ok(html_page(status, body))
+}
+
+async fn assign(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::AssignAppraisers)?;
+    let campaign: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let (username, department) = (text(&form, "username"), text(&form, "department"));
+    let profiles_dir = state.settings.profiles_dir();
+    let who = staff.0.user.clone();
+    let result = blocking(&state, move |app| {
+        svc::assign(
+            app,
+            &who,
+            campaign,
+            &profiles_dir,
+            &username,
+            &department,
+            now(),
+        )
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(format!("/staff/campaigns/{campaign}/appraisal"))),
+        Err(WebError::Service(ServiceError::Invalid(errors))) => {
+            render_worklist(
+                &state,
+                &staff,
+                campaign,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,418 @@
+//! Downloads for analysts, streamed: a writer thread pulls rows from the
+//! database page by page and pushes bytes through a small bounded channel,
+//! so a million rows leave in constant memory and a client that goes away
+//! stops the export.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Staff;
+use super::{blocking, State, WebError};
+use crate::domain::access::Action;
+use crate::report::export::{write_csv, write_json, CsvOptions, XlsxExport};
+use crate::report::table::{Header, Row};
+use crate::service::export::{self, Microdata};
+use crate::service::App;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/staff/campaigns/{id}/export/microdata",
+        web::get().to(microdata),
+    )
+    .route(
+        "/staff/campaigns/{id}/export/estimates",
+        web::get().to(estimates),
+    );
+}
+
+#[derive(Deserialize)]
+struct Query {
+    /// The questionnaire's code.
+    q: String,
+    format: Option<String>,
+    /// `codebook` for the codebook alone (CSV or JSON).
+    part: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// A `Write` that hands 64 KiB chunks to the response.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Chunk>,
+    buf: Vec<u8>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+/// Runs `produce` on a thread of its own and streams what it writes.
+fn stream<F>(content_type: &str, file_name: &str, produce: F) -> HttpResponse
+where
+    F: FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let spawned = std::thread::Builder::new()
+        .name("export".into())
+        .spawn(move || {
+            let mut w = ChannelWriter {
+                tx: tx.clone(),
+                buf: Vec::with_capacity(CHUNK),
+            };
+            let outcome = produce(&mut w).and_then(|()| w.flush().map_err(|e| e.to_string()));
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "export stopped");
+                // The body ends with an error, so the download is seen to fail.
+                let _ = tx.blocking_send(Err(std::io::Error::other(e)));
+            }
+        });
+    if spawned.is_err() {
+        return actix_web::ResponseError::error_response(&WebError::Busy);
+    }
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .streaming(body)
+}
+
+async fn microdata(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ExportData)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let format = parse_format(q.format.as_deref())?;
+    let codebook_only = match q.part.as_deref() {
+        None | Some("data") => false,
+        Some("codebook") => true,
+        Some(other) => {
+            return Err(WebError::BadRequest(vec![format!(
+                "Phần \"{other}\" không có; dùng data hoặc codebook."
+            )]))
+        }
+    };
+    let code = q.q.clone();
+    let md = Arc::new(blocking(&state, move |app| export::microdata(app, id, &code)).await?);
+    let app = state.app.clone();
+    let base = format!(
+        "vi-mo_dot{id}_{}{}",
+        md.code,
+        if codebook_only { "_codebook" } else { "" }
+    );
+    Ok(match format {
+        Format::Csv => stream(
+            "text/csv; charset=utf-8",
+            &format!("{base}.csv"),
+            move |w| csv_of(&app, &md, codebook_only, w),
+        ),
+        Format::Json => stream("application/json", &format!("{base}.json"), move |w| {
+            json_of(&app, &md, codebook_only, w)
+        }),
+        Format::Xlsx => {
+            let tmp = state.settings.upload_tmp_dir();
+            stream(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{base}.xlsx"),
+                move |w| xlsx_of(&app, &md, &tmp, w),
+            )
+        }
+    })
+}
+
+fn csv_of(app: &App, md: &Microdata, codebook: bool, w: &mut ChannelWriter) -> Result<(), String> {
+    let options = CsvOptions::default();
+    if codebook {
+        let (header, rows) = md.codebook();
+        write_csv(w, &header, rows.into_iter().map(Ok::<_, String>), &options)
+    } else {
+        write_csv(
+            w,
+            &md.header,
+            md.rows(app).map(|r| r.map_err(|e| e.to_string())),
+            &options,
+        )
+    }
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+fn json_of(app: &App, md: &Microdata, codebook: bool, w: &mut ChannelWriter) -> Result<(), String> {
+    if codebook {
+        let (header, rows) = md.codebook();
+        write_json(w, &header, rows.into_iter().map(Ok::<_, String>))
+    } else {
+        write_json(
+            w,
+            &md.header,
+            md.rows(app).map(|r| r.map_err(|e| e.to_string())),
+        )
+    }
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+/// XLSX is a zip written at the end, so the workbook is built in a
+/// temporary directory (rows spooled to disk) and then streamed out.
+fn xlsx_of(
+    app: &App,
+    md: &Microdata,
+    tmp: &std::path::Path,
+    w: &mut ChannelWriter,
+) -> Result<(), String> {
+    std::fs::create_dir_all(tmp).map_err(|e| e.to_string())?;
+    let mut book = XlsxExport::in_dir(tmp).map_err(|e| e.to_string())?;
+    book.add_sheet(
+        "du_lieu",
+        &md.header,
+        md.rows(app).map(|r| r.map_err(|e| e.to_string())),
+    )
+    .map_err(|e| e.to_string())?;
+    let (header, rows) = md.codebook();
+    book.add_sheet("codebook", &header, rows.into_iter().map(Ok::<_, String>))
+        .map_err(|e| e.to_string())?;
+    book.save_to_writer(w).map_err(|e| e.to_string())
+}
+
+/// The estimates of every unit as one long table: a row per unit for the
+/// component, per unit × criterion for the points, per unit × criterion ×
+/// group for the weighted share; flags on every row they concern.
+fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec<Row>) {
+    use crate::domain::index::SurveyScore;
+    use crate::report::table::{Cell, Column};
+    let header = Header::new(
+        [
+            ("unit", "Mã đơn vị"),
+            ("unit_name", "Tên đơn vị"),
+            ("block", "Khối"),
+            ("level", "component | criterion | group"),
+            ("criterion", "Tiêu chí"),
+            ("group", "Nhóm đối tượng"),
+            ("status", "scored | flagged | withheld | problem"),
+            ("points", "Điểm (đã làm tròn với component)"),
+            ("max", "Điểm tối đa"),
+            ("share", "Tỷ lệ/điểm trung bình có trọng số (0–1)"),
+            ("valid", "Số câu trả lời hợp lệ"),
+            ("se", "Sai số chuẩn"),
+            ("ci_low", "Cận dưới khoảng tin cậy 95 %"),
+            ("ci_high", "Cận trên khoảng tin cậy 95 %"),
+            ("response_rate", "Tỷ lệ trả lời của nhóm"),
+            ("open_share", "Tỷ lệ từ liên kết mở (không trọng số)"),
+            ("open_valid", "Số câu trả lời từ liên kết mở"),
+            (
+                "flag",
+                "Ghi chú: dưới ngưỡng tối thiểu, không ước lượng được sai số",
+            ),
+        ]
+        .into_iter()
+        .map(|(n, l)| Column::new(n).label(l))
+        .collect(),
+    )
+    .expect("fixed, valid columns");
+    let mut rows: Vec<Row> = Vec::new();
+    let empty = || Cell::Empty;
+    for u in &r.units {
+        let base = |level: &str| -> Vec<Cell> {
+            vec![
+                Cell::from(u.code.as_str()),
+                Cell::from(u.name.as_str()),
+                Cell::from(u.block.as_str()),
+                Cell::from(level),
+            ]
+        };
+        let Some(s) = &u.survey else {
+            let mut row = base("component");
+            row.extend([empty(), empty(), Cell::from("problem")]);
+            row.extend((0..10).map(|_| empty()));
+            row.push(Cell::from(u.problem.clone()));
+            rows.push(row);
+            continue;
+        };
+        let c = &s.component;
+        let mut row = base("component");
+        row.extend([
+            empty(),
+            empty(),
+            Cell::from(format!("{:?}", c.status).to_lowercase()),
+            Cell::from(c.published.map(|p| p.to_string())),
+            Cell::from(c.max.to_string()),
+            empty(),
+            empty(),
+            Cell::from(c.se),
+            Cell::from(c.ci.map(|ci| ci.low)),
+            Cell::from(c.ci.map(|ci| ci.high)),
+            empty(),
+            empty(),
+            empty(),
+            Cell::from(c.se_issue.as_ref().map(|i| i.message())),
+        ]);
+        rows.push(row);
+        for cp in &s.criteria {
+            let (status, points, short) = match &cp.score {
+                SurveyScore::Scored { points, short } => (
+                    if short.is_empty() {
+                        "scored"
+                    } else {
+                        "flagged"
+                    },
+                    Some(points.to_string()),
+                    short,
+                ),
+                SurveyScore::Withheld { short } => ("withheld", None, short),
+            };
+            let flag = short
+                .iter()
+                .map(|s| format!("{}: {}/{}", s.group.code(), s.valid, s.minimum))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut row = base("criterion");
+            row.extend([
+                Cell::from(cp.code.as_str()),
+                empty(),
+                Cell::from(status),
+                Cell::from(points),
+                Cell::from(cp.max.to_string()),
+                empty(),
+                empty(),
+                Cell::from(cp.se),
+                Cell::from(cp.ci.map(|ci| ci.low)),
+                Cell::from(cp.ci.map(|ci| ci.high)),
+                empty(),
+                empty(),
+                empty(),
+                Cell::from((!flag.is_empty()).then_some(flag)),
+            ]);
+            rows.push(row);
+        }
+        for g in &s.groups {
+            for e in &g.criteria {
+                let est = e.estimate.as_ref();
+                let mut row = base("group");
+                row.extend([
+                    Cell::from(e.criterion.as_str()),
+                    Cell::from(g.group.code()),
+                    empty(),
+                    empty(),
+                    empty(),
+                    Cell::from(est.map(|x| x.share)),
+                    Cell::from(est.map(|x| x.valid as i64)),
+                    Cell::from(est.and_then(|x| x.se)),
+                    Cell::from(est.and_then(|x| x.ci.map(|c| c.low))),
+                    Cell::from(est.and_then(|x| x.ci.map(|c| c.high))),
+                    Cell::from(g.response_rate),
+                    Cell::from(e.open.as_ref().map(|x| x.share)),
+                    Cell::from(e.open.as_ref().map(|x| x.valid as i64)),
+                    Cell::from(est.and_then(|x| x.se_issue.as_ref().map(|i| i.message()))),
+                ]);
+                rows.push(row);
+            }
+        }
+    }
+    (header, rows)
+}
+
+async fn estimates(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    q: web::Query<FormatQuery>,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ExportData)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let format = parse_format(q.format.as_deref())?;
+    let dir = state.settings.profiles_dir();
+    let r = blocking(&state, move |app| {
+        crate::service::results::campaign_results(app, &dir, id)
+    })
+    .await?;
+    let (header, rows) = estimates_table(&r);
+    let base = format!("uoc-luong_dot{id}");
+    let tmp = state.settings.upload_tmp_dir();
+    Ok(match format {
+        Format::Csv => stream(
+            "text/csv; charset=utf-8",
+            &format!("{base}.csv"),
+            move |w| {
+                write_csv(
+                    w,
+                    &header,
+                    rows.into_iter().map(Ok::<_, String>),
+                    &CsvOptions::default(),
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            },
+        ),
+        Format::Json => stream("application/json", &format!("{base}.json"), move |w| {
+            write_json(w, &header, rows.into_iter().map(Ok::<_, String>))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }),
+        Format::Xlsx => stream(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("{base}.xlsx"),
+            move |w| {
+                std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+                let mut book = XlsxExport::in_dir(&tmp).map_err(|e| e.to_string())?;
+                book.add_sheet("uoc_luong", &header, rows.into_iter().map(Ok::<_, String>))
+                    .map_err(|e| e.to_string())?;
+                book.add_codebook("codebook", &header)
+                    .map_err(|e| e.to_string())?;
+                book.save_to_writer(w).map_err(|e| e.to_string())
+            },
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+fn parse_format(raw: Option<&str>) -> Result<Format, WebError> {
+    match raw.unwrap_or("csv") {
+        "csv" => Ok(Format::Csv),
+        "json" => Ok(Format::Json),
+        "xlsx" => Ok(Format::Xlsx),
+        other => Err(WebError::BadRequest(vec![format!(
+            "Định dạng \"{other}\" không có; dùng csv, xlsx hoặc json."
+        )])),
+    }
+}

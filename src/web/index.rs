@@ -1,0 +1,736 @@
+//! The 100-point index of a campaign: the ranked table per block with bands
+//! and head ratings and a chart of each index split into its appraised and
+//! survey parts; a scorecard per unit; imports, publication and exports.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Staff;
+use super::upload::Limits;
+use super::{blocking, html_page, templates, State, WebError};
+use crate::domain::access::Action;
+use crate::domain::index::{RatingOutcome, ScoreRule};
+use crate::domain::profile::BandBasis;
+use crate::domain::upload::FileKind;
+use crate::report::chart::{split_chart, Axis, SplitChart, SplitRow, Threshold, ValueFormat};
+use crate::report::table::{Cell, Column, Header, Row};
+use crate::service::publication::{self, IndexRow, IndexTable};
+use crate::service::ServiceError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/campaigns/{id}/index", web::get().to(page))
+        .route(
+            "/staff/campaigns/{id}/index/publish",
+            web::post().to(publish),
+        )
+        .route(
+            "/staff/campaigns/{id}/index/survey",
+            web::post().to(import_survey),
+        )
+        .route(
+            "/staff/campaigns/{id}/index/scores",
+            web::post().to(import_scores),
+        )
+        .route(
+            "/staff/campaigns/{id}/index/{unit}",
+            web::get().to(scorecard),
+        )
+        .route(
+            "/staff/campaigns/{id}/export/index",
+            web::get().to(export_index),
+        )
+        .route(
+            "/staff/campaigns/{id}/export/explain",
+            web::get().to(export_explain),
+        )
+        .route(
+            "/staff/campaigns/{id}/export/scorecard/{unit}",
+            web::get().to(export_scorecard),
+        );
+}
+
+#[derive(Deserialize)]
+struct Query {
+    block: Option<String>,
+    done: Option<String>,
+}
+
+fn campaign_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+async fn load(state: &web::Data<State>, id: i64) -> Result<IndexTable, WebError> {
+    let dir = state.settings.profiles_dir();
+    blocking(state, move |app| publication::table(app, &dir, id, now())).await
+}
+
+fn fixed(p: Option<crate::domain::points::Points>, d: u32) -> Option<String> {
+    p.map(|p| p.fixed(d).replace('.', ","))
+}
+
+/// One line of the ranked table, as the page and the exports show it.
+#[derive(Serialize)]
+struct Line {
+    unit_id: i64,
+    code: String,
+    name: String,
+    block: String,
+    block_name: String,
+    dossier: &'static str,
+    rank: Option<u32>,
+    of: Option<u32>,
+    shared: bool,
+    appraised: Option<String>,
+    survey: Option<String>,
+    bonus: Option<String>,
+    deductions: Option<String>,
+    index: Option<String>,
+    pari: Option<String>,
+    band: Option<String>,
+    head_rating: String,
+    head_key: &'static str,
+    head_reason: Option<&'static str>,
+    notes: Vec<String>,
+    flagged: usize,
+    withheld: usize,
+}
+
+fn line(r: &IndexRow, d: u32) -> Line {
+    let f = r.figures();
+    let a = r.appraisal.as_ref();
+    let mut notes: Vec<String> = f
+        .map(|f| f.notes.iter().map(|n| n.message()).collect())
+        .unwrap_or_default();
+    if let Some(p) = &r.problem {
+        notes.push(p.clone());
+    }
+    Line {
+        unit_id: r.unit_id,
+        code: r.code.clone(),
+        name: r.name.clone(),
+        block: r.block.clone(),
+        block_name: r.block_name.clone(),
+        dossier: crate::service::appraisal::state_label(&r.dossier),
+        rank: r.rank.map(|k| k.rank),
+        of: r.rank.map(|k| k.of),
+        shared: r.rank.is_some_and(|k| k.shared),
+        appraised: fixed(a.map(|a| a.components.appraised), d),
+        survey: fixed(f.map(|f| f.components.survey), d),
+        bonus: fixed(f.map(|f| f.bonus_counted), d),
+        deductions: fixed(a.map(|a| a.components.deductions), d),
+        index: fixed(f.map(|f| f.index), d),
+        pari: fixed(f.map(|f| f.pari), d),
+        band: f.map(|f| f.band.label.clone()),
+        head_rating: match &r.head_rating {
+            RatingOutcome::Rated { rating, .. } => rating.label().to_string(),
+            other => other.message(),
+        },
+        head_key: r.head_rating.key(),
+        head_reason: match &r.head_rating {
+            RatingOutcome::Undecided { reason, .. } => Some(reason.key()),
+            _ => None,
+        },
+        notes,
+        flagged: r.survey.iter().filter(|c| c.flagged()).count(),
+        withheld: r.appraisal.as_ref().map(|a| a.withheld.len()).unwrap_or(0),
+    }
+}
+
+fn chart(
+    t: &IndexTable,
+    block: &str,
+    rows: &[&IndexRow],
+    bands: &[(f64, String)],
+) -> Option<String> {
+    let d = t.decimals;
+    let split: Vec<SplitRow> = rows
+        .iter()
+        .map(|r| match r.figures() {
+            Some(f) => {
+                let survey = f.components.survey.round(d).to_f64();
+                let index = f.index.to_f64();
+                // The bar is the published index; bonus and deductions sit in
+                // the appraised part, which is what the unit answers for.
+                SplitRow::parts(&r.name, (index - survey).max(0.0), survey.min(index))
+            }
+            None => SplitRow::missing(
+                &r.name,
+                if r.problem.is_some() {
+                    "chưa tính được"
+                } else {
+                    "chưa đủ điểm điều tra xã hội học"
+                },
+            ),
+        })
+        .collect();
+    if split.is_empty() {
+        return None;
+    }
+    let thresholds = bands
+        .iter()
+        .map(|(v, label)| Threshold {
+            value: *v,
+            label: label.clone(),
+        })
+        .collect();
+    let axis = Axis {
+        max: 100.0,
+        format: ValueFormat::Number { decimals: 2 },
+        label: "Chỉ số CCHC (điểm)".into(),
+    };
+    split_chart(&SplitChart::new(
+        format!("Chỉ số CCHC {} — khối {block}", t.year),
+        axis,
+        760,
+        split,
+        thresholds,
+    ))
+    .map_err(|e| tracing::warn!(error = %e, "index chart"))
+    .ok()
+}
+
+async fn page(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewIndex)?;
+    let id = campaign_id(&id)?;
+    render(
+        &state,
+        &staff,
+        id,
+        q.block.clone(),
+        q.done.clone(),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render(
+    state: &web::Data<State>,
+    staff: &Staff,
+    id: i64,
+    block: Option<String>,
+    done: Option<String>,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let t = load(state, id).await?;
+    let profile = &t.profile;
+    let bands: Vec<(f64, String)> = match profile.bands.on {
+        BandBasis::Index => profile
+            .bands
+            .levels
+            .iter()
+            .filter(|b| b.min.to_f64() > 0.0)
+            .map(|b| (b.min.to_f64(), b.label.clone()))
+            .collect(),
+        // PARI is a percentage of a maximum that differs by unit: no line.
+        BandBasis::Pari => vec![],
+    };
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for r in &t.rows {
+        if !blocks.iter().any(|(c, _)| c == &r.block) {
+            blocks.push((r.block.clone(), r.block_name.clone()));
+        }
+    }
+    let sections: Vec<_> = blocks
+        .iter()
+        .filter(|(c, _)| block.as_ref().is_none_or(|b| b == c))
+        .map(|(code, name)| {
+            let rows: Vec<&IndexRow> = t.rows.iter().filter(|r| &r.block == code).collect();
+            context! {
+                code,
+                name,
+                svg => chart(&t, name, &rows, &bands),
+                lines => rows.iter().map(|r| line(r, t.decimals)).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let explain: Vec<_> = t
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.explain.iter().map(move |e| {
+                context! {
+                    unit => r.name.clone(), unit_id => r.unit_id, code => e.code.clone(),
+                    name => e.name.clone(), department => e.department_name.clone(),
+                    current => e.current.fixed(t.decimals), previous => e.previous.fixed(t.decimals),
+                    change => e.change.fixed(t.decimals), years => e.falling_years,
+                    sanctions => e.sanctions.iter().map(|s| s.action.clone()).collect::<Vec<_>>(),
+                }
+            })
+        })
+        .collect();
+    let body = templates::render(
+        "staff/index.html",
+        context! {
+            staff => staff.context(),
+            t => context! {
+                campaign_id => t.campaign_id, campaign => t.campaign.clone(), year => t.year,
+                profile => t.profile_name.clone(), survey_source => t.survey_source,
+                published_at => t.published_at.map(|p| p.format("%H:%M %d/%m/%Y").to_string()),
+                pari => profile.bands.on == BandBasis::Pari,
+            },
+            blocks => blocks.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
+            block,
+            sections,
+            explain,
+            done,
+            errors,
+            can_manage => staff.require(Action::PublishIndex).is_ok(),
+            kinds => FileKind::Csv.label(),
+        },
+    );
+    Ok(html_page(status, body))
+}
+
+fn back(id: i64, done: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/staff/campaigns/{id}/index?done={done}"),
+        ))
+        .finish()
+}
+
+/// A refused import or publication: the page again, with every reason.
+async fn refused(
+    state: &web::Data<State>,
+    staff: &Staff,
+    id: i64,
+    e: WebError,
+) -> Result<HttpResponse, WebError> {
+    match e {
+        WebError::Service(ServiceError::Invalid(errors)) | WebError::BadRequest(errors) => {
+            render(
+                state,
+                staff,
+                id,
+                None,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        e => Err(e),
+    }
+}
+
+async fn publish(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::PublishIndex)?;
+    let id = campaign_id(&id)?;
+    staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let dir = state.settings.profiles_dir();
+    let who = staff.0.user.clone();
+    match blocking(&state, move |app| publication::publish(app, &who, &dir, id)).await {
+        Ok(_) => Ok(back(id, "published")),
+        Err(e) => refused(&state, &staff, id, e).await,
+    }
+}
+
+fn limits(state: &State) -> Limits {
+    Limits {
+        max_bytes: state.settings.max_upload_bytes,
+        tmp_dir: state.settings.upload_tmp_dir(),
+    }
+}
+
+async fn import_survey(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ImportIndexData)?;
+    let id = campaign_id(&id)?;
+    let mut form = staff
+        .upload(&req, payload, &limits(&state), &[FileKind::Csv])
+        .await?;
+    let upload = form.take_file("file")?;
+    let dir = state.settings.profiles_dir();
+    let outcome = blocking(&state, move |app| {
+        let file = std::fs::File::open(upload.file.path())
+            .map_err(|e| ServiceError::invalid(format!("không đọc được tệp tải lên: {e}")))?;
+        publication::import_survey(app, &dir, id, file, &upload.name)
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(back(id, "survey")),
+        Err(e) => refused(&state, &staff, id, e).await,
+    }
+}
+
+async fn import_scores(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ImportIndexData)?;
+    let id = campaign_id(&id)?;
+    let mut form = staff
+        .upload(&req, payload, &limits(&state), &[FileKind::Csv])
+        .await?;
+    let year: i64 = match form.fields.get("year").map(str::trim).map(str::parse) {
+        Some(Ok(y)) => y,
+        _ => {
+            return refused(
+                &state,
+                &staff,
+                id,
+                WebError::BadRequest(vec!["Năm phải là số, ví dụ 2024.".into()]),
+            )
+            .await
+        }
+    };
+    let kind = form.fields.get("kind").unwrap_or("own").to_string();
+    let upload = form.take_file("file")?;
+    let dir = state.settings.profiles_dir();
+    let outcome = blocking(&state, move |app| {
+        let (_, profile) = publication::campaign_profile(app, &dir, id)?;
+        let decimals = profile.points.decimals;
+        let file = std::fs::File::open(upload.file.path())
+            .map_err(|e| ServiceError::invalid(format!("không đọc được tệp tải lên: {e}")))?;
+        publication::import_scores(app, year, &kind, decimals, file, &upload.name)
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(back(id, "scores")),
+        Err(e) => refused(&state, &staff, id, e).await,
+    }
+}
+
+/// A scorecard line: one node of the criteria tree.
+#[derive(Serialize)]
+struct CardLine {
+    code: String,
+    name: String,
+    depth: usize,
+    leaf: bool,
+    max: String,
+    self_score: Option<String>,
+    appraised: Option<String>,
+    rule: Option<&'static str>,
+    survey: Option<String>,
+    ci: Option<String>,
+    flagged: bool,
+    score: Option<String>,
+    previous: Option<String>,
+    change: Option<String>,
+    trend: Option<&'static str>,
+}
+
+fn rule_label(rule: &ScoreRule) -> &'static str {
+    match rule {
+        ScoreRule::AsAppraised => "theo thẩm định",
+        ScoreRule::NoEvidence => "không có tài liệu kiểm chứng: 0",
+        ScoreRule::Supplemented { .. } => "kiểm chứng bổ sung: tối đa 70 %",
+        ScoreRule::NotApplicable => "không áp dụng",
+        ScoreRule::DossierTooLate => "nộp hồ sơ quá hạn: 0",
+        ScoreRule::Survey => "điều tra xã hội học",
+        ScoreRule::SurveyFlagged => "điều tra xã hội học, dưới số phiếu tối thiểu",
+        ScoreRule::SurveyWithheld => "chưa đủ phiếu điều tra: chưa tính",
+    }
+}
+
+struct Card {
+    row: IndexRow,
+    lines: Vec<CardLine>,
+    decimals: u32,
+    year: i32,
+    campaign: String,
+}
+
+async fn card(state: &web::Data<State>, id: i64, unit: i64) -> Result<Card, WebError> {
+    let dir = state.settings.profiles_dir();
+    blocking(state, move |app| {
+        let t = publication::table(app, &dir, id, now())?;
+        let row = t
+            .rows
+            .into_iter()
+            .find(|r| r.unit_id == unit)
+            .ok_or_else(|| {
+                ServiceError::NotFound("Đơn vị này không có trong bảng chỉ số của đợt.".into())
+            })?;
+        let set = t
+            .profile
+            .criteria_set_for(&row.unit_type)
+            .ok_or_else(|| ServiceError::NotFound("Không có bộ tiêu chí cho đơn vị này.".into()))?;
+        let d = t.decimals;
+        let f = |p: crate::domain::points::Points| p.fixed(d).replace('.', ",");
+        let own = crate::service::appraisal::self_scores(app, id, unit)?;
+        let lines = set
+            .nodes
+            .iter()
+            .map(|n| {
+                let leaf = row
+                    .appraisal
+                    .as_ref()
+                    .and_then(|a| a.leaves.iter().find(|l| l.code == n.code));
+                let cell = row.survey.iter().find(|c| c.criterion == n.code);
+                let change = row.changes.iter().find(|c| c.code == n.code);
+                CardLine {
+                    code: n.code.clone(),
+                    name: n.name.clone(),
+                    depth: n.code.matches('.').count(),
+                    leaf: n.is_leaf(),
+                    max: f(n.max),
+                    self_score: own.get(&n.code).map(|p| f(*p)),
+                    appraised: leaf.filter(|_| !n.is_survey()).and_then(|l| l.score).map(f),
+                    rule: leaf.map(|l| rule_label(&l.rule)),
+                    survey: cell.and_then(|c| c.points).map(f),
+                    ci: cell.and_then(|c| {
+                        Some(format!("{:.2}–{:.2}", c.ci_low?, c.ci_high?).replace('.', ","))
+                    }),
+                    flagged: cell.is_some_and(|c| c.flagged()),
+                    score: row
+                        .appraisal
+                        .as_ref()
+                        .and_then(|a| a.nodes.get(&n.code))
+                        .map(|p| f(*p)),
+                    previous: change.map(|c| f(c.previous)),
+                    change: change.map(|c| f(c.delta)),
+                    trend: change.map(|c| match c.trend {
+                        crate::domain::index::Trend::Up => "up",
+                        crate::domain::index::Trend::Same => "same",
+                        crate::domain::index::Trend::Down => "down",
+                    }),
+                }
+            })
+            .collect();
+        Ok(Card {
+            row,
+            lines,
+            decimals: d,
+            year: t.year,
+            campaign: t.campaign,
+        })
+    })
+    .await
+}
+
+async fn scorecard(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let id = campaign_id(&path.0)?;
+    let unit: i64 = path.1.parse().map_err(|_| WebError::NotFound)?;
+    staff.require_unit(Action::ViewScorecard(unit))?;
+    let c = card(&state, id, unit).await?;
+    let body = templates::render(
+        "staff/scorecard.html",
+        context! {
+            staff => staff.context(),
+            campaign_id => id,
+            campaign => c.campaign,
+            year => c.year,
+            u => line(&c.row, c.decimals),
+            lines => c.lines,
+            explain => c.row.explain.iter().map(|e| context! {
+                code => e.code.clone(), name => e.name.clone(), department => e.department_name.clone(),
+                change => e.change.fixed(c.decimals), years => e.falling_years,
+            }).collect::<Vec<_>>(),
+            can_index => staff.require(Action::ViewIndex).is_ok(),
+        },
+    );
+    Ok(html_page(StatusCode::OK, body))
+}
+
+// ------------------------------------------------------------------ exports
+
+fn scorecard_table(c: &Card) -> (Header, Vec<Row>) {
+    let header = Header::new(vec![
+        Column::new("code").label("Mã"),
+        Column::new("name").label("Lĩnh vực / tiêu chí"),
+        Column::new("max").label("Điểm tối đa"),
+        Column::new("self_score").label("Điểm tự chấm"),
+        Column::new("appraised").label("Điểm thẩm định"),
+        Column::new("rule").label("Quy tắc tính"),
+        Column::new("survey").label("Điểm điều tra xã hội học"),
+        Column::new("survey_ci").label("Khoảng tin cậy 95 %"),
+        Column::new("survey_flagged").label("Dưới số phiếu tối thiểu"),
+        Column::new("score").label("Điểm đạt"),
+        Column::new("previous").label("Điểm năm trước"),
+        Column::new("change").label("Thay đổi"),
+    ])
+    .expect("distinct columns");
+    let txt = |s: &Option<String>| Cell::from(s.clone());
+    let rows = c
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::from(l.code.as_str()),
+                Cell::from(l.name.as_str()),
+                Cell::from(l.max.as_str()),
+                txt(&l.self_score),
+                txt(&l.appraised),
+                Cell::from(l.rule),
+                txt(&l.survey),
+                txt(&l.ci),
+                Cell::from(if l.flagged { "có" } else { "" }),
+                txt(&l.score),
+                txt(&l.previous),
+                txt(&l.change),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+/// A small table (a row per unit or per criterion) in the asked format.
+fn download(
+    state: &State,
+    format: Option<&str>,
+    base: &str,
+    sheet: &str,
+    table: (Header, Vec<Row>),
+) -> Result<HttpResponse, WebError> {
+    use crate::report::export::{write_csv, write_json, CsvOptions, XlsxExport};
+    let (header, rows) = table;
+    let (bytes, content_type, ext) = match format.unwrap_or("csv") {
+        "csv" => {
+            let mut out = Vec::new();
+            write_csv(
+                &mut out,
+                &header,
+                rows.into_iter().map(Ok::<_, String>),
+                &CsvOptions::default(),
+            )
+            .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            (out, "text/csv; charset=utf-8", "csv")
+        }
+        "json" => {
+            let mut out = Vec::new();
+            write_json(&mut out, &header, rows.into_iter().map(Ok::<_, String>))
+                .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            (out, "application/json", "json")
+        }
+        "xlsx" => {
+            let tmp = state.settings.upload_tmp_dir();
+            std::fs::create_dir_all(&tmp).map_err(|_| WebError::Busy)?;
+            let mut book =
+                XlsxExport::in_dir(&tmp).map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            book.add_sheet(sheet, &header, rows.into_iter().map(Ok::<_, String>))
+                .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            book.add_codebook("codebook", &header)
+                .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            let mut out = Vec::new();
+            book.save_to_writer(&mut out)
+                .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            (
+                out,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )
+        }
+        other => {
+            return Err(WebError::BadRequest(vec![format!(
+                "Định dạng \"{other}\" không có; dùng csv, xlsx hoặc json."
+            )]))
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{base}.{ext}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes))
+}
+
+/// The table or the explain list of a campaign, as a download.
+#[derive(Clone, Copy)]
+enum Sheet {
+    Index,
+    Explain,
+}
+
+async fn export_sheet(
+    state: &web::Data<State>,
+    staff: &Staff,
+    id: &str,
+    q: &FormatQuery,
+    sheet: Sheet,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ViewIndex)?;
+    let id = campaign_id(id)?;
+    let t = load(state, id).await?;
+    let (base, name, table) = match sheet {
+        Sheet::Index => ("chi-so", "chi_so", publication::index_sheet(&t)),
+        Sheet::Explain => ("giai-trinh", "giai_trinh", publication::explain_sheet(&t)),
+    };
+    download(
+        state,
+        q.format.as_deref(),
+        &format!("{base}_dot{id}"),
+        name,
+        table,
+    )
+}
+
+async fn export_index(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    q: web::Query<FormatQuery>,
+) -> Result<HttpResponse, WebError> {
+    export_sheet(&state, &staff, &id, &q, Sheet::Index).await
+}
+
+async fn export_explain(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<String>,
+    q: web::Query<FormatQuery>,
+) -> Result<HttpResponse, WebError> {
+    export_sheet(&state, &staff, &id, &q, Sheet::Explain).await
+}
+
+async fn export_scorecard(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    q: web::Query<FormatQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = campaign_id(&path.0)?;
+    let unit: i64 = path.1.parse().map_err(|_| WebError::NotFound)?;
+    staff.require_unit(Action::ViewScorecard(unit))?;
+    let c = card(&state, id, unit).await?;
+    let base = format!("bang-diem_{}_dot{id}", c.row.code);
+    download(
+        &state,
+        q.format.as_deref().or(Some("xlsx")),
+        &base,
+        "bang_diem",
+        scorecard_table(&c),
+    )
+}

@@ -1,0 +1,196 @@
+//! Staff file uploads: multipart forms streamed to a temporary file, with a
+//! size limit, a type check on the bytes, and the CSRF token checked before
+//! any file byte is accepted.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use actix_multipart::Multipart;
+use actix_web::{http::header, web, HttpRequest};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::auth::Staff;
+use super::body::FormFields;
+use super::WebError;
+use crate::domain::upload::{display_name, sniff, FileKind};
+
+/// Text fields of an upload form are small; anything larger is not ours.
+const MAX_TEXT_FIELDS: usize = 64 * 1024;
+/// Enough of the file to judge its kind.
+const SNIFF_BYTES: usize = 1024;
+
+pub struct Limits {
+    pub max_bytes: u64,
+    pub tmp_dir: PathBuf,
+}
+
+/// A received file, kept in a temporary file that is removed when dropped.
+pub struct Upload {
+    /// The name the browser sent, cleaned for showing (still to be escaped).
+    pub name: String,
+    pub kind: FileKind,
+    pub size: u64,
+    pub sha256: String,
+    pub file: tempfile::NamedTempFile,
+}
+
+pub struct UploadForm {
+    /// The text fields besides the files (the CSRF token among them).
+    pub fields: FormFields,
+    pub files: Vec<(String, Upload)>,
+}
+
+impl UploadForm {
+    /// The one file sent in `field`, or a clear error.
+    pub fn take_file(&mut self, field: &str) -> Result<Upload, WebError> {
+        match self.files.iter().position(|(f, _)| f == field) {
+            Some(i) => Ok(self.files.swap_remove(i).1),
+            None => Err(WebError::BadRequest(vec![
+                "Chưa chọn tệp để tải lên.".into()
+            ])),
+        }
+    }
+}
+
+impl Staff {
+    /// Reads a multipart staff form. The page must put its `csrf` field
+    /// before the file inputs (browsers send fields in page order), so a
+    /// forged request is refused before its file is written anywhere.
+    pub async fn upload(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+        limits: &Limits,
+        allowed: &[FileKind],
+    ) -> Result<UploadForm, WebError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !content_type.starts_with("multipart/form-data") {
+            return Err(WebError::BadRequest(vec![
+                "Tệp phải gửi bằng biểu mẫu multipart/form-data.".into(),
+            ]));
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let ceiling = limits.max_bytes + MAX_TEXT_FIELDS as u64;
+        if declared.is_some_and(|n| n > ceiling) {
+            return Err(WebError::TooLarge(limits.max_bytes as usize));
+        }
+        let mut parts = Multipart::new(req.headers(), payload);
+        let mut fields = Vec::new();
+        let mut text_bytes = 0usize;
+        let mut csrf_ok = false;
+        let mut files = Vec::new();
+        while let Some(part) = parts.next().await {
+            let mut part = part.map_err(bad_multipart)?;
+            let name = part.name().unwrap_or("").to_string();
+            let file_name = part
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(str::to_string);
+            match file_name {
+                None => {
+                    let mut value = Vec::new();
+                    while let Some(chunk) = part.next().await {
+                        let chunk = chunk.map_err(bad_multipart)?;
+                        text_bytes += chunk.len();
+                        if text_bytes > MAX_TEXT_FIELDS {
+                            return Err(WebError::TooLarge(MAX_TEXT_FIELDS));
+                        }
+                        value.extend_from_slice(&chunk);
+                    }
+                    let value = String::from_utf8(value).map_err(|_| {
+                        WebError::BadRequest(vec![format!("Trường \"{name}\" không phải UTF-8.")])
+                    })?;
+                    if name == "csrf" {
+                        self.check_csrf(&FormFields(vec![("csrf".into(), value.clone())]))?;
+                        csrf_ok = true;
+                    }
+                    fields.push((name, value));
+                }
+                Some(raw_name) => {
+                    if !csrf_ok {
+                        return Err(WebError::BadCsrf);
+                    }
+                    if raw_name.is_empty() {
+                        // An empty file input: the browser sends the part anyway.
+                        while part.next().await.is_some() {}
+                        continue;
+                    }
+                    let upload = receive(&mut part, &raw_name, limits, allowed).await?;
+                    files.push((name, upload));
+                }
+            }
+        }
+        if !csrf_ok {
+            return Err(WebError::BadCsrf);
+        }
+        Ok(UploadForm {
+            fields: FormFields(fields),
+            files,
+        })
+    }
+}
+
+fn bad_multipart(e: impl std::fmt::Display) -> WebError {
+    WebError::BadRequest(vec![format!("Không đọc được dữ liệu tải lên: {e}")])
+}
+
+async fn receive(
+    part: &mut actix_multipart::Field,
+    raw_name: &str,
+    limits: &Limits,
+    allowed: &[FileKind],
+) -> Result<Upload, WebError> {
+    let name = display_name(raw_name);
+    std::fs::create_dir_all(&limits.tmp_dir).map_err(io_error)?;
+    // Writes are small and local; uploads are rare staff actions, so the
+    // worker thread may do them itself.
+    let mut file = tempfile::NamedTempFile::new_in(&limits.tmp_dir).map_err(io_error)?;
+    let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let mut size = 0u64;
+    while let Some(chunk) = part.next().await {
+        let chunk = chunk.map_err(bad_multipart)?;
+        size += chunk.len() as u64;
+        if size > limits.max_bytes {
+            return Err(WebError::TooLarge(limits.max_bytes as usize));
+        }
+        if head.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).map_err(io_error)?;
+    }
+    if size == 0 {
+        return Err(WebError::BadRequest(vec![format!("Tệp \"{name}\" trống.")]));
+    }
+    let kind = sniff(&name, &head)
+        .filter(|k| allowed.contains(k))
+        .ok_or_else(|| WebError::UnsupportedType {
+            file: name.clone(),
+            allowed: allowed.iter().map(|k| k.label()).collect(),
+        })?;
+    file.flush().map_err(io_error)?;
+    Ok(Upload {
+        name,
+        kind,
+        size,
+        sha256: hex::encode(hasher.finalize()),
+        file,
+    })
+}
+
+fn io_error(e: std::io::Error) -> WebError {
+    WebError::Service(crate::service::ServiceError::Storage(
+        crate::storage::StorageError::Unavailable(format!("không lưu được tệp tải lên: {e}")),
+    ))
+}

@@ -74,16 +74,9 @@ impl StorageError {
     /// True when the database could not be reached or was too busy, as opposed
     /// to a query that is wrong: the first deserves "try again shortly".
     pub fn is_unavailable(&self) -> bool {
-        use diesel::result::{DatabaseErrorKind, Error};
         match self {
             StorageError::Unavailable(_) => true,
-            StorageError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
-                true
-            }
-            StorageError::Query(Error::DatabaseError(_, info)) => {
-                let m = info.message();
-                m.contains("database is locked") || m.contains("server closed the connection")
-            }
+            StorageError::Query(e) => lost_database(e),
             _ => false,
         }
     }
@@ -96,6 +89,42 @@ impl StorageError {
                 _
             ))
         )
+    }
+}
+
+/// What libpq and SQLite say when the server went away, is shutting down or
+/// starting up, or the file is locked: diesel gives these no kind of their own.
+const LOST_DATABASE: &[&str] = &[
+    "database is locked",
+    "server closed the connection",
+    "no connection to the server",
+    "terminating connection",
+    "the database system is",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection to server",
+];
+
+/// Whether a failed query failed because the database was gone. The
+/// transaction machinery wraps such a failure: a commit whose rollback also
+/// failed, or a transaction manager left broken by the lost connection.
+fn lost_database(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            LOST_DATABASE.iter().any(|p| m.contains(p))
+        }
+        Error::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => lost_database(commit_error) || lost_database(rollback_error),
+        Error::BrokenTransactionManager => true,
+        _ => false,
     }
 }
 

@@ -341,25 +341,41 @@ fn chiso_in(data: &std::path::Path, args: &[&str], db_url: &str) -> (i32, String
     )
 }
 
-#[test]
-fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let data = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| {
-            let (code, out, err) = chiso_in(data.path(), args, &db.url);
-            assert_eq!(code, 0, "{backend:?} chiso {args:?}: {err}");
-            out
-        };
-        run(&["units", "import", "demo/units.csv"]);
+/// Runs `chiso` in one data directory against one database, asserting success.
+struct Cli {
+    data: tempfile::TempDir,
+    db: TestDb,
+}
+
+impl Cli {
+    fn new(backend: Backend) -> Self {
+        Self {
+            data: tempfile::tempdir().unwrap(),
+            db: TestDb::new(backend),
+        }
+    }
+
+    fn data(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let (code, out, err) = chiso_in(self.data(), args, &self.db.url);
+        assert_eq!(code, 0, "{:?} chiso {args:?}: {err}", self.db.backend);
+        out
+    }
+
+    /// The demo units and campaign 1 open from today for twenty days.
+    fn open_campaign(&self, name: &str) {
+        self.run(&["units", "import", "demo/units.csv"]);
         let today = chrono::Utc::now().date_naive();
-        run(&[
+        self.run(&[
             "campaign",
             "open",
             "--year",
             "2025",
             "--name",
-            "Khảo sát CLI",
+            name,
             "--opens",
             &today.to_string(),
             "--closes",
@@ -367,6 +383,43 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
             "--profile",
             "hai-phong-2025",
         ]);
+    }
+
+    /// Sample only `group` of campaign 1, by the rule in `toml`.
+    fn sample_only(&self, group: &str, toml: &str) {
+        for g in ["citizen", "business", "civil_servant", "leader"] {
+            if g != group {
+                self.run(&[
+                    "sample",
+                    "set-rule",
+                    "--campaign",
+                    "1",
+                    "--group",
+                    g,
+                    "--none",
+                ]);
+            }
+        }
+        let rule = self.data().join(format!("{group}.toml"));
+        std::fs::write(&rule, toml).unwrap();
+        self.run(&[
+            "sample",
+            "set-rule",
+            "--campaign",
+            "1",
+            "--group",
+            group,
+            rule.to_str().unwrap(),
+        ]);
+    }
+}
+
+#[test]
+fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
+    for backend in backends() {
+        let cli = Cli::new(backend);
+        let run = |args: &[&str]| cli.run(args);
+        cli.open_campaign("Khảo sát CLI");
         // Leaders of two units only: a small frame with a stratum column.
         let mut frame = String::from("person_key,unit,group,email,chuc_vu\n");
         for i in 0..40 {
@@ -378,37 +431,15 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
             };
             frame.push_str(&format!("L{i:03},{unit},leader,ld{i}@vi-du.vn,{role}\n"));
         }
-        let path = data.path().join("khung.csv");
+        let path = cli.data().join("khung.csv");
         std::fs::write(&path, frame).unwrap();
         let out = run(&["frame", "import", "--campaign", "1", path.to_str().unwrap()]);
         assert!(out.contains("40"), "{out}");
-        for g in ["citizen", "business", "civil_servant"] {
-            run(&[
-                "sample",
-                "set-rule",
-                "--campaign",
-                "1",
-                "--group",
-                g,
-                "--none",
-            ]);
-        }
-        let rule = data.path().join("leader.toml");
-        std::fs::write(
-            &rule,
+        cli.sample_only(
+            "leader",
             "rule = \"quota\"\nquota = { phuong = 8, xa = 8, so = 8, dac_khu = 8 }\n\
              response_rate = 0.8\nreserve_share = 0.25\nstrata = [\"chuc_vu\"]\n",
-        )
-        .unwrap();
-        run(&[
-            "sample",
-            "set-rule",
-            "--campaign",
-            "1",
-            "--group",
-            "leader",
-            rule.to_str().unwrap(),
-        ]);
+        );
 
         let csv = run(&["sample", "plan", "--campaign", "1", "--format", "csv"]);
         let mut lines = csv.lines();
@@ -447,7 +478,7 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
         let sent = run(&["invite", "send", "--campaign", "1"]);
         assert!(sent.contains("Xếp hàng 20 thư mời"), "{sent}");
         assert!(sent.contains("Đã gửi 20;"), "{sent}");
-        let outbox = data.path().join("outbox");
+        let outbox = cli.data().join("outbox");
         assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 20);
         let again = run(&["invite", "send", "--campaign", "1"]);
         assert!(
@@ -466,7 +497,7 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
         // The frame changed behind the draw's back: verify says so and fails.
         {
             use diesel::prelude::*;
-            let app = app_on(&db);
+            let app = app_on(&cli.db);
             diesel::update(chiso::storage::schema::frame_persons::table)
                 .filter(chiso::storage::schema::frame_persons::person_key.eq("L000"))
                 .set(
@@ -477,9 +508,9 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
                 .unwrap();
         }
         let (code, _, err) = chiso_in(
-            data.path(),
+            cli.data(),
             &["sample", "verify", "--campaign", "1"],
-            &db.url,
+            &cli.db.url,
         );
         assert_eq!(code, 1, "{backend:?}");
         assert!(err.contains("KHÔNG khớp"), "{err}");
@@ -489,30 +520,10 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
 #[test]
 fn the_index_table_is_shown_imported_and_published_from_the_command_line() {
     for backend in backends() {
-        let db = TestDb::new(backend);
-        let data = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| {
-            let (code, out, err) = chiso_in(data.path(), args, &db.url);
-            assert_eq!(code, 0, "{backend:?} chiso {args:?}: {err}");
-            out
-        };
-        run(&["units", "import", "demo/units.csv"]);
-        let today = chrono::Utc::now().date_naive();
-        run(&[
-            "campaign",
-            "open",
-            "--year",
-            "2025",
-            "--name",
-            "Chỉ số 2025",
-            "--opens",
-            &today.to_string(),
-            "--closes",
-            &(today + chrono::Duration::days(20)).to_string(),
-            "--profile",
-            "hai-phong-2025",
-        ]);
-        let survey = data.path().join("dtxhh.csv");
+        let cli = Cli::new(backend);
+        let run = |args: &[&str]| cli.run(args);
+        cli.open_campaign("Chỉ số 2025");
+        let survey = cli.data().join("dtxhh.csv");
         std::fs::write(&survey, "unit,criterion,points\nP-BINHMINH,8.2.1,1.5\n").unwrap();
         let out = run(&[
             "index",
@@ -522,7 +533,7 @@ fn the_index_table_is_shown_imported_and_published_from_the_command_line() {
             survey.to_str().unwrap(),
         ]);
         assert!(out.contains("Đã nhập 1 điểm"), "{out}");
-        let past = data.path().join("2024.csv");
+        let past = cli.data().join("2024.csv");
         std::fs::write(&past, "unit,field.1,field.2\nP-BINHMINH,9.5,8\n").unwrap();
         let out = run(&[
             "index",
@@ -570,19 +581,26 @@ fn the_index_table_is_shown_imported_and_published_from_the_command_line() {
         assert_eq!(items[0]["department"], "Sở Nội vụ");
         assert_eq!(items[1]["previous"], serde_json::json!(8.0));
 
-        chiso::service::accounts::add_user(&app_on(&db), "qt", "", "admin", None, TEST_PASSWORD)
-            .unwrap();
+        chiso::service::accounts::add_user(
+            &app_on(&cli.db),
+            "qt",
+            "",
+            "admin",
+            None,
+            TEST_PASSWORD,
+        )
+        .unwrap();
         let (code, _, err) = chiso_in(
-            data.path(),
+            cli.data(),
             &["index", "publish", "--campaign", "1", "--as", "khong-co"],
-            &db.url,
+            &cli.db.url,
         );
         assert_eq!(code, 1);
         assert!(err.contains("không có tài khoản"), "{err}");
         let out = run(&["index", "publish", "--campaign", "1", "--as", "qt"]);
         assert!(out.contains("Đã công bố kết quả đợt 1"), "{out}");
         let (code, _, err) = chiso_in(
-            data.path(),
+            cli.data(),
             &[
                 "index",
                 "import-survey",
@@ -590,9 +608,59 @@ fn the_index_table_is_shown_imported_and_published_from_the_command_line() {
                 "1",
                 survey.to_str().unwrap(),
             ],
-            &db.url,
+            &cli.db.url,
         );
         assert_eq!(code, 1, "{backend:?}");
         assert!(err.contains("đã công bố"), "{err}");
+    }
+}
+
+#[test]
+fn an_area_plan_prints_one_csv_row_per_unit_with_its_clusters_sizes() {
+    for backend in backends() {
+        let cli = Cli::new(backend);
+        let run = |args: &[&str]| cli.run(args);
+        cli.open_campaign("Khảo sát theo địa bàn");
+        // Six villages of 450 citizens in each of two communes.
+        let mut frame = String::from("person_key,unit,group,email,thon\n");
+        let mut n = 0;
+        for unit in ["P-BINHMINH", "X-DONGHAI"] {
+            for (v, size) in [200, 120, 60, 40, 20, 10].into_iter().enumerate() {
+                for _ in 0..size {
+                    n += 1;
+                    frame.push_str(&format!("K{n:05},{unit},citizen,n{n}@vi-du.vn,Thôn {v}\n"));
+                }
+            }
+        }
+        let path = cli.data().join("thon.csv");
+        std::fs::write(&path, frame).unwrap();
+        run(&["frame", "import", "--campaign", "1", path.to_str().unwrap()]);
+        cli.sample_only(
+            "citizen",
+            "rule = \"yamane\"\nmargin = 0.1\nresponse_rate = 0.5\nreserve_share = 0.1\n\
+             clusters = { stages = [{ column = \"thon\", take = 3 }] }\n",
+        );
+
+        let csv = run(&["sample", "plan", "--campaign", "1", "--format", "csv"]);
+        let rows: Vec<Vec<&str>> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "{backend:?} one row a unit:\n{csv}");
+        for r in &rows {
+            // Yamane N = 450, e = 10 % → 82 → 164 at 50 % response → 55 in
+            // each of 3 villages = 165, and ⌈5.5⌉ = 6 reserves in each.
+            assert_eq!(
+                (r[2], r[3], r[4], r[5], r[6]),
+                ("citizen", "", "450", "165", "18"),
+                "{backend:?} {r:?}"
+            );
+            let margin: f64 = r[7].parse().unwrap();
+            assert!(
+                margin > 10.0 && margin < 50.0,
+                "{r:?}: clusters cost precision"
+            );
+        }
     }
 }

@@ -152,3 +152,33 @@ fn a_token_is_used_once_and_drafts_stop_after_submission() {
         assert_eq!(responses::list(&mut c, campaign).unwrap().len(), 1);
     }
 }
+
+/// Deleted rows (an anonymous respondent's drafts) must not linger in the
+/// SQLite file's free space, where a copy of the file would still show them.
+#[test]
+fn sqlite_overwrites_what_it_deletes() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::new(Backend::Sqlite);
+    let app = chiso::service::App::connect(&db.url, 2).unwrap();
+    let path = db.url.strip_prefix("sqlite://").unwrap().to_string();
+    let secret = "BẢN-NHÁP-ẨN-DANH-7f3a9c";
+    let mut c = app.pool.get().unwrap();
+    c.batch_execute(&format!(
+        "CREATE TABLE drafts_probe (note TEXT); \
+         INSERT INTO drafts_probe VALUES ('{secret}'), ('giữ lại');"
+    ))
+    .unwrap();
+    c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    let file = |p: &str| std::fs::read(p).unwrap_or_default();
+    let contains = |hay: &[u8]| hay.windows(secret.len()).any(|w| w == secret.as_bytes());
+    assert!(contains(&file(&path)), "the probe reached the file");
+    c.batch_execute(&format!(
+        "DELETE FROM drafts_probe WHERE note = '{secret}';"
+    ))
+    .unwrap();
+    c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    assert!(
+        !contains(&file(&path)) && !contains(&file(&format!("{path}-wal"))),
+        "a deleted row is gone from the file, not just unlinked"
+    );
+}

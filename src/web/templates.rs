@@ -78,6 +78,15 @@ mod tests {
     }
 
     #[test]
+    fn a_page_whose_template_failed_is_a_server_error_whatever_it_was_meant_to_be() {
+        use actix_web::http::StatusCode;
+        let failed = super::super::html_page(StatusCode::OK, render("staff/nothing.html", ()));
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let fine = super::super::html_page(StatusCode::OK, "<p>xin chào</p>".into());
+        assert_eq!(fine.status(), StatusCode::OK);
+    }
+
+    #[test]
     fn every_page_template_in_the_tree_is_embedded() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let mut missing = Vec::new();

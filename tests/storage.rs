@@ -182,3 +182,44 @@ fn sqlite_overwrites_what_it_deletes() {
         "a deleted row is gone from the file, not just unlinked"
     );
 }
+
+/// A client that spends its allowance at the end of one window cannot spend
+/// it again at the start of the next: the previous window still counts.
+#[test]
+fn throttle_counters_slide_across_window_boundaries() {
+    use chiso::domain::throttle::Window;
+    use chiso::storage::rate_limits;
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let app = app_on(&db);
+        let mut c = app.pool.get().unwrap();
+        let at = |s: &str| Window::at(s.parse().unwrap(), 15);
+        let late = at("2026-11-22T10:29:59");
+        let counts: Vec<f64> = (0..5)
+            .map(|_| rate_limits::hit(&mut c, "login-user:lan", &late).unwrap())
+            .collect();
+        assert_eq!(counts, [1.0, 2.0, 3.0, 4.0, 5.0], "{backend:?}");
+        let early = at("2026-11-22T10:30:01");
+        let next = rate_limits::hit(&mut c, "login-user:lan", &early).unwrap();
+        assert!(next > 5.0, "{backend:?}: {next}");
+        assert!(
+            rate_limits::count(&mut c, "login-user:other", &early).unwrap() == 0.0,
+            "buckets are apart"
+        );
+        // Half a window on, half of the old burst still counts; a window later, none.
+        let half =
+            rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:37:30")).unwrap();
+        assert_eq!(half, 1.0 + 2.5);
+        let later =
+            rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:45:00")).unwrap();
+        assert_eq!(
+            later, 1.0,
+            "only the hit of 10:30 is in the last fifteen minutes"
+        );
+        rate_limits::give_back(&mut c, "login-user:lan", early.start).unwrap();
+        assert_eq!(
+            rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:45:00")).unwrap(),
+            0.0
+        );
+    }
+}

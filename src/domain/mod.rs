@@ -14,6 +14,7 @@ pub mod profile;
 pub mod questionnaire;
 pub mod sampling;
 pub mod survey;
+pub mod throttle;
 pub mod token;
 pub mod toml_lines;
 pub mod unit;

@@ -4,12 +4,13 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{Duration, NaiveDateTime, Timelike};
+use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::config::Security;
 use crate::domain::access::{check_password, Actor, Role, Username};
+use crate::domain::throttle::Window;
 use crate::storage::users::{self, NewUser, UserRow};
 use crate::storage::{api_tokens, rate_limits, sessions, units};
 
@@ -182,14 +183,6 @@ pub fn has_users(app: &App) -> Result<bool> {
     Ok(!users::list(&mut *app.conn()?)?.is_empty())
 }
 
-fn window_start(now: NaiveDateTime, minutes: i64) -> NaiveDateTime {
-    let secs = minutes.max(1) * 60;
-    let t = now.and_utc().timestamp();
-    chrono::DateTime::from_timestamp(t - t.rem_euclid(secs), 0)
-        .map(|d| d.naive_utc())
-        .unwrap_or(now.with_nanosecond(0).unwrap_or(now))
-}
-
 pub enum LoginOutcome {
     /// The cookie value to set; only its hash is stored.
     LoggedIn {
@@ -208,7 +201,7 @@ pub fn login(
     client: &str,
 ) -> Result<LoginOutcome> {
     let now = now();
-    let window = window_start(now, limits.window_minutes);
+    let window = Window::at(now, limits.window_minutes);
     let name = Username::parse(username)
         .map(|u| u.as_str().to_string())
         .unwrap_or_default();
@@ -221,13 +214,13 @@ pub fn login(
         let (a, c) = (account_bucket.clone(), client_bucket.clone());
         app.write(move |conn| {
             Ok((
-                rate_limits::hit(conn, &a, window)?,
-                rate_limits::hit(conn, &c, window)?,
+                rate_limits::hit(conn, &a, &window)?,
+                rate_limits::hit(conn, &c, &window)?,
             ))
         })?
     };
-    if per_account > limits.login_failures_per_account
-        || per_client > limits.login_failures_per_client
+    if per_account > f64::from(limits.login_failures_per_account)
+        || per_client > f64::from(limits.login_failures_per_client)
     {
         return Ok(LoginOutcome::Throttled);
     }
@@ -255,9 +248,9 @@ pub fn login(
         now,
         expires,
     )?;
-    rate_limits::give_back(&mut conn, &account_bucket, window)?;
-    rate_limits::give_back(&mut conn, &client_bucket, window)?;
-    rate_limits::purge(&mut conn, window - Duration::days(1))?;
+    rate_limits::give_back(&mut conn, &account_bucket, window.start)?;
+    rate_limits::give_back(&mut conn, &client_bucket, window.start)?;
+    rate_limits::purge(&mut conn, window.start - Duration::days(1))?;
     Ok(LoginOutcome::LoggedIn { cookie, user })
 }
 
@@ -340,26 +333,26 @@ pub fn api_user(app: &App, limits: &Security, token: &str, client: &str) -> Resu
 
 /// Whether this client has tried too many unknown tokens in the current window.
 pub fn token_guessing_blocked(app: &App, limits: &Security, client: &str) -> Result<bool> {
-    let window = window_start(now(), limits.window_minutes);
+    let window = Window::at(now(), limits.window_minutes);
     Ok(
-        rate_limits::count(&mut *app.conn()?, &format!("token-miss:{client}"), window)?
-            >= limits.token_misses_per_client,
+        rate_limits::count(&mut *app.conn()?, &format!("token-miss:{client}"), &window)?
+            >= f64::from(limits.token_misses_per_client),
     )
 }
 
 /// Counts a form started from an open link; false once this client has
 /// started more than the window allows (each start makes a respondent row).
 pub fn note_open_start(app: &App, limits: &Security, client: &str) -> Result<bool> {
-    let window = window_start(now(), limits.window_minutes);
+    let window = Window::at(now(), limits.window_minutes);
     let bucket = format!("open-start:{client}");
-    let n = app.write(move |conn| rate_limits::hit(conn, &bucket, window))?;
-    Ok(n <= limits.open_starts_per_client)
+    let n = app.write(move |conn| rate_limits::hit(conn, &bucket, &window))?;
+    Ok(n <= f64::from(limits.open_starts_per_client))
 }
 
 pub fn note_token_miss(app: &App, limits: &Security, client: &str) -> Result<()> {
-    let window = window_start(now(), limits.window_minutes);
+    let window = Window::at(now(), limits.window_minutes);
     let bucket = format!("token-miss:{client}");
-    app.write(move |conn| rate_limits::hit(conn, &bucket, window))?;
+    app.write(move |conn| rate_limits::hit(conn, &bucket, &window))?;
     Ok(())
 }
 
@@ -371,11 +364,5 @@ mod tests {
     fn the_dummy_hash_is_a_real_argon2_hash_so_unknown_accounts_cost_the_same() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
         assert!(!verify("anything", DUMMY_HASH));
-    }
-
-    #[test]
-    fn windows_are_aligned() {
-        let t: NaiveDateTime = "2026-11-22T10:37:12".parse().unwrap();
-        assert_eq!(window_start(t, 15).to_string(), "2026-11-22 10:30:00");
     }
 }

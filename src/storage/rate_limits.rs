@@ -3,26 +3,25 @@ use diesel::prelude::*;
 
 use super::schema::rate_limits as rl;
 use super::{DbConn, StorageError};
+use crate::domain::throttle::Window;
 use crate::per_backend;
 
-/// Counts one hit in a bucket's window and returns the window's total.
-pub fn hit(
-    conn: &mut DbConn,
-    bucket: &str,
-    window_start: NaiveDateTime,
-) -> Result<i32, StorageError> {
+/// Counts one hit in the bucket's current window and returns the hits of
+/// the sliding window, this one included.
+pub fn hit(conn: &mut DbConn, bucket: &str, window: &Window) -> Result<f64, StorageError> {
     let values = (
         rl::bucket.eq(bucket),
-        rl::window_start.eq(window_start),
+        rl::window_start.eq(window.start),
         rl::hits.eq(1),
     );
-    Ok(per_backend!(conn => diesel::insert_into(rl::table)
+    let current: i32 = per_backend!(conn => diesel::insert_into(rl::table)
         .values(values)
         .on_conflict((rl::bucket, rl::window_start))
         .do_update()
         .set(rl::hits.eq(rl::hits + 1))
         .returning(rl::hits)
-        .get_result(conn))?)
+        .get_result(conn))?;
+    Ok(window.hits(current, hits_at(conn, bucket, window.previous)?))
 }
 
 /// Takes back one hit (an attempt that turned out to be legitimate).
@@ -44,7 +43,15 @@ pub fn give_back(
     Ok(())
 }
 
-pub fn count(
+/// The hits of the bucket's sliding window.
+pub fn count(conn: &mut DbConn, bucket: &str, window: &Window) -> Result<f64, StorageError> {
+    Ok(window.hits(
+        hits_at(conn, bucket, window.start)?,
+        hits_at(conn, bucket, window.previous)?,
+    ))
+}
+
+fn hits_at(
     conn: &mut DbConn,
     bucket: &str,
     window_start: NaiveDateTime,

@@ -112,6 +112,61 @@ fn drawn_keys(t: &TestApp, campaign: i64) -> Vec<(String, String, Option<i64>, i
     v
 }
 
+/// Replays every stratum of a draw with `tools/replay_draw.py`, the
+/// auditor's independent re-implementation of README "Sampling", and asserts
+/// it names the same people in the same order.
+fn assert_replayed_by_the_auditors_script(
+    frame: &str,
+    seed: &str,
+    keys: &[(String, String, Option<i64>, i64)],
+) {
+    let mut rows = csv::Reader::from_reader(frame.trim_start_matches('\u{feff}').as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut strata: BTreeMap<&str, Vec<(i64, &str)>> = BTreeMap::new();
+    for (key, stratum, _, order) in keys {
+        strata.entry(stratum).or_default().push((*order, key));
+    }
+    for (stratum, mut drawn) in strata {
+        drawn.sort();
+        let parts: Vec<&str> = stratum.split('\u{1f}').collect();
+        let population: Vec<&str> = rows
+            .iter()
+            .filter(|r| r[col("unit")] == *parts[0] && r[col("group")] == *parts[1])
+            .filter(|r| parts[2..].chunks(2).all(|kv| r[col(kv[0])] == *kv[1]))
+            .map(|r| &r[col("person_key")])
+            .collect();
+        let mut child = std::process::Command::new("python3")
+            .arg(repo_path("tools/replay_draw.py"))
+            .arg(seed)
+            .arg(drawn.len().to_string())
+            .args(&parts)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 for tools/replay_draw.py");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(population.join("\n").as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let replayed: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let ours: Vec<String> = drawn.iter().map(|(_, k)| k.to_string()).collect();
+        assert_eq!(replayed, ours, "{stratum:?} of {} people", population.len());
+    }
+}
+
 #[actix_web::test]
 async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,6 +238,7 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
                 );
             }
         }
+        assert_replayed_by_the_auditors_script(&frame_csv(300), "kiểm toán 2026", &keys);
         // The same seed draws the same people on every backend.
         match &first_backend_draw {
             None => first_backend_draw = Some(keys.clone()),

@@ -39,6 +39,8 @@ async fn every_staff_route_answers_each_role_as_its_scope_requires() {
 
         // (path, expected status for admin, analyst, appraiser, unit officer)
         // Verify and rates need a draw: for those who may look, 422 says so.
+        // Where the pages exist, the same roles get 200 (tests/results.rs,
+        // tests/sampling.rs).
         let gets: [(&str, [u16; 4]); 14] = [
             (&results, [422, 422, 403, 403]),
             (&own_results, [422, 422, 403, 422]),

@@ -285,22 +285,13 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
 
         // The role table proves who is refused on a campaign without results;
         // here they exist, and an analyst reads every page like the admin.
-        let analyst = t.staff("analyst1", "analyst", None).await;
-        let appraiser = t.staff("appraiser1", "appraiser", None).await;
-        for path in [
+        t.assert_analysts_read_and_appraisers_not(&[
             format!("/staff/campaigns/{c}/results"),
             format!("/staff/campaigns/{c}/results/{unit}"),
             format!("/staff/campaigns/{c}/results/{other}"),
             format!("/staff/campaigns/{c}/export/estimates"),
-        ] {
-            let seen = t.staff_get(&analyst, &path).await;
-            assert_eq!(seen.status, 200, "{backend:?} analyst GET {path}");
-            assert_eq!(
-                t.staff_get(&appraiser, &path).await.status,
-                403,
-                "{backend:?} appraiser GET {path}"
-            );
-        }
+        ])
+        .await;
 
         // The unit page: each criterion with its points and interval.
         let path = format!("/staff/campaigns/{c}/results/{unit}");

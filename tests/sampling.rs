@@ -783,18 +783,8 @@ async fn an_administrator_runs_the_sample_from_the_staff_pages() {
         );
         // The role table proves who is refused on a campaign without a draw;
         // here the pages exist, and an analyst reads them like the admin.
-        let analyst = t.staff("analyst1", "analyst", None).await;
-        let appraiser = t.staff("appraiser1", "appraiser", None).await;
-        for page in ["sample", "sample/verify", "response-rates"] {
-            let path = format!("{base}/{page}");
-            let seen = t.staff_get(&analyst, &path).await;
-            assert_eq!(seen.status, 200, "{backend:?} analyst GET {path}");
-            assert_eq!(
-                t.staff_get(&appraiser, &path).await.status,
-                403,
-                "{backend:?} appraiser GET {path}"
-            );
-        }
+        let pages = ["sample", "sample/verify", "response-rates"].map(|p| format!("{base}/{p}"));
+        t.assert_analysts_read_and_appraisers_not(&pages).await;
         t.stop().await;
     }
 }

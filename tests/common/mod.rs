@@ -453,6 +453,18 @@ impl TestApp {
         Ok(StaffLogin { cookie, csrf })
     }
 
+    /// An analyst reads each page (200) and an appraiser is refused (403).
+    pub async fn assert_analysts_read_and_appraisers_not(&self, paths: &[String]) {
+        let analyst = self.staff("analyst1", "analyst", None).await;
+        let appraiser = self.staff("appraiser1", "appraiser", None).await;
+        for path in paths {
+            let seen = self.staff_get(&analyst, path).await;
+            assert_eq!(seen.status, 200, "analyst GET {path}: {}", seen.body);
+            let refused = self.staff_get(&appraiser, path).await;
+            assert_eq!(refused.status, 403, "appraiser GET {path}");
+        }
+    }
+
     pub async fn staff_get(&self, who: &StaffLogin, path: &str) -> Page {
         Self::page(
             self.client

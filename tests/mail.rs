@@ -12,7 +12,7 @@ use chiso::mail::{
 };
 use chrono::NaiveDate;
 use common::mail::{count_link, survey_link, Mail};
-use common::smtp::SmtpPeer;
+use common::smtp::{test_ca, PeerTls, SmtpPeer};
 
 const SURVEY: &str = "http://127.0.0.1:8080/s/Tk7pQ2xZ9wLm";
 const OPT_OUT: &str = "http://127.0.0.1:8080/s/Tk7pQ2xZ9wLm/tu-choi";
@@ -386,6 +386,96 @@ fn settings_that_cannot_work_are_refused_by_key() {
         .unwrap();
     let got = Mail::parse(&memory.messages()[0].raw);
     assert_eq!(got.from_name.as_deref(), Some("Ban khảo sát"));
+}
+
+#[test]
+fn mail_travels_encrypted_to_a_relay_certified_by_the_provinces_own_ca() {
+    type Mode = fn(std::sync::Arc<rustls::ServerConfig>) -> PeerTls;
+    let modes: [(Mode, Security); 2] = [
+        (PeerTls::StartTls, Security::Starttls),
+        (PeerTls::Wrapper, Security::Tls),
+    ];
+    for (mode, security) in modes {
+        let (config, ca_pem) = test_ca();
+        let peer = SmtpPeer::start_with(mode(config));
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca-tinh.pem");
+        std::fs::write(&ca_file, ca_pem).unwrap();
+        let mailer = |ca: Option<&std::path::Path>| {
+            let mut s = MailSettings {
+                transport: TransportKind::Smtp,
+                smtp: peer.settings(),
+                ..settings()
+            };
+            s.smtp.security = security;
+            s.smtp.ca_file = ca.map(|p| p.to_path_buf());
+            Mailer::from_settings(&s, std::path::Path::new("unused")).expect("SMTP mailer")
+        };
+
+        // The relay's certificate is checked: without the province's CA it is
+        // a stranger, and nothing is said to it in the clear.
+        let e = mailer(None)
+            .send(&message("an.nguyen@example.vn", Template::Invitation))
+            .unwrap_err();
+        assert!(
+            matches!(e, MailError::Transient { .. }),
+            "{security:?}: {e}"
+        );
+        assert!(peer.received().is_empty());
+        assert!(
+            !peer.commands().iter().any(|c| c.starts_with("MAIL")),
+            "{security:?}: {:?}",
+            peer.commands()
+        );
+
+        let sent = mailer(Some(&ca_file))
+            .send(&message("an.nguyen@example.vn", Template::Invitation))
+            .unwrap_or_else(|e| panic!("{security:?}: {e}"));
+        assert!(sent.receipt.starts_with("250 "), "{}", sent.receipt);
+        let got = peer.received();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].tls, "{security:?}: the message came over TLS");
+        assert_eq!(survey_link(&got[0].data).as_deref(), Some(SURVEY));
+        if security == Security::Starttls {
+            let commands = peer.commands();
+            let at = commands.iter().position(|c| c == "STARTTLS").unwrap();
+            assert!(
+                commands[at + 1..].iter().any(|c| c.starts_with("EHLO")),
+                "EHLO again inside TLS: {commands:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_ca_file_that_cannot_serve_is_refused_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "đây không phải chứng thư").unwrap();
+    let cases = [
+        (
+            Security::Starttls,
+            dir.path().join("khong-co.pem"),
+            "không đọc được",
+        ),
+        (
+            Security::Tls,
+            not_pem.clone(),
+            "không phải là chứng thư PEM",
+        ),
+        (Security::None, not_pem, "chỉ dùng với"),
+    ];
+    for (security, path, says) in cases {
+        let mut s = MailSettings {
+            transport: TransportKind::Smtp,
+            ..settings()
+        };
+        s.smtp.security = security;
+        s.smtp.ca_file = Some(path);
+        let e = Mailer::from_settings(&s, std::path::Path::new("unused")).unwrap_err();
+        assert_eq!(e.key, "smtp.ca_file", "{security:?}");
+        assert!(e.to_string().contains(says), "{security:?}: {e}");
+    }
 }
 
 #[test]

@@ -62,6 +62,9 @@ pub struct SmtpSettings {
     pub timeout_seconds: u64,
     /// The name given in EHLO; defaults to this machine's host name.
     pub hello_name: Option<String>,
+    /// A PEM file of CA certificates trusted besides the system's, for a
+    /// relay whose certificate comes from the province's own CA.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SmtpSettings {
@@ -74,6 +77,7 @@ impl Default for SmtpSettings {
             password: None,
             timeout_seconds: 30,
             hello_name: None,
+            ca_file: None,
         }
     }
 }
@@ -99,6 +103,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("timeout_seconds", &self.timeout_seconds)
             .field("hello_name", &self.hello_name)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }

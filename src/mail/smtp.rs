@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{SmtpTransport, Transport as _};
 
@@ -36,8 +36,39 @@ impl Smtp {
                 "phải lớn hơn 0 giây",
             ));
         }
+        let extra_roots = match &s.ca_file {
+            None => None,
+            Some(_) if s.security == Security::None => {
+                return Err(SettingsError::new(
+                    "smtp.ca_file",
+                    "chỉ dùng với security = \"starttls\" hoặc \"tls\"",
+                ))
+            }
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    SettingsError::new(
+                        "smtp.ca_file",
+                        format!("không đọc được {}: {e}", path.display()),
+                    )
+                })?;
+                let cert = Certificate::from_pem(&pem)
+                    .ok()
+                    .filter(|_| pem.windows(11).any(|w| w == b"-----BEGIN "))
+                    .ok_or_else(|| {
+                        SettingsError::new(
+                            "smtp.ca_file",
+                            format!("{} không phải là chứng thư PEM", path.display()),
+                        )
+                    })?;
+                Some(cert)
+            }
+        };
         let tls = || {
-            TlsParameters::new(host.to_string()).map_err(|e| {
+            let mut b = TlsParameters::builder(host.to_string());
+            if let Some(cert) = &extra_roots {
+                b = b.add_root_certificate(cert.clone());
+            }
+            b.build().map_err(|e| {
                 SettingsError::new("smtp.security", format!("không dựng được TLS: {e}"))
             })
         };

@@ -206,25 +206,14 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires() {
     for backend in backends() {
         let t = TestApp::spawn(backend).await;
         let dir = repo_path("questionnaires");
-        let files = chiso::service::questionnaires::load(std::slice::from_ref(&dir)).unwrap();
-        let profile = chiso::service::profiles::find(&dir.join("profiles"), "hai-phong-2025")
-            .unwrap()
-            .profile;
-        let today = chrono::Utc::now().date_naive();
-        let c = chiso::service::campaigns::open(
+        let c = open_profile_campaign(
             &t.app,
-            &files,
-            &chiso::service::campaigns::OpenCampaign {
-                year: 2025,
-                name: "Chỉ số CCHC 2025".into(),
-                opens: today,
-                closes: today + chrono::Duration::days(30),
-                codes: vec![],
-                anonymous: false,
-                profile: Some(profile),
-            },
-        )
-        .unwrap();
+            &dir,
+            "hai-phong-2025",
+            2025,
+            "Chỉ số CCHC 2025",
+            false,
+        );
         let own = unit_id(&t.app, "P-BINHMINH");
         let other = unit_id(&t.app, "P-HONGHA");
         let admin = t.staff("admin1", "admin", None).await;
@@ -972,25 +961,14 @@ async fn every_index_route_answers_each_role_as_its_scope_requires() {
             "u.csv",
         )
         .unwrap();
-        let files = chiso::service::questionnaires::load(std::slice::from_ref(&dir)).unwrap();
-        let profile = chiso::service::profiles::find(&dir.join("profiles"), "hai-phong-2025")
-            .unwrap()
-            .profile;
-        let today = chrono::Utc::now().date_naive();
-        let c = chiso::service::campaigns::open(
+        let c = open_profile_campaign(
             &t.app,
-            &files,
-            &chiso::service::campaigns::OpenCampaign {
-                year: 2025,
-                name: "Chỉ số CCHC 2025".into(),
-                opens: today,
-                closes: today + chrono::Duration::days(30),
-                codes: vec![],
-                anonymous: false,
-                profile: Some(profile),
-            },
-        )
-        .unwrap();
+            &dir,
+            "hai-phong-2025",
+            2025,
+            "Chỉ số CCHC 2025",
+            false,
+        );
         let own = unit_id(&t.app, "P-BINHMINH");
         let other = unit_id(&t.app, "EVIL");
         let admin = t.staff("admin1", "admin", None).await;

@@ -17,7 +17,7 @@ use chiso::service::accounts::{self, StaffUser};
 use chiso::service::appraisal::{
     self, AnswerInput, AppraiseInput, Decision, NewFile, On, SelfScoreInput,
 };
-use chiso::service::{campaigns, profiles, questionnaires, units, App, ServiceError};
+use chiso::service::{profiles, units, App, ServiceError};
 use chrono::NaiveDateTime;
 use common::*;
 use diesel::prelude::*;
@@ -65,25 +65,14 @@ NH-TC,Phòng Tài chính - Kế hoạch,co_quan,co_quan\n\
 NH-KT,Phòng Kinh tế,co_quan,co_quan\n";
 
 fn open_profiled_campaign(app: &App, questionnaires_dir: &Path) -> i64 {
-    let files = questionnaires::load(&[questionnaires_dir.to_path_buf()]).unwrap();
-    let profile = profiles::find(&questionnaires_dir.join("profiles"), PROFILE)
-        .unwrap()
-        .profile;
-    let today = chrono::Utc::now().date_naive();
-    campaigns::open(
+    open_profile_campaign(
         app,
-        &files,
-        &campaigns::OpenCampaign {
-            year: 2021,
-            name: "Chỉ số CCHC 2021".into(),
-            opens: today - chrono::Duration::days(1),
-            closes: today + chrono::Duration::days(30),
-            codes: vec![],
-            anonymous: false,
-            profile: Some(profile),
-        },
+        questionnaires_dir,
+        PROFILE,
+        2021,
+        "Chỉ số CCHC 2021",
+        false,
     )
-    .unwrap()
 }
 
 fn user(app: &App, name: &str, role: &str, unit: Option<&str>) -> StaffUser {

@@ -15,7 +15,7 @@ use chiso::domain::profile::{Kind, Profile};
 use chiso::service::accounts::{self, StaffUser};
 use chiso::service::appraisal::{self, AppraiseInput, Decision, On, SelfScoreInput};
 use chiso::service::publication::{self, IndexTable};
-use chiso::service::{campaigns, profiles, questionnaires, units, App};
+use chiso::service::{profiles, units, App};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use common::*;
 
@@ -89,22 +89,14 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
         ));
     }
     units::import(&t.app, csv.as_bytes(), "units.csv").unwrap();
-    let files = questionnaires::load(std::slice::from_ref(&dir)).unwrap();
-    let today = chrono::Utc::now().date_naive();
-    let campaign = campaigns::open(
+    let campaign = open_profile_campaign(
         &t.app,
-        &files,
-        &campaigns::OpenCampaign {
-            year: profile.year,
-            name: format!("Chỉ số CCHC {}", profile.year),
-            opens: today - Duration::days(1),
-            closes: today + Duration::days(30),
-            codes: vec![],
-            anonymous: false,
-            profile: Some(profile.clone()),
-        },
-    )
-    .unwrap();
+        &dir,
+        code,
+        profile.year,
+        &format!("Chỉ số CCHC {}", profile.year),
+        false,
+    );
     let deadline = profile
         .deadlines
         .iter()
@@ -579,25 +571,7 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
             "u.csv",
         )
         .unwrap();
-        let files = questionnaires::load(std::slice::from_ref(&dir)).unwrap();
-        let profile = profiles::find(profiles_dir, "hai-phong-2025")
-            .unwrap()
-            .profile;
-        let today = chrono::Utc::now().date_naive();
-        let c = campaigns::open(
-            &t.app,
-            &files,
-            &campaigns::OpenCampaign {
-                year: 2025,
-                name: "Chưa xong".into(),
-                opens: today,
-                closes: today + Duration::days(3),
-                codes: vec![],
-                anonymous: false,
-                profile: Some(profile),
-            },
-        )
-        .unwrap();
+        let c = open_profile_campaign(&t.app, &dir, "hai-phong-2025", 2025, "Chưa xong", false);
         let table =
             publication::table(&t.app, profiles_dir, c, chrono::Utc::now().naive_utc()).unwrap();
         let row = by_code(&table, "S1");

@@ -31,26 +31,14 @@ fn frame_csv() -> String {
 
 /// A profile campaign whose only sampled group is the citizens.
 fn campaign(t: &TestApp, dir: &std::path::Path) -> i64 {
-    let profile =
-        chiso::service::profiles::find(&repo_path("questionnaires/profiles"), "hai-phong-2025")
-            .unwrap()
-            .profile;
-    let files = chiso::service::questionnaires::load(&[repo_path("questionnaires")]).unwrap();
-    let today = chrono::Utc::now().date_naive();
-    let c = chiso::service::campaigns::open(
+    let c = open_profile_campaign(
         &t.app,
-        &files,
-        &chiso::service::campaigns::OpenCampaign {
-            year: 2026,
-            name: "Kết quả khảo sát".into(),
-            opens: today - chrono::Duration::days(1),
-            closes: today + chrono::Duration::days(30),
-            codes: vec![],
-            anonymous: false,
-            profile: Some(profile),
-        },
-    )
-    .unwrap();
+        &repo_path("questionnaires"),
+        "hai-phong-2025",
+        2026,
+        "Kết quả khảo sát",
+        false,
+    );
     let path = dir.join("khung.csv");
     std::fs::write(&path, frame_csv()).unwrap();
     sampling::import_frame(&t.app, c, &path, "khung.csv").unwrap();

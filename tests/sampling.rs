@@ -77,26 +77,14 @@ fn campaign_with_profile(t: &TestApp) -> i64 {
 }
 
 fn campaign_with(t: &TestApp, anonymous: bool) -> i64 {
-    let profile =
-        chiso::service::profiles::find(&repo_path("questionnaires/profiles"), "hai-phong-2025")
-            .unwrap()
-            .profile;
-    let files = chiso::service::questionnaires::load(&[repo_path("questionnaires")]).unwrap();
-    let today = chrono::Utc::now().date_naive();
-    chiso::service::campaigns::open(
+    open_profile_campaign(
         &t.app,
-        &files,
-        &chiso::service::campaigns::OpenCampaign {
-            year: 2026,
-            name: "Khảo sát có chọn mẫu".into(),
-            opens: today - chrono::Duration::days(1),
-            closes: today + chrono::Duration::days(30),
-            codes: vec![],
-            anonymous,
-            profile: Some(profile),
-        },
+        &repo_path("questionnaires"),
+        "hai-phong-2025",
+        2026,
+        "Khảo sát có chọn mẫu",
+        anonymous,
     )
-    .unwrap()
 }
 
 fn drawn_keys(t: &TestApp, campaign: i64) -> Vec<(String, String, Option<i64>, i64)> {

@@ -136,6 +136,33 @@ pub fn open_campaign(app: &App, dir: &Path, from: i64, to: i64, anonymous: bool)
     campaigns::open(app, &files, &req).expect("open campaign")
 }
 
+/// A campaign under the province profile `profile` of `dir/profiles`, open
+/// from yesterday for a month.
+pub fn open_profile_campaign(
+    app: &App,
+    dir: &Path,
+    profile: &str,
+    year: i32,
+    name: &str,
+    anonymous: bool,
+) -> i64 {
+    let files = questionnaires::load(&[dir.to_path_buf()]).expect("questionnaires");
+    let profile = service::profiles::find(&dir.join("profiles"), profile)
+        .expect("profile")
+        .profile;
+    let today = chrono::Utc::now().date_naive();
+    let req = campaigns::OpenCampaign {
+        year,
+        name: name.into(),
+        opens: today - chrono::Duration::days(1),
+        closes: today + chrono::Duration::days(30),
+        codes: vec![],
+        anonymous,
+        profile: Some(profile),
+    };
+    campaigns::open(app, &files, &req).expect("open campaign")
+}
+
 pub fn issue(app: &App, campaign: i64, code: &str, unit: &str) -> String {
     campaigns::issue_tokens(app, campaign, code, Some(unit), 1, SOURCE_SAMPLE).expect("token")[0]
         .as_str()

@@ -164,15 +164,30 @@ impl App {
     }
 
     pub fn questionnaire_version(&self, id: i64) -> Result<Arc<Questionnaire>> {
-        if let Some(q) = self
-            .versions
+        if let Some(q) = self.cached_version(id) {
+            return Ok(q);
+        }
+        self.questionnaire_version_on(&mut *self.conn()?, id)
+    }
+
+    fn cached_version(&self, id: i64) -> Option<Arc<Questionnaire>> {
+        self.versions
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&id)
-        {
-            return Ok(q.clone());
+            .cloned()
+    }
+
+    /// Like `questionnaire_version`, on a connection the caller already holds.
+    pub fn questionnaire_version_on(
+        &self,
+        conn: &mut DbConn,
+        id: i64,
+    ) -> Result<Arc<Questionnaire>> {
+        if let Some(q) = self.cached_version(id) {
+            return Ok(q);
         }
-        let row = storage::questionnaires::get(&mut *self.conn()?, id)?
+        let row = storage::questionnaires::get(conn, id)?
             .ok_or_else(|| ServiceError::NotFound(format!("không có phiên bản phiếu {id}")))?;
         // A frozen version was valid when stored; failing now means the parser
         // changed incompatibly, which must be loud.

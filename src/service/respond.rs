@@ -86,9 +86,7 @@ pub fn open_form(app: &App, token: &str) -> Result<FormAccess> {
     check_open(&campaign)?;
     let cq = campaigns::questionnaire(&mut conn, campaign.id, &respondent.questionnaire_code)?
         .ok_or(ServiceError::TokenUnavailable)?;
-    drop(conn);
-    let questionnaire = app.questionnaire_version(cq.version_id)?;
-    let mut conn = app.conn()?;
+    let questionnaire = app.questionnaire_version_on(&mut conn, cq.version_id)?;
     let own_unit = match respondent.unit_id {
         Some(id) => units::by_id(&mut conn, id)?,
         None => None,

@@ -117,13 +117,18 @@ pub fn save_draft(
         if n == 0 {
             return Ok(false);
         }
+        // One statement per rated unit (a page has one), not one per question.
+        let mut by_unit: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
         for (unit, code) in page_keys {
+            by_unit.entry(*unit).or_default().push(code);
+        }
+        for (unit, codes) in by_unit {
             diesel::delete(
                 da::table.filter(
                     da::respondent_id
                         .eq(respondent_id)
                         .and(da::rated_unit_id.eq(unit))
-                        .and(da::question_code.eq(code)),
+                        .and(da::question_code.eq_any(codes)),
                 ),
             )
             .execute(conn)?;

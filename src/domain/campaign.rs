@@ -73,6 +73,12 @@ pub fn check_year(year: i32) -> Result<i32, PeriodError> {
     }
 }
 
+/// What an anonymous campaign keeps of a time: the day. Exact times of
+/// opening, starting and submitting would join a response to its token again.
+pub fn anonymous_time(t: NaiveDateTime) -> NaiveDateTime {
+    t.date().and_time(NaiveTime::MIN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

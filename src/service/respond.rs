@@ -101,7 +101,7 @@ pub fn open_form(app: &App, token: &str) -> Result<FormAccess> {
     if respondent.opened_at.is_none() {
         // In an anonymous campaign even the opening is kept to the day.
         let at = match now() {
-            t if campaign.anonymous => t.date().and_hms_opt(0, 0, 0).unwrap_or(t),
+            t if campaign.anonymous => crate::domain::campaign::anonymous_time(t),
             t => t,
         };
         let id = respondent.id;

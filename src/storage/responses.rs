@@ -41,7 +41,7 @@ pub fn submit(
     // In an anonymous campaign the token keeps only that it was used, and
     // both rows carry the day alone: equal timestamps would join them again.
     let now = if s.anonymous {
-        now.date().and_hms_opt(0, 0, 0).unwrap_or(now)
+        crate::domain::campaign::anonymous_time(now)
     } else {
         now
     };
@@ -67,11 +67,11 @@ pub fn submit(
             // The times of opening and of an open link's start follow the
             // order of submission, and response ids follow it too: to the
             // day, like the rest.
-            let day = |t: NaiveDateTime| t.date().and_hms_opt(0, 0, 0).unwrap_or(t);
             diesel::update(respondents::table.find(r.id))
                 .set((
                     respondents::opened_at.eq(Some(now)),
-                    respondents::created_at.eq(day(r.created_at)),
+                    respondents::created_at
+                        .eq(crate::domain::campaign::anonymous_time(r.created_at)),
                 ))
                 .execute(conn)?;
         }

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use chiso::domain::sampling::frame_csv::FrameReader;
 use chiso::domain::sampling::{
     draw, plan_unit_group, DrawSeed, SamplingRules, StrataCounts, StratumInput,
 };
-use chiso::service::frame::FrameReader;
 
 const RULES: &str = r#"
 [citizen]

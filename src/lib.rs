@@ -2,7 +2,8 @@
 //! index, from questionnaire to 30-point component.
 
 pub mod config;
-pub mod domain;
+/// The pure rules live in their own crate, which depends on no I/O crate.
+pub use chiso_domain as domain;
 pub mod mail;
 pub mod report;
 pub mod service;

@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use chiso::config::Settings;
+use chiso::domain::estimate::request::{self as estimate, Condition};
 use chiso::domain::estimate::{Interval, Replacement};
-use chiso::service::estimate::{self as estimate, Condition};
 use chiso::service::{self, campaigns, questionnaires, App, ServiceError};
 use chiso::storage::respondents::SOURCE_SAMPLE;
 
@@ -596,23 +596,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let open = |p: &PathBuf| {
                 std::fs::File::open(p).with_context(|| format!("không mở được {}", p.display()))
             };
-            let rows = service::index::parse_scores(
+            let rows = chiso::domain::index::table::parse_scores(
                 open(&input)?,
                 &input.display().to_string(),
                 &profile,
             )?;
             let mut earlier = Vec::new();
             for p in &previous {
-                earlier.push(service::index::parse_previous(
+                earlier.push(chiso::domain::index::table::parse_previous(
                     open(p)?,
                     &p.display().to_string(),
                     profile.points.decimals,
                 )?);
             }
-            let results = service::index::compute(&profile, &rows, &earlier)?;
+            let results = chiso::domain::index::table::compute(&profile, &rows, &earlier)?;
             let text = match format {
-                Format::Csv => service::index::to_csv(&profile, &results)?,
-                Format::Json => service::index::to_json(&results)? + "\n",
+                Format::Csv => chiso::domain::index::table::to_csv(&profile, &results)?,
+                Format::Json => chiso::domain::index::table::to_json(&results)? + "\n",
             };
             // A reader that stops early (`| head`) is not an error.
             match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {

@@ -19,7 +19,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn the_domain_imports_no_io_crate() {
     let mut files = Vec::new();
     rust_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/domain/src"),
         &mut files,
     );
     assert!(files.len() >= 5);
@@ -50,7 +50,7 @@ fn the_domain_imports_no_io_crate() {
     }
     assert!(
         found.is_empty(),
-        "src/domain must stay pure:\n{}",
+        "crates/domain must stay pure:\n{}",
         found.join("\n")
     );
 }

@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use chiso::domain::estimate::request::{run, Condition, EstimateFailure, Request, Row, Stat};
 use chiso::domain::estimate::{Interval, Replacement};
-use chiso::service::estimate::{run, Condition, EstimateFailure, Request, Row, Stat};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

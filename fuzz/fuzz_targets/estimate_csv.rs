@@ -2,7 +2,7 @@
 //! never a panic, whatever the numbers (NaN, huge, negative, empty strata).
 #![no_main]
 
-use chiso::service::estimate::{run, Condition, Request, Stat};
+use chiso_domain::estimate::request::{run, Condition, Request, Stat};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,6 +18,6 @@ fuzz_target!(|data: &[u8]| {
     let mut prop = Request::mean_of("y");
     prop.var = None;
     prop.prop = "g=1".parse::<Condition>().ok();
-    prop.ci = chiso::domain::estimate::Interval::Logit;
+    prop.ci = chiso_domain::estimate::Interval::Logit;
     let _ = run(data, &prop).map_err(|e| e.to_string());
 });

@@ -2,7 +2,7 @@
 //! `line N: column: reason` errors, never panic (arbitrary bytes).
 #![no_main]
 
-use chiso::service::frame::read_frame;
+use chiso_domain::sampling::frame_csv::read_frame;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! on Ok, the rules that read a profile must not panic either.
 #![no_main]
 
-use chiso::domain::profile::parse_profile;
+use chiso_domain::profile::parse_profile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,8 +5,8 @@
 //! would show up here as a libFuzzer timeout.
 #![no_main]
 
-use chiso::domain::answers::{self, Answers};
-use chiso::domain::questionnaire::{content_hash, parse_questionnaire, QuestionKind};
+use chiso_domain::answers::{self, Answers};
+use chiso_domain::questionnaire::{content_hash, parse_questionnaire, QuestionKind};
 use libfuzzer_sys::fuzz_target;
 
 const PROBES: [&str; 9] = ["", "0", "1", "2", "5", "18446744073709551615", "-1", "1,5", "a"];

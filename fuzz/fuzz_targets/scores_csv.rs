@@ -4,8 +4,8 @@
 
 use std::sync::LazyLock;
 
-use chiso::domain::profile::{parse_profile, Profile};
-use chiso::service::index::parse_scores;
+use chiso_domain::profile::{parse_profile, Profile};
+use chiso_domain::index::table::parse_scores;
 use libfuzzer_sys::fuzz_target;
 
 static PROFILE: LazyLock<Profile> = LazyLock::new(|| {

@@ -2,7 +2,7 @@
 //! (arbitrary bytes, as an uploaded file would be).
 #![no_main]
 
-use chiso::service::units::parse_csv;
+use chiso_domain::units_csv::parse_csv;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

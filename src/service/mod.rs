@@ -4,10 +4,7 @@ pub mod accounts;
 pub mod appraisal;
 pub mod campaigns;
 pub mod demo;
-pub mod estimate;
 pub mod export;
-pub mod frame;
-pub mod index;
 pub mod invitations;
 pub mod profiles;
 pub mod publication;
@@ -49,6 +46,12 @@ pub enum ServiceError {
     CampaignNotYetOpen { name: String, opens_on: NaiveDate },
     #[error("đợt khảo sát đã kết thúc ngày {closes_on}")]
     CampaignClosed { name: String, closes_on: NaiveDate },
+}
+
+impl From<crate::domain::problems::Problems> for ServiceError {
+    fn from(p: crate::domain::problems::Problems) -> Self {
+        ServiceError::Invalid(p.0)
+    }
 }
 
 impl ServiceError {

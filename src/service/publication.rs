@@ -549,7 +549,7 @@ pub fn import_survey(
 ) -> Result<usize> {
     let Ctx { profile, units, .. } = ctx(app, profiles_dir, campaign_id)?;
     refuse_if_published(app, campaign_id)?;
-    let table = super::index::read_table(reader, file)?;
+    let table = crate::domain::index::table::read_table(reader, file)?;
     let col = |name: &str| table.headers.iter().position(|h| h == name);
     let (Some(cu), Some(cc), Some(cp)) = (col("unit"), col("criterion"), col("points")) else {
         return Err(ServiceError::invalid(format!(
@@ -652,7 +652,7 @@ pub fn import_scores(
     if !(2000..=2100).contains(&year) {
         return Err(ServiceError::invalid(format!("năm {year} không hợp lệ")));
     }
-    let scores = super::index::parse_previous(reader, file, decimals)?;
+    let scores = crate::domain::index::table::parse_previous(reader, file, decimals)?;
     let micro: BTreeMap<String, BTreeMap<String, i64>> = scores
         .into_iter()
         .map(|(u, items)| (u, items.into_iter().map(|(k, p)| (k, p.micro())).collect()))

@@ -20,8 +20,8 @@ use crate::storage::draws::{self, NewDraw, NewMember, NewSampleRespondent, Store
 use crate::storage::frames::{self, Activated, NewPerson};
 use crate::storage::{campaigns as store, units};
 
-use super::frame::FrameReader;
 use super::{now, App, Result, ServiceError};
+use crate::domain::sampling::frame_csv::FrameReader;
 
 /// Rows written per transaction while a frame loads: large enough to be
 /// fast, small enough that respondents' writes get the database between.
@@ -186,7 +186,7 @@ pub fn import_frame(
 }
 
 /// `file:line: cột C: reason`, like every other file problem.
-fn frame_problem(file_name: &str, e: &super::frame::FrameError) -> String {
+fn frame_problem(file_name: &str, e: &crate::domain::sampling::frame_csv::FrameError) -> String {
     match &e.column {
         Some(c) => format!("{file_name}:{}: cột {c}: {}", e.line, e.reason),
         None => format!("{file_name}:{}: {}", e.line, e.reason),

@@ -2,83 +2,10 @@
 
 use std::io::Read;
 
-use crate::domain::unit::NewUnit;
+use crate::domain::units_csv::parse_csv;
 use crate::storage::units::{self, ImportCounts};
 
 use super::{now, App, Result, ServiceError};
-
-const COLUMNS: [&str; 4] = ["code", "name", "block", "unit_type"];
-
-/// Parses a CSV of units (header `code,name,block,unit_type`). Any bad row
-/// rejects the whole file, with every problem as `file:line: message`.
-pub fn parse_csv(reader: impl Read, file_name: &str) -> Result<Vec<NewUnit>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(reader);
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            ServiceError::invalid(format!("{file_name}:1: không đọc được dòng tiêu đề: {e}"))
-        })?
-        .clone();
-    let idx: Vec<Option<usize>> = COLUMNS
-        .iter()
-        .map(|c| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}') == *c)
-        })
-        .collect();
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(&idx)
-        .filter(|(_, i)| i.is_none())
-        .map(|(c, _)| *c)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ServiceError::invalid(format!(
-            "{file_name}:1: thiếu cột {} (cần các cột: {})",
-            missing.join(", "),
-            COLUMNS.join(",")
-        )));
-    }
-    let mut problems = Vec::new();
-    let mut units: Vec<NewUnit> = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    for record in rdr.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                problems.push(format!("{file_name}:{line}: dòng CSV không hợp lệ: {e}"));
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let get = |i: usize| idx[i].and_then(|j| record.get(j)).unwrap_or("");
-        match NewUnit::parse(get(0), get(1), get(2), get(3)) {
-            Ok(u) => {
-                if let Some(first) = seen.insert(u.code.clone(), line) {
-                    problems.push(format!(
-                        "{file_name}:{line}: mã đơn vị \"{}\" trùng với dòng {first}",
-                        u.code
-                    ));
-                }
-                units.push(u);
-            }
-            Err(errs) => problems.extend(errs.iter().map(|e| format!("{file_name}:{line}: {e}"))),
-        }
-    }
-    if units.is_empty() && problems.is_empty() {
-        problems.push(format!("{file_name}: tệp không có đơn vị nào"));
-    }
-    if problems.is_empty() {
-        Ok(units)
-    } else {
-        Err(ServiceError::Invalid(problems))
-    }
-}
 
 pub fn import(app: &App, reader: impl Read, file_name: &str) -> Result<ImportCounts> {
     let rows = parse_csv(reader, file_name)?;

@@ -1,0 +1,507 @@
+use super::*;
+use crate::points::Points;
+use chrono::NaiveDate;
+
+pub(crate) const SHIPPED: [(&str, &str); 4] = [
+    (
+        "son-la-2021",
+        include_str!("../../../../questionnaires/profiles/son-la-2021.toml"),
+    ),
+    (
+        "ninh-hoa-2021",
+        include_str!("../../../../questionnaires/profiles/ninh-hoa-2021.toml"),
+    ),
+    (
+        "thai-binh-2021",
+        include_str!("../../../../questionnaires/profiles/thai-binh-2021.toml"),
+    ),
+    (
+        "hai-phong-2025",
+        include_str!("../../../../questionnaires/profiles/hai-phong-2025.toml"),
+    ),
+];
+
+fn shipped(code: &str) -> Profile {
+    let src = SHIPPED.iter().find(|(c, _)| *c == code).unwrap().1;
+    parse_profile(src).unwrap_or_else(|d| {
+        panic!(
+            "{code}:\n{}",
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+#[test]
+fn every_shipped_profile_parses_without_diagnostics() {
+    for (code, src) in SHIPPED {
+        let p = parse_profile(src).unwrap_or_else(|d| {
+            panic!(
+                "{code}:\n{}",
+                d.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
+        assert_eq!(p.code, code);
+    }
+}
+
+#[test]
+fn shipped_profiles_hold_the_regulations_numbers() {
+    let sl = shipped("son-la-2021");
+    assert_eq!(sl.points.appraised, Some(Points::from_int(70)));
+    assert_eq!(sl.points.survey, Some(Points::from_int(30)));
+    assert_eq!(sl.bands.on, BandBasis::Index);
+    let mins: Vec<String> = sl.bands.levels.iter().map(|b| b.min.to_string()).collect();
+    assert_eq!(mins, ["90", "70", "50", "0"]);
+    for set in &sl.criteria_sets {
+        assert_eq!(set.leaf_max(Kind::Regular, false), Points::from_int(70));
+        assert_eq!(set.leaf_max(Kind::Regular, true), Points::from_int(30));
+        assert_eq!(set.fields().count(), 8);
+    }
+    assert!(sl.is_example(Part::Criteria));
+
+    let nh = shipped("ninh-hoa-2021");
+    assert_eq!(
+        nh.appraisal.supplement_factor,
+        Factor::from_f64(0.7).unwrap()
+    );
+    assert_eq!(nh.points.bonus_cap, Points::from_int(5));
+    assert_eq!(nh.bands.on, BandBasis::Pari);
+    let late = nh.appraisal.late.as_ref().unwrap();
+    assert_eq!(late.grace_days, 2);
+    assert_eq!(late.points_per_day, Points::from_int(1));
+    assert_eq!(
+        nh.deadline(&late.deadline).unwrap().date,
+        NaiveDate::from_ymd_opt(2021, 12, 8).unwrap()
+    );
+    assert_eq!(nh.criteria_sets.len(), 5);
+    let pl3 = nh.criteria_set_for("phuong").unwrap();
+    assert_eq!(pl3.appendix.as_deref(), Some("Phụ lục 3"));
+    // Art. 5.3: communes' ISO is appraised by Phòng Kinh tế, agencies' by Văn phòng.
+    assert_eq!(
+        pl3.get("7.5").unwrap().department.as_deref(),
+        Some("kinh_te")
+    );
+    let pl1 = nh.criteria_set_for("co_quan").unwrap();
+    assert_eq!(
+        pl1.get("7.5").unwrap().department.as_deref(),
+        Some("van_phong")
+    );
+    assert_eq!(
+        pl1.get("1.5").unwrap().department.as_deref(),
+        Some("van_phong")
+    );
+    assert_eq!(
+        pl1.get("1.1.2").unwrap().department.as_deref(),
+        Some("noi_vu")
+    );
+    assert_eq!(pl1.get("9.2").unwrap().kind, Kind::Bonus);
+    assert_eq!(pl1.dossier().unwrap().code, "1.8");
+
+    let tb = shipped("thai-binh-2021");
+    let HeadRatingScheme::ThaiBinh2021(r) = &tb.head_rating else {
+        panic!("Thái Bình scheme")
+    };
+    assert_eq!((r.rising_years, r.falling_years), (2, 2));
+    assert_eq!(r.thresholds.completed, Points::from_int(60));
+    assert_eq!(tb.explain.report_days, Some(30));
+    let years: Vec<u32> = tb.explain.sanctions.iter().map(|s| s.after_years).collect();
+    assert_eq!(years, [1, 2, 3]);
+    let tinh = tb.criteria_set_for("tinh").unwrap();
+    for (field, dept) in [
+        ("1", "noi_vu"),
+        ("2", "tu_phap"),
+        ("3", "van_phong"),
+        ("4", "noi_vu"),
+        ("5", "noi_vu"),
+        ("6", "tai_chinh"),
+        ("7", "tttt"),
+        ("8", "khdt"),
+    ] {
+        assert_eq!(
+            tinh.get(field).unwrap().department.as_deref(),
+            Some(dept),
+            "field {field}"
+        );
+    }
+
+    let hp = shipped("hai-phong-2025");
+    let HeadRatingScheme::HaiPhong2025(r) = &hp.head_rating else {
+        panic!("Hải Phòng scheme")
+    };
+    let cut = |m: &BTreeMap<String, u32>| -> Vec<u32> {
+        ["so", "phuong", "xa_dac_khu"]
+            .iter()
+            .map(|b| m[*b])
+            .collect()
+    };
+    assert_eq!(cut(&r.excellent_rank), [3, 10, 15]);
+    assert_eq!(cut(&r.good_rank), [8, 24, 38]);
+    assert_eq!(
+        (
+            r.thresholds.excellent,
+            r.thresholds.good,
+            r.thresholds.completed
+        ),
+        (
+            Points::from_int(90),
+            Points::from_int(80),
+            Points::from_int(75)
+        )
+    );
+    assert_eq!(hp.criteria_set_for("dac_khu").unwrap().code, "xa_dac_khu");
+    // Tết Ất Tỵ falls on 29/1/2025 and the swapped Saturday 26/4 is worked.
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    assert!(!hp.calendar.is_working_day(d("2025-01-29")));
+    assert!(hp.calendar.is_working_day(d("2025-04-26")));
+    assert_eq!(
+        hp.calendar.effective_deadline(d("2025-04-30")),
+        d("2025-05-05")
+    );
+}
+
+const GOOD: &str = r#"code = "thu-2021"
+name = "Hồ sơ thử"
+year = 2021
+regulation = "Quyết định thử"
+
+[points]
+total = 10
+appraised = 7
+survey = 3
+
+[departments]
+noi_vu = "Sở Nội vụ"
+
+[ranking]
+blocks = [
+  { code = "so", name = "Khối sở" },
+  { code = "phuong", name = "Khối phường" },
+]
+
+[bands]
+on = "index"
+levels = [
+  { label = "A", name = "Tốt", min = 9 },
+  { label = "B", name = "Khá", min = 5 },
+  { label = "C", name = "Yếu", min = 0 },
+]
+
+[survey]
+open_links = "exclude"
+below_minimum = "flag"
+min_valid = { citizen = 30 }
+
+[appraisal]
+supplement_factor = 0.7
+
+[appraisal.late]
+points_per_day = 1
+grace_days = 2
+deadline = "self_assessment"
+
+[[deadlines]]
+code = "self_assessment"
+name = "Nộp hồ sơ"
+date = 2021-12-08
+
+[calendar]
+holidays = [{ date = 2021-09-02, name = "Quốc khánh" }]
+
+[head_rating]
+scheme = "hai_phong_2025"
+blocks = ["so", "phuong"]
+excellent_min = 9
+good_min = 8
+completed_min = 7.5
+excellent_rank = { so = 1, phuong = 2 }
+good_rank = { so = 2, phuong = 3 }
+
+[[criteria_sets]]
+code = "so"
+name = "Bộ tiêu chí sở"
+unit_types = ["so", "phuong"]
+criteria = [
+  { code = "1", name = "Chỉ đạo", max = 4, department = "noi_vu" },
+    { code = "1.1", name = "Kế hoạch", max = 2.5, evidence = true },
+    { code = "1.2", name = "Hồ sơ", max = 1.5, dossier = true },
+  { code = "2", name = "Tác động", max = 6, department = "noi_vu" },
+    { code = "2.1", name = "Tổ chức", max = 3 },
+    { code = "2.2", name = "Hài lòng", max = 3, survey = { citizen = 0.6, business = 0.4 } },
+]
+"#;
+
+fn errors(src: &str) -> Vec<String> {
+    parse_profile(src)
+        .expect_err("should fail")
+        .iter()
+        .map(|d| d.to_string())
+        .collect()
+}
+
+fn line_of(src: &str, needle: &str) -> usize {
+    src.lines().position(|l| l.contains(needle)).expect(needle) + 1
+}
+
+fn has(errs: &[String], line: usize, text: &str) -> bool {
+    errs.iter()
+        .any(|e| e.starts_with(&format!("{line}: ")) && e.contains(text))
+}
+
+#[test]
+fn a_good_profile_parses_into_a_tree() {
+    let p = parse_profile(GOOD).unwrap();
+    let set = p.criteria_set_for("phuong").unwrap();
+    assert_eq!(
+        set.fields().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+        ["1", "2"]
+    );
+    let c = set.get("2.2").unwrap();
+    assert!(c.is_survey());
+    assert_eq!(c.level(), Level::Criterion);
+    assert_eq!(c.department.as_deref(), Some("noi_vu"));
+    assert_eq!(set.field_of("1.2").unwrap().code, "1");
+    assert!(set.get("1.1").unwrap().needs_evidence());
+    assert!(!set.get("2.1").unwrap().needs_evidence());
+    assert_eq!(set.get("1.1").unwrap().line, line_of(GOOD, "\"1.1\""));
+    assert_eq!(p.ranking.tie_break, TieBreak::Shared);
+    assert_eq!(
+        p.calendar.weekend,
+        [chrono::Weekday::Sat, chrono::Weekday::Sun]
+    );
+    assert_eq!(
+        p.survey
+            .as_ref()
+            .unwrap()
+            .min_valid(RespondentGroup::Citizen),
+        30
+    );
+    assert_eq!(
+        p.survey
+            .as_ref()
+            .unwrap()
+            .min_valid(RespondentGroup::Leader),
+        1
+    );
+}
+
+#[test]
+fn maxima_that_do_not_add_up_are_reported_at_the_parent_and_the_set() {
+    let src = GOOD.replace("max = 2.5, evidence", "max = 2, evidence");
+    let errs = errors(&src);
+    let parent = line_of(&src, "code = \"1\",");
+    assert!(
+        has(
+            &errs,
+            parent,
+            "điểm tối đa của \"1\" là 4 nhưng các tiêu chí con cộng lại được 3.5"
+        ),
+        "{errs:?}"
+    );
+    // The field totals still add up (4 + 6), but the appraised leaves no longer make 7.
+    let set = line_of(&src, "[[criteria_sets]]");
+    assert!(has(&errs, set, "points.appraised"), "{errs:?}");
+
+    let src = GOOD
+        .replace("max = 6, department", "max = 7, department")
+        .replace(
+            "{ code = \"2.1\", name = \"Tổ chức\", max = 3 }",
+            "{ code = \"2.1\", name = \"Tổ chức\", max = 4 }",
+        );
+    let errs = errors(&src);
+    assert!(
+        has(
+            &errs,
+            set,
+            "tổng điểm phải là 10 nhưng các lĩnh vực cộng lại được 11"
+        ),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn every_problem_comes_back_in_one_pass_with_its_line() {
+    let src = GOOD
+        .replace(
+            "{ code = \"2.1\", name = \"Tổ chức\"",
+            "{ code = \"1.1\", name = \"Tổ chức\"",
+        )
+        .replace(
+            "excellent_rank = { so = 1, phuong = 2 }",
+            "excellent_rank = { so = 1, phuong = 2, huyen = 1 }",
+        )
+        .replace("good_min = 8", "good_min = 9.5")
+        .replace("supplement_factor = 0.7", "supplement_factor = 1.2")
+        .replace(
+            "{ label = \"B\", name = \"Khá\", min = 5 }",
+            "{ label = \"B\", name = \"Khá\", min = 9.5 }",
+        )
+        .replace(
+            "regulation = \"Quyết định thử\"",
+            "regulation = \"Quyết định thử\"\ncolour = \"red\"",
+        )
+        .replace(
+            "survey = { citizen = 0.6, business = 0.4 }",
+            "survey = { citizen = 0.6, voter = 0.4 }",
+        )
+        .replace(
+            "{ code = \"1.2\", name = \"Hồ sơ\"",
+            "{ code = \"3.2\", name = \"Hồ sơ\"",
+        );
+    let errs = errors(&src);
+    let joined = errs.join("\n");
+    for (needle, text) in [
+        ("colour", "khóa không được hỗ trợ \"colour\""),
+        (
+            "code = \"1.1\", name = \"Tổ chức\"",
+            "trùng mã tiêu chí \"1.1\"",
+        ),
+        ("huyen = 1", "khối \"huyen\" không có trong ranking.blocks"),
+        ("supplement_factor = 1.2", "phải lớn hơn 0 và không quá 1"),
+        ("min = 9.5", "ngưỡng xếp loại phải giảm dần"),
+        ("voter", "nhóm đối tượng \"voter\" không hợp lệ"),
+        ("code = \"3.2\"", "thiếu tiêu chí cha \"3\""),
+    ] {
+        assert!(
+            has(&errs, line_of(&src, needle), text),
+            "{needle}: {joined}"
+        );
+    }
+    assert!(joined.contains("ngưỡng điểm phải giảm dần"), "{joined}");
+    let lines: Vec<usize> = errs
+        .iter()
+        .map(|e| e.split(':').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "sorted: {lines:?}");
+}
+
+#[test]
+fn other_refusals() {
+    for (from, to, text) in [
+        (
+            "department = \"noi_vu\" },\n    { code = \"1.1\"",
+            "department = \"tai_chinh\" },\n    { code = \"1.1\"",
+            "department \"tai_chinh\" chưa khai báo",
+        ),
+        (
+            "{ code = \"1\", name = \"Chỉ đạo\", max = 4, department = \"noi_vu\" }",
+            "{ code = \"1\", name = \"Chỉ đạo\", max = 4 }",
+            "thiếu department",
+        ),
+        (
+            "dossier = true",
+            "evidence = false",
+            "cần một tiêu chí dossier = true",
+        ),
+        (
+            "deadline = \"self_assessment\"",
+            "deadline = \"nop\"",
+            "\"nop\" không có trong deadlines",
+        ),
+        (
+            "[calendar]",
+            "[calendar]\nextra_working_days = [2021-12-08]",
+            "đã là ngày làm việc",
+        ),
+        (
+            "good_rank = { so = 2, phuong = 3 }",
+            "good_rank = { so = 2 }",
+            "good_rank thiếu khối \"phuong\"",
+        ),
+        (
+            "good_rank = { so = 2, phuong = 3 }",
+            "good_rank = { so = 2, phuong = 1 }",
+            "không được nhỏ hơn excellent_rank",
+        ),
+        (
+            "{ label = \"C\", name = \"Yếu\", min = 0 }",
+            "{ label = \"C\", name = \"Yếu\", min = 1 }",
+            "phải có min = 0",
+        ),
+        (
+            "citizen = 0.6, business = 0.4",
+            "citizen = 0.6, business = 0.3",
+            "cộng lại bằng 1",
+        ),
+        (
+            "{ code = \"2.1\", name = \"Tổ chức\", max = 3 }",
+            "{ code = \"2.1\", name = \"Tổ chức\", max = 3, kind = \"bonus\" }",
+            "chỉ đặt ở lĩnh vực",
+        ),
+        (
+            "max = 2.5, evidence",
+            "max = 2.5, survey = { citizen = 1 }, evidence",
+            "không có tài liệu kiểm chứng",
+        ),
+        (
+            "max = 4, department",
+            "max = 4, evidence = true, department",
+            "có tiêu chí con nên không đặt evidence",
+        ),
+        (
+            "scheme = \"hai_phong_2025\"",
+            "scheme = \"thai_binh_2021\"",
+            "excellent_rank không dùng cho scheme",
+        ),
+        (
+            "code = \"thu-2021\"",
+            "code = \"Thử 2021\"",
+            "chỉ được dùng chữ thường",
+        ),
+        (
+            "total = 10",
+            "total = 10\nbonus_cap = 1",
+            "appraised (7) + survey (3) + bonus_cap (1) phải bằng total (10)",
+        ),
+        (
+            "max = 2.5, evidence",
+            "max = 2.5000001, evidence",
+            "quá 6 chữ số thập phân",
+        ),
+        (
+            "date = 2021-12-08",
+            "date = 2021-12-08T08:00:00",
+            "phải là một ngày",
+        ),
+    ] {
+        assert!(GOOD.contains(from), "{from}");
+        let src = GOOD.replacen(from, to, 1);
+        let joined = errors(&src).join("\n");
+        assert!(joined.contains(text), "{to} → {text}:\n{joined}");
+    }
+}
+
+#[test]
+fn a_shape_error_names_its_line() {
+    let src = GOOD.replace("total = 10", "total = \"mười\"");
+    let errs = errors(&src);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with(&format!("{}: TOML không hợp lệ", line_of(&src, "mười"))),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn truncated_and_mangled_files_never_panic() {
+    for (_, src) in SHIPPED.iter().take(2) {
+        let cuts: Vec<usize> = src.match_indices('\n').map(|(i, _)| i).step_by(7).collect();
+        for cut in cuts {
+            let _ = parse_profile(&src[..cut]);
+            let _ = parse_profile(&src[cut..]);
+        }
+    }
+    for (from, to) in [
+        ("max = ", "max = -"),
+        ("= 1", "= 1e400"),
+        ("\"1\"", "\"\""),
+        ("min = ", "min = 1e-9 + "),
+    ] {
+        let _ = parse_profile(&GOOD.replace(from, to));
+    }
+}

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::mail::MailSettings;
+// Plain data only: the settings say what the service is told, never call it.
+use crate::service::accounts::{Limits, PasswordCost};
+use crate::service::Options;
 
 /// A misspelt key is an error, not a silently ignored setting.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +61,28 @@ pub struct Security {
     /// (`X-Forwarded-For`), and its `X-Forwarded-Proto: https` marks
     /// cookies `Secure`; from anyone else those headers are ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `[security.password_hash]`: argon2id's cost for new password hashes.
+    /// The default is OWASP's; only tests should lower it.
+    pub password_hash: PasswordHash,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordHash {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordHash {
+    fn default() -> Self {
+        let c = PasswordCost::default();
+        Self {
+            memory_kib: c.memory_kib,
+            iterations: c.iterations,
+            parallelism: c.parallelism,
+        }
+    }
 }
 
 /// How invitations and reminders go out.
@@ -92,15 +117,16 @@ impl Default for Invitations {
 
 impl Default for Security {
     fn default() -> Self {
+        let l = Limits::default();
         Self {
-            session_hours: 8,
-            login_failures_per_account: 5,
-            login_failures_per_client: 20,
-            token_misses_per_client: 30,
-            // A counter's kiosk or a commune office behind one NAT starts many.
-            open_starts_per_client: 300,
-            window_minutes: 15,
+            session_hours: l.session_hours,
+            login_failures_per_account: l.login_failures_per_account,
+            login_failures_per_client: l.login_failures_per_client,
+            token_misses_per_client: l.token_misses_per_client,
+            open_starts_per_client: l.open_starts_per_client,
+            window_minutes: l.window_minutes,
             trusted_proxies: Vec::new(),
+            password_hash: PasswordHash::default(),
         }
     }
 }
@@ -147,11 +173,29 @@ impl Settings {
         self.data_dir.join("tmp")
     }
 
-    pub fn secret(&self) -> Result<crate::service::secret::Secret, crate::service::ServiceError> {
-        use crate::service::secret::Secret;
-        match &self.secret_key {
-            Some(hex) => Secret::from_hex(hex),
-            None => Secret::load_or_create(&self.data_dir.join("secret.key")),
+    /// Where the server key is kept when `secret_key` is not set.
+    pub fn secret_key_file(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
+    }
+
+    /// What the service is told once at start.
+    pub fn service_options(&self) -> Options {
+        let s = &self.security;
+        Options {
+            pool_size: self.pool_size,
+            limits: Limits {
+                session_hours: s.session_hours,
+                login_failures_per_account: s.login_failures_per_account,
+                login_failures_per_client: s.login_failures_per_client,
+                token_misses_per_client: s.token_misses_per_client,
+                open_starts_per_client: s.open_starts_per_client,
+                window_minutes: s.window_minutes,
+            },
+            password_cost: PasswordCost {
+                memory_kib: s.password_hash.memory_kib,
+                iterations: s.password_hash.iterations,
+                parallelism: s.password_hash.parallelism,
+            },
         }
     }
 

@@ -7,5 +7,6 @@ pub use chiso_domain as domain;
 pub mod mail;
 pub mod report;
 pub mod service;
+pub mod startup;
 pub mod storage;
 pub mod web;

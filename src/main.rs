@@ -531,10 +531,7 @@ fn analyst_command() -> bool {
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<App> {
-    let app = App::connect(&settings.database_url(), settings.pool_size)?;
-    app.migrate().context("không nâng cấp được cơ sở dữ liệu")?;
-    app.set_secret(settings.secret()?);
-    Ok(app)
+    chiso::startup::connect(settings).context("không khởi động được dịch vụ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -1,20 +1,92 @@
 //! Staff accounts, sessions and the throttles that protect them.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::config::Security;
 use crate::domain::access::{check_password, Actor, Role, Username};
 use crate::domain::throttle::Window;
 use crate::storage::users::{self, NewUser, UserRow};
 use crate::storage::{api_tokens, rate_limits, sessions, units};
 
 use super::{now, App, Result, ServiceError};
+
+/// Limits that keep accounts and tokens from being guessed; counted in the
+/// database, so every instance behind a load balancer counts the same hits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// A staff session ends this many hours after login.
+    pub session_hours: i64,
+    /// Failed logins per account, and per client address, in one window.
+    pub login_failures_per_account: i32,
+    pub login_failures_per_client: i32,
+    /// Unknown or used survey tokens one client may try in one window.
+    pub token_misses_per_client: i32,
+    /// Respondent forms one client may start from open links in one window.
+    pub open_starts_per_client: i32,
+    pub window_minutes: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            session_hours: 8,
+            login_failures_per_account: 5,
+            login_failures_per_client: 20,
+            token_misses_per_client: 30,
+            // A counter's kiosk or a commune office behind one NAT starts many.
+            open_starts_per_client: 300,
+            window_minutes: 15,
+        }
+    }
+}
+
+/// Argon2id's cost for new password hashes (a stored hash keeps its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordCost {
+    /// OWASP's recommendation for argon2id (19 MiB, 2 passes, 1 lane).
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// Hashes and checks passwords at the configured cost.
+pub(super) struct Hasher {
+    argon: Argon2<'static>,
+    /// A hash at the same cost, checked when the account is unknown.
+    dummy: String,
+}
+
+impl Hasher {
+    pub(super) fn new(cost: PasswordCost) -> Result<Self> {
+        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
+            .map_err(|e| {
+                ServiceError::invalid(format!("chi phí băm mật khẩu không hợp lệ: {e}"))
+            })?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::encode_b64(b"chiso-dummy-salt")
+            .map_err(|e| ServiceError::invalid(format!("salt: {e}")))?;
+        let dummy = argon
+            .hash_password(b"no account has this password", &salt)
+            .map_err(|e| ServiceError::invalid(format!("không băm được mật khẩu: {e}")))?
+            .to_string();
+        Ok(Self { argon, dummy })
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct StaffUser {
@@ -65,21 +137,24 @@ pub fn generate_password() -> String {
     random_b64(12)
 }
 
-fn hash_password(password: &str) -> Result<String> {
+fn hash_password(app: &App, password: &str) -> Result<String> {
     check_password(password).map_err(|e| ServiceError::invalid(e.to_string()))?;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     let salt =
         SaltString::encode_b64(&bytes).map_err(|e| ServiceError::invalid(format!("salt: {e}")))?;
-    Argon2::default()
+    app.hasher
+        .argon
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| ServiceError::invalid(format!("không băm được mật khẩu: {e}")))
 }
 
-fn verify(password: &str, hash: &str) -> bool {
+/// Checks against the stored hash at its own cost (its parameters are in it).
+fn verify(app: &App, password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
+        app.hasher
+            .argon
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
@@ -125,7 +200,7 @@ pub fn add_user(
     let (Some(username), Some(role), true) = (username, role, problems.is_empty()) else {
         return Err(ServiceError::Invalid(problems));
     };
-    let hash = hash_password(password)?;
+    let hash = hash_password(app, password)?;
     let display = if display_name.trim().is_empty() {
         username.as_str()
     } else {
@@ -174,7 +249,7 @@ pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<()> {
 
 pub fn reset_password(app: &App, username: &str, password: &str) -> Result<()> {
     let u = user(app, username)?;
-    let hash = hash_password(password)?;
+    let hash = hash_password(app, password)?;
     users::set_password(&mut *app.writer()?, u.id, &hash, now())?;
     Ok(())
 }
@@ -193,15 +268,9 @@ pub enum LoginOutcome {
     Throttled,
 }
 
-pub fn login(
-    app: &App,
-    limits: &Security,
-    username: &str,
-    password: &str,
-    client: &str,
-) -> Result<LoginOutcome> {
+pub fn login(app: &App, username: &str, password: &str, client: &str) -> Result<LoginOutcome> {
     let now = now();
-    let window = Window::at(now, limits.window_minutes);
+    let window = Window::at(now, app.limits.window_minutes);
     let name = Username::parse(username)
         .map(|u| u.as_str().to_string())
         .unwrap_or_default();
@@ -219,8 +288,8 @@ pub fn login(
             ))
         })?
     };
-    if per_account > f64::from(limits.login_failures_per_account)
-        || per_client > f64::from(limits.login_failures_per_client)
+    if per_account > f64::from(app.limits.login_failures_per_account)
+        || per_client > f64::from(app.limits.login_failures_per_client)
     {
         return Ok(LoginOutcome::Throttled);
     }
@@ -228,9 +297,9 @@ pub fn login(
     // Verify against a fixed hash when the account is unknown, so the answer
     // takes as long either way and does not reveal which accounts exist.
     let ok = match &row {
-        Some(u) if !u.disabled => verify(password, &u.password_hash),
+        Some(u) if !u.disabled => verify(app, password, &u.password_hash),
         _ => {
-            verify(password, DUMMY_HASH);
+            verify(app, password, &app.hasher.dummy);
             false
         }
     };
@@ -238,7 +307,7 @@ pub fn login(
         return Ok(LoginOutcome::Invalid);
     };
     let cookie = random_b64(32);
-    let expires = now + Duration::hours(limits.session_hours.max(1));
+    let expires = now + Duration::hours(app.limits.session_hours.max(1));
     let mut conn = app.writer()?;
     sessions::create(
         &mut conn,
@@ -253,8 +322,6 @@ pub fn login(
     rate_limits::purge(&mut conn, window.start - Duration::days(1))?;
     Ok(LoginOutcome::LoggedIn { cookie, user })
 }
-
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JQ3P3qQd5wJ6Hq0k2m9VbI4zZ7bq3n0YxH8mJ6kYl1c";
 
 pub fn session(app: &App, cookie: &str) -> Result<Option<Session>> {
     let found = sessions::find(&mut *app.conn()?, &sha256(cookie), now())?;
@@ -313,8 +380,8 @@ pub enum ApiAuth {
 
 /// The owner of a bearer token. Unknown tokens count against the client like
 /// unknown survey tokens, so API keys cannot be guessed either.
-pub fn api_user(app: &App, limits: &Security, token: &str, client: &str) -> Result<ApiAuth> {
-    if token_guessing_blocked(app, limits, client)? {
+pub fn api_user(app: &App, token: &str, client: &str) -> Result<ApiAuth> {
+    if token_guessing_blocked(app, client)? {
         return Ok(ApiAuth::Throttled);
     }
     let found = if token.starts_with(API_TOKEN_PREFIX) && token.len() < 200 {
@@ -325,32 +392,32 @@ pub fn api_user(app: &App, limits: &Security, token: &str, client: &str) -> Resu
     match found.and_then(StaffUser::from_row) {
         Some(u) => Ok(ApiAuth::User(u)),
         None => {
-            note_token_miss(app, limits, client)?;
+            note_token_miss(app, client)?;
             Ok(ApiAuth::Invalid)
         }
     }
 }
 
 /// Whether this client has tried too many unknown tokens in the current window.
-pub fn token_guessing_blocked(app: &App, limits: &Security, client: &str) -> Result<bool> {
-    let window = Window::at(now(), limits.window_minutes);
+pub fn token_guessing_blocked(app: &App, client: &str) -> Result<bool> {
+    let window = Window::at(now(), app.limits.window_minutes);
     Ok(
         rate_limits::count(&mut *app.conn()?, &format!("token-miss:{client}"), &window)?
-            >= f64::from(limits.token_misses_per_client),
+            >= f64::from(app.limits.token_misses_per_client),
     )
 }
 
 /// Counts a form started from an open link; false once this client has
 /// started more than the window allows (each start makes a respondent row).
-pub fn note_open_start(app: &App, limits: &Security, client: &str) -> Result<bool> {
-    let window = Window::at(now(), limits.window_minutes);
+pub fn note_open_start(app: &App, client: &str) -> Result<bool> {
+    let window = Window::at(now(), app.limits.window_minutes);
     let bucket = format!("open-start:{client}");
     let n = app.write(move |conn| rate_limits::hit(conn, &bucket, &window))?;
-    Ok(n <= f64::from(limits.open_starts_per_client))
+    Ok(n <= f64::from(app.limits.open_starts_per_client))
 }
 
-pub fn note_token_miss(app: &App, limits: &Security, client: &str) -> Result<()> {
-    let window = Window::at(now(), limits.window_minutes);
+pub fn note_token_miss(app: &App, client: &str) -> Result<()> {
+    let window = Window::at(now(), app.limits.window_minutes);
     let bucket = format!("token-miss:{client}");
     app.write(move |conn| rate_limits::hit(conn, &bucket, &window))?;
     Ok(())
@@ -361,8 +428,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_dummy_hash_is_a_real_argon2_hash_so_unknown_accounts_cost_the_same() {
-        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-        assert!(!verify("anything", DUMMY_HASH));
+    fn the_dummy_hash_has_the_configured_cost_so_unknown_accounts_cost_the_same() {
+        let cost = PasswordCost {
+            memory_kib: 64,
+            iterations: 3,
+            parallelism: 1,
+        };
+        let h = Hasher::new(cost).unwrap();
+        let parsed = PasswordHash::new(&h.dummy).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(h.dummy.contains("m=64,t=3,p=1"), "{}", h.dummy);
+        let default = Hasher::new(PasswordCost::default()).unwrap();
+        assert!(
+            default.dummy.contains("m=19456,t=2,p=1"),
+            "{}",
+            default.dummy
+        );
+    }
+
+    #[test]
+    fn a_cost_argon2_refuses_is_a_clear_error() {
+        let bad = PasswordCost {
+            memory_kib: 1,
+            iterations: 0,
+            parallelism: 1,
+        };
+        assert!(Hasher::new(bad).is_err());
     }
 }

@@ -74,13 +74,45 @@ pub struct App {
     versions: RwLock<HashMap<i64, Arc<Questionnaire>>>,
     secret: std::sync::OnceLock<secret::Secret>,
     scorers: RwLock<HashMap<i64, Option<Arc<crate::domain::survey::Scorer>>>>,
+    limits: accounts::Limits,
+    hasher: accounts::Hasher,
+}
+
+/// What a service instance is told once, at the edge, from the settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub pool_size: u32,
+    pub limits: accounts::Limits,
+    pub password_cost: accounts::PasswordCost,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            pool_size: 8,
+            limits: accounts::Limits::default(),
+            password_cost: accounts::PasswordCost::default(),
+        }
+    }
 }
 
 impl App {
+    /// Connects with default options and `pool_size` connections.
     pub fn connect(url: &str, pool_size: u32) -> Result<Self> {
+        Self::open(
+            url,
+            Options {
+                pool_size,
+                ..Options::default()
+            },
+        )
+    }
+
+    pub fn open(url: &str, options: Options) -> Result<Self> {
+        let hasher = accounts::Hasher::new(options.password_cost)?;
         let url = DbUrl::parse(url)?;
         let opts = PoolOptions {
-            max_size: pool_size,
+            max_size: options.pool_size,
             ..PoolOptions::default()
         };
         let pool = storage::pool(&url, &opts)?;
@@ -101,6 +133,8 @@ impl App {
             versions: RwLock::new(HashMap::new()),
             secret: std::sync::OnceLock::new(),
             scorers: RwLock::new(HashMap::new()),
+            limits: options.limits,
+            hasher,
         })
     }
 

@@ -32,6 +32,15 @@ impl Secret {
         Ok(Self(bytes))
     }
 
+    /// The `secret_key` setting when given, else the key file (made on the
+    /// first start).
+    pub fn from_setting(key: Option<&str>, file: &Path) -> Result<Self> {
+        match key {
+            Some(hex) => Self::from_hex(hex),
+            None => Self::load_or_create(file),
+        }
+    }
+
     /// Reads the key file, or makes one (readable by the owner only) on the
     /// first start.
     pub fn load_or_create(path: &Path) -> Result<Self> {

@@ -232,10 +232,9 @@ async fn login(
         ));
     }
     let client = client_address(&req, &state.settings.security);
-    let limits = state.settings.security.clone();
     let name = username.clone();
     let outcome = blocking(&state, move |app| {
-        accounts::login(app, &limits, &name, &password, &client)
+        accounts::login(app, &name, &password, &client)
     })
     .await?;
     match outcome {

@@ -37,9 +37,8 @@ async fn optout_guarded(
 ) -> Result<HttpResponse, WebError> {
     use crate::service::invitations::{self, OptOut};
     let client = client_address(req, &state.settings.security);
-    let limits = state.settings.security.clone();
     let outcome = blocking(state, move |app| {
-        if accounts::token_guessing_blocked(app, &limits, &client)? {
+        if accounts::token_guessing_blocked(app, &client)? {
             return Ok(None);
         }
         let r = if act {
@@ -49,7 +48,7 @@ async fn optout_guarded(
         };
         match r {
             Err(ServiceError::TokenUnavailable) => {
-                accounts::note_token_miss(app, &limits, &client)?;
+                accounts::note_token_miss(app, &client)?;
                 Err(ServiceError::TokenUnavailable)
             }
             other => other.map(Some),
@@ -109,14 +108,13 @@ async fn open_guarded(
     token: String,
 ) -> Result<FormAccess, WebError> {
     let client = client_address(req, &state.settings.security);
-    let limits = state.settings.security.clone();
     let outcome = blocking(state, move |app| {
-        if accounts::token_guessing_blocked(app, &limits, &client)? {
+        if accounts::token_guessing_blocked(app, &client)? {
             return Ok(None);
         }
         match respond::open_form(app, &token) {
             Err(ServiceError::TokenUnavailable) => {
-                accounts::note_token_miss(app, &limits, &client)?;
+                accounts::note_token_miss(app, &client)?;
                 Err(ServiceError::TokenUnavailable)
             }
             other => other.map(Some),
@@ -647,11 +645,10 @@ async fn open_begin(
     let form = read_form(&req, payload, state.settings.max_body_bytes).await?;
     let unit = form.get("unit").unwrap_or("").to_string();
     let client = client_address(&req, &state.settings.security);
-    let limits = state.settings.security.clone();
     let token = {
         let code = code.clone();
         blocking(&state, move |app| {
-            if !accounts::note_open_start(app, &limits, &client)? {
+            if !accounts::note_open_start(app, &client)? {
                 return Ok(None);
             }
             respond::start_open(app, campaign, &code, &unit).map(Some)

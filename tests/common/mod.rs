@@ -102,8 +102,26 @@ pub fn repo_path(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// Tests hash passwords at argon2's cheapest cost: the hashing is tested,
+/// its cost only slows the suite.
+pub fn test_options(pool_size: u32) -> chiso::service::Options {
+    chiso::service::Options {
+        pool_size,
+        password_cost: chiso::service::accounts::PasswordCost {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Default::default()
+    }
+}
+
 pub fn app_on(db: &TestDb) -> App {
-    let app = App::connect(&db.url, 8).expect("connect");
+    app_with(db, test_options(8))
+}
+
+pub fn app_with(db: &TestDb, options: chiso::service::Options) -> App {
+    let app = App::open(&db.url, options).expect("connect");
     app.migrate().expect("migrate");
     app.set_secret(chiso::service::secret::Secret::from_bytes([7; 32]));
     app
@@ -197,7 +215,14 @@ fn test_settings(
         max_upload_bytes: TEST_MAX_UPLOAD,
         pool_size: 8,
         workers: Some(2),
-        security: Default::default(),
+        security: chiso::config::Security {
+            password_hash: chiso::config::PasswordHash {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Default::default()
+        },
         mail: Default::default(),
         secret_key: Some(hex::encode([7u8; 32])),
         // Tests do not wait for a mail server's politeness limit.
@@ -252,8 +277,6 @@ impl TestApp {
         max_body_bytes: usize,
         tune: impl FnOnce(&mut Settings),
     ) -> Self {
-        let app = Arc::new(app_on(&db));
-        let campaign = seed_province(&app, &questionnaires_dir);
         let data = tempfile::tempdir().expect("data dir");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -265,6 +288,8 @@ impl TestApp {
             max_body_bytes,
         );
         tune(&mut settings);
+        let app = Arc::new(app_with(&db, settings.service_options()));
+        let campaign = seed_province(&app, &questionnaires_dir);
         let state = chiso::web::State::new(app.clone(), settings).expect("state");
         let server = chiso::web::server(state, listener).expect("server");
         let handle = server.handle();
@@ -288,7 +313,6 @@ impl TestApp {
     /// Another instance of the service on the same database, as behind a
     /// load balancer: its own process state, nothing shared but the database.
     pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
-        let app = Arc::new(App::connect(&self.db.url, 4).expect("connect"));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let settings = test_settings(
@@ -298,6 +322,7 @@ impl TestApp {
             &self.questionnaires_dir,
             256 * 1024,
         );
+        let app = Arc::new(App::open(&self.db.url, settings.service_options()).expect("connect"));
         let server = chiso::web::server(
             chiso::web::State::new(app, settings).expect("state"),
             listener,

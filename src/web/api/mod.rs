@@ -103,12 +103,7 @@ impl FromRequest for ApiStaff {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(ApiError::unauthorized());
             };
-            let limits = state.settings.security.clone();
-            match blocking(&state, move |app| {
-                accounts::api_user(app, &limits, &token, &client)
-            })
-            .await?
-            {
+            match blocking(&state, move |app| accounts::api_user(app, &token, &client)).await? {
                 ApiAuth::User(u) => Ok(ApiStaff(u)),
                 ApiAuth::Invalid => Err(ApiError::unauthorized()),
                 ApiAuth::Throttled => Err(crate::web::WebError::TooManyRequests.into()),

@@ -515,11 +515,15 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            match e.downcast_ref::<ServiceError>() {
-                Some(ServiceError::Invalid(problems)) => {
-                    problems.iter().for_each(|p| eprintln!("{p}"))
-                }
-                _ => eprintln!("lỗi: {e:#}"),
+            let problems = match e.downcast_ref::<ServiceError>() {
+                Some(ServiceError::Invalid(problems)) => Some(problems),
+                _ => e
+                    .downcast_ref::<chiso::domain::problems::Problems>()
+                    .map(|p| &p.0),
+            };
+            match problems {
+                Some(problems) => problems.iter().for_each(|p| eprintln!("{p}")),
+                None => eprintln!("lỗi: {e:#}"),
             }
             ExitCode::FAILURE
         }

@@ -9,13 +9,13 @@
 //! [`crate::domain::index::appraise`] on the stored data.
 //!
 //! Times are stored in UTC; the profile's deadlines are Vietnam local days,
-//! so instants are shifted by [`VIETNAM_OFFSET_HOURS`] before the rules see them.
+//! so instants are shifted by Vietnam's UTC+7 (`domain::vietnam_time`) before the rules see them.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -41,18 +41,7 @@ use crate::storage::{users, DbConn};
 use super::accounts::StaffUser;
 use super::{profiles, App, Result, ServiceError};
 
-/// Vietnam is UTC+7 all year.
-pub const VIETNAM_OFFSET_HOURS: i64 = 7;
-
-/// A UTC instant as Vietnam local time.
-pub fn local(utc: NaiveDateTime) -> NaiveDateTime {
-    utc + Duration::hours(VIETNAM_OFFSET_HOURS)
-}
-
-/// A Vietnam local time as a UTC instant.
-pub fn utc(local: NaiveDateTime) -> NaiveDateTime {
-    local - Duration::hours(VIETNAM_OFFSET_HOURS)
-}
+pub use crate::domain::vietnam_time::{local, utc};
 
 const DRAFT: &str = "draft";
 const SUBMITTED: &str = "submitted";

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use crate::domain::campaign::VIETNAM_UTC_OFFSET_HOURS;
+use crate::domain::vietnam_time;
 use crate::domain::questionnaire::Rates;
 use crate::storage::campaigns as store;
 use crate::storage::respondents::SOURCE_SAMPLE;
@@ -52,7 +52,7 @@ pub fn seed(
     let campaign_id = match existing {
         Some(c) => c.id,
         None => {
-            let today = (now + Duration::hours(VIETNAM_UTC_OFFSET_HOURS)).date();
+            let today = vietnam_time::date(now);
             let req = OpenCampaign {
                 year: chrono::Datelike::year(&today),
                 name: DEMO_CAMPAIGN.to_string(),

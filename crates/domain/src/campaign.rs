@@ -2,9 +2,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
-/// All of Vietnam keeps UTC+7 with no daylight saving, so this is not a
-/// province setting.
-pub const VIETNAM_UTC_OFFSET_HOURS: i64 = 7;
+use crate::vietnam_time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CampaignPeriod {
@@ -37,9 +35,8 @@ impl CampaignPeriod {
         if closes < opens {
             return Err(PeriodError::ClosesBeforeOpens { opens, closes });
         }
-        let offset = Duration::hours(VIETNAM_UTC_OFFSET_HOURS);
-        let start = opens.and_time(NaiveTime::MIN) - offset;
-        let end = (closes + Duration::days(1)).and_time(NaiveTime::MIN) - offset;
+        let start = vietnam_time::utc(opens.and_time(NaiveTime::MIN));
+        let end = vietnam_time::utc((closes + Duration::days(1)).and_time(NaiveTime::MIN));
         Ok(Self {
             opens_at: start,
             closes_at: end,
@@ -47,11 +44,11 @@ impl CampaignPeriod {
     }
 
     pub fn opens_on(&self) -> NaiveDate {
-        (self.opens_at + Duration::hours(VIETNAM_UTC_OFFSET_HOURS)).date()
+        vietnam_time::date(self.opens_at)
     }
 
     pub fn closes_on(&self) -> NaiveDate {
-        (self.closes_at + Duration::hours(VIETNAM_UTC_OFFSET_HOURS) - Duration::seconds(1)).date()
+        vietnam_time::date(self.closes_at - Duration::seconds(1))
     }
 
     pub fn status(&self, now: NaiveDateTime) -> CampaignStatus {

@@ -21,3 +21,4 @@ pub mod toml_lines;
 pub mod unit;
 pub mod units_csv;
 pub mod upload;
+pub mod vietnam_time;

@@ -134,7 +134,10 @@ fn build(url: &str, responses: usize) {
     println!("units, frame, draw: {:.1} s", t.elapsed().as_secs_f64());
 
     // The citizen questionnaire's stored rows, as in examples/survey_bench.rs.
-    let version = campaigns::questionnaires(&mut app.conn().unwrap(), c).unwrap()[0].version_id;
+    let version =
+        campaigns::questionnaires(&mut chiso::storage::connect(app.database_url()).unwrap(), c)
+            .unwrap()[0]
+            .version_id;
     let q = app.questionnaire_version(version).unwrap();
     let questions: Vec<(String, Vec<String>)> = q
         .questions()
@@ -150,23 +153,26 @@ fn build(url: &str, responses: usize) {
             _ => None,
         })
         .collect();
-    let d = draws::of_campaign(&mut app.conn().unwrap(), c)
+    let d = draws::of_campaign(&mut chiso::storage::connect(app.database_url()).unwrap(), c)
         .unwrap()
         .unwrap();
-    let members: Vec<(i64, String)> = draws::member_states(&mut app.conn().unwrap(), d.id)
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.reserve_rank.is_none())
-        .map(|m| (m.unit_id, m.stratum))
-        .take(responses)
-        .collect();
+    let members: Vec<(i64, String)> = draws::member_states(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        d.id,
+    )
+    .unwrap()
+    .into_iter()
+    .filter(|m| m.reserve_rank.is_none())
+    .map(|m| (m.unit_id, m.stratum))
+    .take(responses)
+    .collect();
     let t = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let satisfaction: Vec<f64> = (0..=UNITS + 1)
         .map(|_| rng.random_range(0.5..0.95))
         .collect();
     let mut rows = 0usize;
-    let mut writer = app.writer().unwrap();
+    let mut writer = chiso::storage::connect(app.database_url()).unwrap();
     for (b, batch) in members.chunks(2000).enumerate() {
         let mut resp = String::from(
             "INSERT INTO responses (id, campaign_id, questionnaire_version_id, unit_id, respondent_id, source, submitted_at, stratum) VALUES ",
@@ -215,10 +221,10 @@ fn build(url: &str, responses: usize) {
     }
     if url.starts_with("postgres") {
         diesel::sql_query("SELECT setval('responses_id_seq', (SELECT MAX(id) FROM responses))")
-            .execute(&mut *writer)
+            .execute(&mut writer)
             .expect("sequence");
         diesel::sql_query("ANALYZE")
-            .execute(&mut *writer)
+            .execute(&mut writer)
             .expect("analyze");
     }
     drop(writer);
@@ -240,11 +246,14 @@ fn time(url: &str) {
     let app = connect(url);
     let c = service::campaigns::summaries(&app).expect("campaigns")[0].id;
     let profiles = repo("questionnaires/profiles");
-    let responses = chiso::storage::responses::per_stratum(&mut app.conn().unwrap(), c)
-        .unwrap()
-        .iter()
-        .map(|(_, n)| n)
-        .sum::<i64>();
+    let responses = chiso::storage::responses::per_stratum(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        c,
+    )
+    .unwrap()
+    .iter()
+    .map(|(_, n)| n)
+    .sum::<i64>();
 
     // What a results page does: every unit from the running sums.
     let mut live = Vec::new();

@@ -709,7 +709,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let app = App::connect(&settings.database_url(), 1)?;
             let applied = app.migrate()?;
-            println!("{}: {} migration(s) applied", app.backend, applied.len());
+            println!("{}: {} migration(s) applied", app.backend(), applied.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Units {
@@ -1048,7 +1048,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "chiso đang chạy trên {} ({}), {} phiếu hợp lệ.",
                 base,
-                app.backend,
+                app.backend(),
                 files.len()
             );
             println!("  Trang quản trị: {base}/staff (đăng nhập tại {base}/login)");

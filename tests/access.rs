@@ -402,7 +402,7 @@ async fn sessions_end_at_logout_expiry_disable_and_password_reset() {
             use diesel::prelude::*;
             chiso::storage::schema::sessions::table
                 .select(chiso::storage::schema::sessions::id_hash)
-                .load(&mut *t.conn())
+                .load(&mut t.conn())
                 .unwrap()
         };
         let raw = admin.cookie.trim_start_matches("chiso_session=");
@@ -425,7 +425,7 @@ async fn sessions_end_at_logout_expiry_disable_and_password_reset() {
             let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
             diesel::update(sessions)
                 .set(expires_at.eq(past))
-                .execute(&mut *t.conn())
+                .execute(&mut t.conn())
                 .unwrap();
         }
         assert_eq!(
@@ -824,7 +824,7 @@ async fn a_login_form_posted_from_elsewhere_is_refused() {
             chiso::storage::schema::users::table
                 .filter(chiso::storage::schema::users::username.eq("lan"))
                 .select(chiso::storage::schema::users::password_hash)
-                .first(&mut *t.conn())
+                .first(&mut t.conn())
                 .unwrap()
         };
         assert!(hash.starts_with("$argon2id$"), "argon2id: {hash}");
@@ -939,7 +939,7 @@ async fn starting_forms_from_open_links_is_throttled_per_client() {
             chiso::storage::schema::respondents::table
                 .filter(chiso::storage::schema::respondents::source.eq("open"))
                 .count()
-                .get_result(&mut *t.conn())
+                .get_result(&mut t.conn())
                 .unwrap()
         };
         assert_eq!(

@@ -177,7 +177,7 @@ async fn tokens_stop_working_when_revoked_expired_or_their_owner_is_disabled() {
             use diesel::prelude::*;
             chiso::storage::schema::api_tokens::table
                 .select(chiso::storage::schema::api_tokens::token_hash)
-                .load(&mut *t.conn())
+                .load(&mut t.conn())
                 .unwrap()
         };
         assert!(
@@ -209,7 +209,7 @@ async fn tokens_stop_working_when_revoked_expired_or_their_owner_is_disabled() {
             let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
             diesel::update(api_tokens.filter(revoked_at.is_null()))
                 .set(expires_at.eq(past))
-                .execute(&mut *t.conn())
+                .execute(&mut t.conn())
                 .unwrap();
         }
         let (status, body) = t.api("GET", "/api/v1/me", Some(&third), None).await;

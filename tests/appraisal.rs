@@ -82,9 +82,12 @@ fn user(app: &App, name: &str, role: &str, unit: Option<&str>) -> StaffUser {
 
 /// An existing account as the service sees it.
 fn staff_user(app: &App, name: &str) -> StaffUser {
-    let row = chiso::storage::users::by_username(&mut app.pool.get().unwrap(), name)
-        .unwrap()
-        .unwrap();
+    let row = chiso::storage::users::by_username(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        name,
+    )
+    .unwrap()
+    .unwrap();
     StaffUser {
         id: row.id,
         username: row.username,
@@ -180,7 +183,7 @@ impl World {
         use chiso::storage::schema::audit_log;
         audit_log::table
             .count()
-            .get_result(&mut *self.app.pool.get().unwrap())
+            .get_result(&mut chiso::storage::connect(self.app.database_url()).unwrap())
             .unwrap()
     }
 }
@@ -475,7 +478,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             use chiso::storage::schema::explanations as ex;
             ex::table
                 .select(ex::id)
-                .first::<i64>(&mut *w.app.pool.get().unwrap())
+                .first::<i64>(&mut chiso::storage::connect(w.app.database_url()).unwrap())
                 .unwrap()
         };
         let bytes = b"%PDF-1.4\n% bao cao quy IV\n".to_vec();
@@ -642,14 +645,14 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             .iter()
             .any(|h| h.action == "Hội đồng phê duyệt"));
         // …and the database refuses to change or remove a row.
-        let mut conn = w.app.pool.get().unwrap();
+        let mut conn = chiso::storage::connect(w.app.database_url()).unwrap();
         let upd = diesel::sql_query("UPDATE audit_log SET reason = 'sửa' WHERE id = 1")
-            .execute(&mut *conn);
+            .execute(&mut conn);
         assert!(
             upd.is_err(),
             "{backend:?} UPDATE on the audit log must fail"
         );
-        let del = diesel::sql_query("DELETE FROM audit_log").execute(&mut *conn);
+        let del = diesel::sql_query("DELETE FROM audit_log").execute(&mut conn);
         assert!(
             del.is_err(),
             "{backend:?} DELETE on the audit log must fail"
@@ -944,7 +947,7 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
         assert_eq!(r.status, 303, "{backend:?} {}", r.body);
         let request_id: i64 = {
             use chiso::storage::schema::explanations as ex;
-            ex::table.select(ex::id).first(&mut *t.conn()).unwrap()
+            ex::table.select(ex::id).first(&mut t.conn()).unwrap()
         };
         let plan = b"\x89PNG\r\n\x1a\nke hoach".to_vec();
         let r = multipart(

@@ -166,10 +166,13 @@ fn units_import_then_campaign_then_tokens_on_every_backend() {
         );
         let app = app_on(&db);
         assert_eq!(
-            chiso::storage::units::by_code(&mut app.pool.get().unwrap(), "SNV")
-                .unwrap()
-                .unwrap()
-                .name,
+            chiso::storage::units::by_code(
+                &mut chiso::storage::connect(app.database_url()).unwrap(),
+                "SNV"
+            )
+            .unwrap()
+            .unwrap()
+            .name,
             "Sở Nội vụ"
         );
 
@@ -504,7 +507,7 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line() {
                     chiso::storage::schema::frame_persons::strata
                         .eq("{\"chuc_vu\":\"Phó Chủ tịch\"}"),
                 )
-                .execute(&mut *app.pool.get().unwrap())
+                .execute(&mut chiso::storage::connect(app.database_url()).unwrap())
                 .unwrap();
         }
         let (code, _, err) = chiso_in(

@@ -125,7 +125,7 @@ fn token_of(link: &str) -> String {
 /// Every submitted token has exactly one response and every response one
 /// submitted token; the database's own check passes.
 fn assert_consistent(app: &App, campaign: i64, accepted: &HashSet<String>) -> usize {
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = chiso::storage::connect(app.database_url()).unwrap();
     assert!(
         storage::integrity_check(&mut conn).unwrap(),
         "integrity check"
@@ -671,15 +671,18 @@ async fn a_sender_killed_while_sending_invitations_neither_loses_nor_doubles_one
         );
 
         let app = App::connect(&db.url, 2).unwrap();
-        let rows =
-            chiso::storage::invitations::of_campaign(&mut app.pool.get().unwrap(), 1).unwrap();
+        let rows = chiso::storage::invitations::of_campaign(
+            &mut chiso::storage::connect(app.database_url()).unwrap(),
+            1,
+        )
+        .unwrap();
         let drawn: i64 = {
             use chiso::storage::schema::sample_members::dsl::*;
             use diesel::prelude::*;
             sample_members
                 .filter(respondent_id.is_not_null())
                 .count()
-                .get_result(&mut *app.pool.get().unwrap())
+                .get_result(&mut chiso::storage::connect(app.database_url()).unwrap())
                 .unwrap()
         };
         assert_eq!(

@@ -47,9 +47,12 @@ const fn unit(
 
 fn staff(app: &App, name: &str, role: &str, unit: Option<&str>) -> StaffUser {
     accounts::add_user(app, name, "", role, unit, TEST_PASSWORD).unwrap();
-    let row = chiso::storage::users::by_username(&mut app.pool.get().unwrap(), name)
-        .unwrap()
-        .unwrap();
+    let row = chiso::storage::users::by_username(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        name,
+    )
+    .unwrap()
+    .unwrap();
     StaffUser {
         id: row.id,
         username: row.username,

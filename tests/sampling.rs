@@ -267,7 +267,7 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
             use diesel::prelude::*;
             diesel::update(frame_persons.filter(person_key.eq(&member.person_key)))
                 .set(strata.eq("{\"ho_ten\":\"x\",\"linh_vuc\":\"Khác\"}"))
-                .execute(&mut *t.conn())
+                .execute(&mut t.conn())
                 .unwrap();
         }
         let v = sampling::verify(&t.app, c).unwrap();
@@ -327,7 +327,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         let all: i64 = {
             use chiso::storage::schema::frame_persons::dsl::*;
             use diesel::prelude::*;
-            frame_persons.count().get_result(&mut *t.conn()).unwrap()
+            frame_persons.count().get_result(&mut t.conn()).unwrap()
         };
         assert_eq!(
             all, active.row_count,
@@ -350,7 +350,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         let after: i64 = {
             use chiso::storage::schema::frame_persons::dsl::*;
             use diesel::prelude::*;
-            frame_persons.count().get_result(&mut *t.conn()).unwrap()
+            frame_persons.count().get_result(&mut t.conn()).unwrap()
         };
         assert_eq!(
             after, active.row_count,
@@ -359,7 +359,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         let frames_now = {
             use chiso::storage::schema::frames::dsl::*;
             use diesel::prelude::*;
-            frames.count().get_result::<i64>(&mut *t.conn()).unwrap()
+            frames.count().get_result::<i64>(&mut t.conn()).unwrap()
         };
         assert_eq!(frames_now, 1, "{backend:?} nor its frame row");
         assert_eq!(

@@ -27,7 +27,10 @@ fn migrations_are_embedded_and_idempotent() {
         );
         assert_eq!(app.migrate().unwrap().len(), shipped, "{backend:?}");
         assert!(app.migrate().unwrap().is_empty());
-        assert!(storage::integrity_check(&mut app.pool.get().unwrap()).unwrap());
+        assert!(storage::integrity_check(
+            &mut chiso::storage::connect(app.database_url()).unwrap()
+        )
+        .unwrap());
     }
 }
 
@@ -36,7 +39,7 @@ fn importing_units_inserts_new_codes_and_updates_known_ones() {
     for backend in backends() {
         let db = TestDb::new(backend);
         let app = app_on(&db);
-        let mut c = app.pool.get().unwrap();
+        let mut c = chiso::storage::connect(app.database_url()).unwrap();
         let a = NewUnit::parse("SNV", "Sở Nội vụ", "so", "so").unwrap();
         let b = NewUnit::parse("P1", "Phường 1", "phuong", "phuong").unwrap();
         let counts = units::import(&mut c, &[a.clone(), b], now()).unwrap();
@@ -72,7 +75,7 @@ fn the_same_file_freezes_to_one_version() {
     for backend in backends() {
         let db = TestDb::new(backend);
         let app = app_on(&db);
-        let mut c = app.pool.get().unwrap();
+        let mut c = chiso::storage::connect(app.database_url()).unwrap();
         let a = questionnaires::freeze(&mut c, "x", "h1", "X", "src", now()).unwrap();
         let b = questionnaires::freeze(&mut c, "x", "h1", "X", "src", now()).unwrap();
         let d = questionnaires::freeze(&mut c, "x", "h2", "X", "src2", now()).unwrap();
@@ -88,7 +91,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission() {
         let app = app_on(&db);
         let campaign = seed_province(&app, &repo_path("questionnaires"));
         let token = issue(&app, campaign, "civil_servant", "STP");
-        let mut c = app.pool.get().unwrap();
+        let mut c = chiso::storage::connect(app.database_url()).unwrap();
         let hash = chiso::domain::token::Token::parse(&token).unwrap().hash().0;
         let r = respondents::by_token_hash(&mut c, &hash).unwrap().unwrap();
         assert_eq!(r.status, respondents::STATUS_NEW);
@@ -162,7 +165,7 @@ fn sqlite_overwrites_what_it_deletes() {
     let app = chiso::service::App::connect(&db.url, 2).unwrap();
     let path = db.url.strip_prefix("sqlite://").unwrap().to_string();
     let secret = "BẢN-NHÁP-ẨN-DANH-7f3a9c";
-    let mut c = app.pool.get().unwrap();
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
     c.batch_execute(&format!(
         "CREATE TABLE drafts_probe (note TEXT); \
          INSERT INTO drafts_probe VALUES ('{secret}'), ('giữ lại');"
@@ -192,7 +195,7 @@ fn throttle_counters_slide_across_window_boundaries() {
     for backend in backends() {
         let db = TestDb::new(backend);
         let app = app_on(&db);
-        let mut c = app.pool.get().unwrap();
+        let mut c = chiso::storage::connect(app.database_url()).unwrap();
         let at = |s: &str| Window::at(s.parse().unwrap(), 15);
         let late = at("2026-11-22T10:29:59");
         let counts: Vec<f64> = (0..5)

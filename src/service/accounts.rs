@@ -398,6 +398,22 @@ pub fn api_user(app: &App, token: &str, client: &str) -> Result<ApiAuth> {
     }
 }
 
+/// Runs a lookup by a token a client sent, as if the client were guessing:
+/// refused with [`ServiceError::Throttled`] once it has tried too many
+/// unknown tokens in the window, and an unknown token counts against it.
+pub fn token_guarded<T>(app: &App, client: &str, lookup: impl FnOnce() -> Result<T>) -> Result<T> {
+    if token_guessing_blocked(app, client)? {
+        return Err(ServiceError::Throttled);
+    }
+    match lookup() {
+        Err(ServiceError::TokenUnavailable) => {
+            note_token_miss(app, client)?;
+            Err(ServiceError::TokenUnavailable)
+        }
+        other => other,
+    }
+}
+
 /// Whether this client has tried too many unknown tokens in the current window.
 pub fn token_guessing_blocked(app: &App, client: &str) -> Result<bool> {
     let window = Window::at(now(), app.limits.window_minutes);

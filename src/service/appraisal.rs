@@ -130,9 +130,7 @@ pub fn evidence_dir(data_dir: &Path) -> PathBuf {
 }
 
 fn io(e: std::io::Error, what: &str) -> ServiceError {
-    ServiceError::Storage(crate::storage::StorageError::Unavailable(format!(
-        "không lưu được tệp kiểm chứng ({what}): {e}"
-    )))
+    ServiceError::Internal(format!("không lưu được tệp kiểm chứng ({what}): {e}"))
 }
 
 /// Copies a received file into the evidence directory under its SHA-256,

@@ -33,22 +33,7 @@ pub struct Microdata {
 /// A stratum id's readable form: the stratifying values (or the cluster
 /// path of an area design), without unit and group, which have columns.
 fn stratum_label(id: &str) -> String {
-    let parts: Vec<&str> = id.split('\u{1f}').collect();
-    if parts.first() == Some(&"people") {
-        return parts
-            .iter()
-            .skip(2)
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" / ");
-    }
-    parts
-        .iter()
-        .skip(3)
-        .step_by(2)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" / ")
+    crate::domain::sampling::StratumId::from_stored(id).label()
 }
 
 fn exported(q: &Question) -> bool {
@@ -256,26 +241,4 @@ fn choices(options: &[crate::domain::questionnaire::Choice]) -> String {
         .map(|o| format!("{}={}", o.code, o.label))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stratum_labels_keep_the_values() {
-        assert_eq!(
-            stratum_label("P-A\u{1f}citizen\u{1f}linh_vuc\u{1f}Đất đai"),
-            "Đất đai"
-        );
-        assert_eq!(
-            stratum_label("P-A\u{1f}citizen\u{1f}a\u{1f}1\u{1f}b\u{1f}2"),
-            "1 / 2"
-        );
-        assert_eq!(stratum_label("P-A\u{1f}citizen"), "");
-        assert_eq!(
-            stratum_label("people\u{1f}P-A/citizen\u{1f}Thôn 1"),
-            "Thôn 1"
-        );
-    }
 }

@@ -404,6 +404,19 @@ pub fn opt_out(app: &App, token: &str) -> Result<OptOut> {
     Ok(OptOut::Done)
 }
 
+/// Invitations per state; a reminder's state carries `_nhac`.
+pub fn state_counts(
+    app: &App,
+    campaign_id: i64,
+) -> Result<std::collections::BTreeMap<String, usize>> {
+    let mut states = std::collections::BTreeMap::new();
+    for r in inv::of_campaign(&mut *app.conn()?, campaign_id)? {
+        let key = format!("{}{}", r.state, if r.seq > 0 { "_nhac" } else { "" });
+        *states.entry(key).or_insert(0) += 1;
+    }
+    Ok(states)
+}
+
 /// Who was reached and who answered, for one unit × group × stratum (or a
 /// total over them).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -476,14 +489,7 @@ pub fn response_rates(app: &App, campaign_id: i64) -> Result<Vec<RateRow>> {
     let mut all = Rates::default();
     for m in &states {
         let unit = names.get(&m.unit_id).cloned().unwrap_or_default();
-        // The stratum id is unit, group, then name/value pairs: keep the values.
-        let label = m
-            .stratum
-            .split('\u{1f}')
-            .skip(3)
-            .step_by(2)
-            .collect::<Vec<_>>()
-            .join(" / ");
+        let label = crate::domain::sampling::StratumId::from_stored(&m.stratum).label();
         strata
             .entry((unit.clone(), m.group.clone(), label))
             .or_default()

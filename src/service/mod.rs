@@ -13,6 +13,7 @@ pub mod respond;
 pub mod results;
 pub mod sampling;
 pub mod secret;
+pub mod sender;
 pub mod units;
 
 use std::collections::HashMap;
@@ -29,8 +30,12 @@ const GROUP_COMMIT_MAX: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error(transparent)]
-    Storage(#[from] StorageError),
+    /// The database cannot be reached now; the same request may succeed later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A failure inside (a query, a file on disk): logged, never the user's fault.
+    #[error("{0}")]
+    Internal(String),
     /// Input that cannot be accepted, with every reason.
     #[error("{}", .0.join("\n"))]
     Invalid(Vec<String>),
@@ -39,6 +44,9 @@ pub enum ServiceError {
     /// The account may not do this (e.g. a field not assigned to it).
     #[error("{0}")]
     Forbidden(String),
+    /// The client tried too many times (unknown tokens, logins, starts).
+    #[error("quá nhiều lần thử")]
+    Throttled,
     /// Unknown, malformed and used tokens look the same from outside.
     #[error("liên kết không hợp lệ hoặc đã được sử dụng")]
     TokenUnavailable,
@@ -46,6 +54,16 @@ pub enum ServiceError {
     CampaignNotYetOpen { name: String, opens_on: NaiveDate },
     #[error("đợt khảo sát đã kết thúc ngày {closes_on}")]
     CampaignClosed { name: String, closes_on: NaiveDate },
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        if e.is_unavailable() {
+            ServiceError::Unavailable(e.to_string())
+        } else {
+            ServiceError::Internal(e.to_string())
+        }
+    }
 }
 
 impl From<crate::domain::problems::Problems> for ServiceError {
@@ -65,12 +83,13 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 /// What every use case needs: the pool, and parsed questionnaire versions
 /// (immutable once frozen, so they are cached for the process's life).
 pub struct App {
-    pub pool: DbPool,
+    pool: DbPool,
+    url: String,
     /// SQLite's single writer connection; None on PostgreSQL.
     writer: Option<DbPool>,
     /// SQLite's group commit for the respondents' writes; None on PostgreSQL.
     group: Option<GroupCommit>,
-    pub backend: &'static str,
+    backend: &'static str,
     versions: RwLock<HashMap<i64, Arc<Questionnaire>>>,
     secret: std::sync::OnceLock<secret::Secret>,
     scorers: RwLock<HashMap<i64, Option<Arc<crate::domain::survey::Scorer>>>>,
@@ -110,6 +129,7 @@ impl App {
 
     pub fn open(url: &str, options: Options) -> Result<Self> {
         let hasher = accounts::Hasher::new(options.password_cost)?;
+        let url_text = url.to_string();
         let url = DbUrl::parse(url)?;
         let opts = PoolOptions {
             max_size: options.pool_size,
@@ -120,13 +140,14 @@ impl App {
         let group = match &writer {
             Some(w) => Some(
                 GroupCommit::start(w.clone(), GROUP_COMMIT_MAX).map_err(|e| {
-                    StorageError::Unavailable(format!("không khởi động được luồng ghi: {e}"))
+                    ServiceError::Internal(format!("không khởi động được luồng ghi: {e}"))
                 })?,
             ),
             None => None,
         };
         Ok(Self {
             pool,
+            url: url_text,
             writer,
             group,
             backend: url.backend_name(),
@@ -138,13 +159,29 @@ impl App {
         })
     }
 
-    pub fn conn(&self) -> Result<PooledConn> {
+    /// "SQLite" or "PostgreSQL", for messages and the health check.
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// The database it runs on, so tools and tests can open a connection of
+    /// their own (`storage::connect`) beside the service's pool.
+    pub fn database_url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the database answers now.
+    pub fn ping(&self) -> Result<()> {
+        Ok(storage::ping(&mut *self.conn()?)?)
+    }
+
+    pub(crate) fn conn(&self) -> Result<PooledConn> {
         Ok(self.pool.get().map_err(StorageError::from)?)
     }
 
     /// A connection for a transaction that writes. On SQLite writers queue
     /// for the one writer connection; reads use `conn()` beside it.
-    pub fn writer(&self) -> Result<PooledConn> {
+    pub(crate) fn writer(&self) -> Result<PooledConn> {
         let pool = self.writer.as_ref().unwrap_or(&self.pool);
         Ok(pool.get().map_err(StorageError::from)?)
     }
@@ -152,7 +189,7 @@ impl App {
     /// Runs a short write in the next group commit on SQLite, or on its own
     /// connection on PostgreSQL; returns once it is durable. For the hot
     /// paths (drafts, submissions, throttle counters).
-    pub fn write<T, F>(&self, f: F) -> Result<T>
+    pub(crate) fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> std::result::Result<T, StorageError> + Send + 'static,
@@ -216,7 +253,7 @@ impl App {
     }
 
     /// Like `questionnaire_version`, on a connection the caller already holds.
-    pub fn questionnaire_version_on(
+    pub(crate) fn questionnaire_version_on(
         &self,
         conn: &mut DbConn,
         id: i64,

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::domain::profile::Profile;
 use crate::domain::questionnaire::{Rates, RespondentGroup};
+use crate::domain::sampling::StratumId;
 use crate::domain::survey::{unit_survey, GroupInput, Scorer, StratumFrame, Tally, UnitSurvey};
 use crate::storage::campaigns::{self as store, CampaignRow};
 use crate::storage::respondents::SOURCE_SAMPLE;
@@ -41,6 +42,38 @@ pub struct CampaignResults {
     pub units: Vec<UnitResult>,
 }
 
+/// The tally a response counts in: its stratum of the draw, or the one tally
+/// of answers from outside the draw (open links, hand-issued tokens).
+pub(crate) fn tally_stratum(stratum: Option<&str>, source: &str) -> String {
+    match (stratum, source) {
+        (Some(h), SOURCE_SAMPLE) => h.to_string(),
+        _ => OUTSIDE_DRAW.to_string(),
+    }
+}
+
+/// What one response adds to the running sums: an update per unit the
+/// respondent rated, a blank one for a unit asked about but not answered
+/// (the respondent still counts in the stratum). The live sums and the
+/// recomputation both use this, so they agree to the bit.
+pub(crate) fn tally_updates(
+    scorer: &Scorer,
+    stratum: &str,
+    rated: &[i64],
+    answers: &crate::domain::answers::Answers,
+) -> Vec<tallies::Update> {
+    let mut scores = scorer.by_rated_unit(answers);
+    rated
+        .iter()
+        .map(|unit| tallies::Update {
+            rated_unit_id: *unit,
+            group: scorer.group().code(),
+            stratum: stratum.to_string(),
+            criteria: scorer.criteria().to_vec(),
+            scores: scores.remove(unit).unwrap_or_else(|| scorer.blank()),
+        })
+        .collect()
+}
+
 /// A stratum of the draw: whose people, how many it stands for, how many
 /// were invited.
 #[derive(Debug, Clone)]
@@ -48,18 +81,6 @@ struct DrawStratum {
     unit: String,
     group: String,
     frame: StratumFrame,
-}
-
-/// Unit code and group of a stratum id: `UNIT␟group␟…` for a stratified
-/// draw, `people␟UNIT/group␟…` for an area design.
-fn owner(stratum: &str) -> Option<(String, String)> {
-    let mut parts = stratum.split('\u{1f}');
-    let first = parts.next()?;
-    if first == "people" {
-        let (unit, group) = parts.next()?.rsplit_once('/')?;
-        return Some((unit.to_string(), group.to_string()));
-    }
-    Some((first.to_string(), parts.next()?.to_string()))
 }
 
 fn draw_strata(app: &App, campaign_id: i64) -> Result<Vec<DrawStratum>> {
@@ -71,7 +92,8 @@ fn draw_strata(app: &App, campaign_id: i64) -> Result<Vec<DrawStratum>> {
     Ok(draws::represented(&mut conn, draw.id)?
         .into_iter()
         .filter_map(|(stratum, total)| {
-            let (unit, group) = owner(&stratum)?;
+            let id = StratumId::from_stored(&stratum);
+            let (unit, group) = id.owner().map(|(u, g)| (u.to_string(), g.to_string()))?;
             Some(DrawStratum {
                 unit,
                 group,
@@ -320,17 +342,13 @@ pub fn recomputed(app: &App, campaign_id: i64) -> Result<Vec<(i64, String, Strin
                         v
                     }
                 };
-                let stratum = match (&r.stratum, r.source.as_str()) {
-                    (Some(h), SOURCE_SAMPLE) => h.clone(),
-                    _ => OUTSIDE_DRAW.to_string(),
-                };
                 let empty = crate::domain::answers::Answers::new();
-                let mut scores = scorer.by_rated_unit(answers.get(&r.id).unwrap_or(&empty));
-                for unit in rated {
-                    let s = scores.remove(&unit).unwrap_or_else(|| scorer.blank());
-                    sums.entry((unit, group.clone(), stratum.clone()))
+                let stratum = tally_stratum(r.stratum.as_deref(), &r.source);
+                let answers = answers.get(&r.id).unwrap_or(&empty);
+                for u in tally_updates(&scorer, &stratum, &rated, answers) {
+                    sums.entry((u.rated_unit_id, group.clone(), u.stratum))
                         .or_insert_with(|| scorer.tally())
-                        .add(&s)
+                        .add(&u.scores)
                         .map_err(|e| ServiceError::invalid(e.to_string()))?;
                 }
             }
@@ -373,22 +391,4 @@ pub fn recompute(app: &App, campaign_id: i64) -> Result<RecomputeReport> {
         tallies: fresh.len(),
         differed,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strata_name_their_unit_and_group() {
-        assert_eq!(
-            owner("P-A\u{1f}citizen\u{1f}linh_vuc\u{1f}Đất đai"),
-            Some(("P-A".into(), "citizen".into()))
-        );
-        assert_eq!(
-            owner("people\u{1f}P-A/citizen\u{1f}Thôn 1"),
-            Some(("P-A".into(), "citizen".into()))
-        );
-        assert_eq!(owner(""), None);
-    }
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 
+use chrono::NaiveDateTime;
 use rand::SeedableRng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -233,6 +234,62 @@ pub fn set_rule(
     let text = rule.map(GroupRule::to_toml);
     store::set_plan_rule(&mut conn, campaign_id, group.code(), text.as_deref(), now())?;
     Ok(())
+}
+
+/// The imported frame, as the sample page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FrameSummary {
+    pub file: String,
+    pub rows: i64,
+    pub sha256: String,
+    pub imported_at: NaiveDateTime,
+}
+
+/// The campaign's draw: what an auditor needs to replay it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DrawSummary {
+    pub seed: String,
+    pub frame_sha256: String,
+    pub drawn_at: NaiveDateTime,
+}
+
+/// Everything the sample page shows, read together.
+#[derive(Debug, Clone)]
+pub struct SampleOverview {
+    pub frame: Option<FrameSummary>,
+    pub rules: SamplingRules,
+    /// The plan once a frame is there, or why it cannot be made.
+    pub plan: Option<std::result::Result<CampaignPlan, String>>,
+    pub draw: Option<DrawSummary>,
+    /// Invitations per state (`_nhac` marks reminders).
+    pub invitation_states: BTreeMap<String, usize>,
+}
+
+pub fn overview(app: &App, campaign_id: i64) -> Result<SampleOverview> {
+    campaign(app, campaign_id)?;
+    let frame = frames::active(&mut *app.conn()?, campaign_id)?.map(|f| FrameSummary {
+        file: f.file_name,
+        rows: f.row_count,
+        sha256: f.sha256,
+        imported_at: f.imported_at,
+    });
+    let rules = rules(app, campaign_id)?;
+    let plan = frame
+        .is_some()
+        .then(|| plan(app, campaign_id).map_err(|e| e.to_string()));
+    let draw = draws::of_campaign(&mut *app.conn()?, campaign_id)?.map(|d| DrawSummary {
+        seed: d.seed,
+        frame_sha256: d.frame_sha256,
+        drawn_at: d.drawn_at,
+    });
+    let invitation_states = super::invitations::state_counts(app, campaign_id)?;
+    Ok(SampleOverview {
+        frame,
+        rules,
+        plan,
+        draw,
+        invitation_states,
+    })
 }
 
 /// Writes rules as one TOML document, as a profile's `[sampling]` would.

@@ -1,22 +1,65 @@
-//! Importing units from CSV.
+//! Units (sở, phường, xã, đặc khu): import from CSV and the unit views every
+//! page uses.
 
 use std::io::Read;
 
 use crate::domain::units_csv::parse_csv;
-use crate::storage::units::{self, ImportCounts};
+use crate::storage::units::{self, UnitRow};
 
 use super::{now, App, Result, ServiceError};
 
-pub fn import(app: &App, reader: impl Read, file_name: &str) -> Result<ImportCounts> {
+/// A unit as pages, exports and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// Ranking block, e.g. `so`, `phuong`, `xa_dac_khu`.
+    pub block: String,
+    pub unit_type: String,
+}
+
+impl From<UnitRow> for Unit {
+    fn from(u: UnitRow) -> Self {
+        Self {
+            id: u.id,
+            code: u.code,
+            name: u.name,
+            block: u.block,
+            unit_type: u.unit_type,
+        }
+    }
+}
+
+/// What an import changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    pub inserted: usize,
+    pub updated: usize,
+}
+
+/// Every row or none: a file with any bad line changes nothing.
+pub fn import(app: &App, reader: impl Read, file_name: &str) -> Result<ImportReport> {
     let rows = parse_csv(reader, file_name)?;
-    Ok(units::import(&mut *app.writer()?, &rows, now())?)
+    let c = units::import(&mut *app.writer()?, &rows, now())?;
+    Ok(ImportReport {
+        inserted: c.inserted,
+        updated: c.updated,
+    })
 }
 
-pub fn list(app: &App) -> Result<Vec<units::UnitRow>> {
-    Ok(units::list(&mut *app.conn()?)?)
+/// All units by block, then code.
+pub fn list(app: &App) -> Result<Vec<Unit>> {
+    Ok(units::list(&mut *app.conn()?)?
+        .into_iter()
+        .map(Unit::from)
+        .collect())
 }
 
-pub fn get(app: &App, id: i64) -> Result<units::UnitRow> {
-    units::by_id(&mut *app.conn()?, id)?
-        .ok_or_else(|| ServiceError::NotFound(format!("không có đơn vị {id}")))
+pub fn find(app: &App, id: i64) -> Result<Option<Unit>> {
+    Ok(units::by_id(&mut *app.conn()?, id)?.map(Unit::from))
+}
+
+pub fn get(app: &App, id: i64) -> Result<Unit> {
+    find(app, id)?.ok_or_else(|| ServiceError::NotFound(format!("không có đơn vị {id}")))
 }

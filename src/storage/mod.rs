@@ -292,6 +292,18 @@ pub fn writer_pool(url: &DbUrl) -> Result<Option<DbPool>, StorageError> {
     }
 }
 
+/// One connection of its own, with the pool's settings: for tests, benches
+/// and tools that read or load the database beside a running service.
+pub fn connect(url: &str) -> Result<DbConn, StorageError> {
+    let url = DbUrl::parse(url)?;
+    if matches!(url, DbUrl::Sqlite(_)) {
+        configure_sqlite();
+    }
+    Manager { url }
+        .connect()
+        .map_err(|e| StorageError::Unavailable(e.to_string()))
+}
+
 /// A cheap round trip, for health checks.
 pub fn ping(conn: &mut DbConn) -> Result<(), StorageError> {
     conn.batch_execute("SELECT 1")?;

@@ -28,6 +28,9 @@ pub enum WebError {
     BadCsrf,
     #[error("too many requests")]
     TooManyRequests,
+    /// An upload could not be written to disk (full, unwritable).
+    #[error("upload not stored: {0}")]
+    Upload(String),
     #[error("unsupported file type")]
     UnsupportedType {
         file: String,
@@ -45,11 +48,12 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             WebError::Service(e) => match e {
-                ServiceError::Storage(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-                ServiceError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::NotFound(_) | ServiceError::TokenUnavailable => StatusCode::NOT_FOUND,
                 ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+                ServiceError::Throttled => StatusCode::TOO_MANY_REQUESTS,
                 ServiceError::CampaignNotYetOpen { .. } => StatusCode::FORBIDDEN,
                 ServiceError::CampaignClosed { .. } => StatusCode::GONE,
             },
@@ -61,6 +65,7 @@ impl ResponseError for WebError {
             WebError::Forbidden | WebError::BadCsrf => StatusCode::FORBIDDEN,
             WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             WebError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            WebError::Upload(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -98,13 +103,13 @@ impl ResponseError for WebError {
             WebError::Service(ServiceError::Invalid(reasons)) => {
                 ("Dữ liệu chưa hợp lệ", "Vui lòng sửa các lỗi sau:".into(), reasons.clone())
             }
-            WebError::Service(ServiceError::Storage(_)) | WebError::Busy if status == StatusCode::SERVICE_UNAVAILABLE => (
+            WebError::Service(ServiceError::Unavailable(_)) | WebError::Busy => (
                 "Hệ thống đang bận",
                 "Hệ thống tạm thời không phục vụ được. Câu trả lời của Ông/Bà chưa bị mất: vui lòng thử lại sau ít phút."
                     .into(),
                 vec![],
             ),
-            WebError::Service(ServiceError::Storage(_)) | WebError::Busy => (
+            WebError::Service(ServiceError::Internal(_)) => (
                 "Đã có lỗi",
                 "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại; nếu lỗi lặp lại, xin báo cho cơ quan tổ chức khảo sát."
                     .into(),
@@ -123,12 +128,18 @@ impl ResponseError for WebError {
                 "Biểu mẫu đã cũ hoặc không gửi từ trang của hệ thống. Vui lòng tải lại trang và thử lại.".into(),
                 vec![],
             ),
-            WebError::TooManyRequests => (
+            WebError::TooManyRequests | WebError::Service(ServiceError::Throttled) => (
                 "Quá nhiều lần thử",
                 "Có quá nhiều lần thử không thành công từ thiết bị hoặc tài khoản này. Vui lòng đợi 15 phút rồi thử lại.".into(),
                 vec![],
             ),
             WebError::LoginRequired(_) => ("Cần đăng nhập", String::new(), vec![]),
+            WebError::Upload(_) => (
+                "Không lưu được tệp",
+                "Máy chủ không lưu được tệp tải lên (có thể đã hết chỗ trên đĩa). Vui lòng thử lại; nếu lỗi lặp lại, xin báo cho quản trị hệ thống."
+                    .into(),
+                vec![],
+            ),
             WebError::UnsupportedType { file, allowed } => (
                 "Loại tệp không được nhận",
                 format!(

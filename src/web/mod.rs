@@ -33,7 +33,7 @@ pub struct State {
     pub settings: Settings,
     pub mailer: crate::mail::Mailer,
     /// Campaigns whose invitations this instance is sending right now.
-    pub senders: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    pub senders: crate::service::sender::Senders,
 }
 
 impl State {
@@ -79,10 +79,10 @@ pub fn html_page(status: actix_web::http::StatusCode, body: String) -> HttpRespo
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
-    let ok = blocking(&state, |app| Ok(crate::storage::ping(&mut *app.conn()?)?)).await;
+    let ok = blocking(&state, |app| app.ping()).await;
     match ok {
         Ok(()) => HttpResponse::Ok()
-            .json(serde_json::json!({"status": "ok", "database": state.app.backend})),
+            .json(serde_json::json!({"status": "ok", "database": state.app.backend()})),
         _ => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"})),
     }
 }

@@ -3,7 +3,6 @@
 //! response rates.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -18,7 +17,6 @@ use crate::domain::questionnaire::RespondentGroup;
 use crate::domain::sampling::{AllocationRule, GroupRule, SizeRule};
 use crate::domain::upload::FileKind;
 use crate::service::{campaigns, invitations, sampling, ServiceError};
-use crate::storage::{draws, frames, invitations as inv};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/campaigns/{id}/sample", web::get().to(page))
@@ -263,48 +261,32 @@ struct DrawView {
 }
 
 fn overview(app: &crate::service::App, id: i64) -> crate::service::Result<Overview> {
-    campaigns::summary(app, id)?;
-    let frame = frames::active(&mut *app.conn()?, id)?.map(|f| FrameView {
-        file: f.file_name,
-        rows: f.row_count,
-        sha256: f.sha256,
-        imported_at: f.imported_at.format("%d/%m/%Y %H:%M UTC").to_string(),
-    });
-    let current = sampling::rules(app, id)?;
+    let o = sampling::overview(app, id)?;
     let rules = RespondentGroup::ALL
         .iter()
-        .map(|(_, g)| RuleForm::of(*g, current.get(g)))
+        .map(|(_, g)| RuleForm::of(*g, o.rules.get(g)))
         .collect();
-    let (plan, plan_error) = if frame.is_some() {
-        match sampling::plan(app, id) {
-            Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(e.to_string())),
-        }
-    } else {
-        (None, None)
+    let (plan, plan_error) = match o.plan {
+        Some(Ok(p)) => (Some(p), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
     };
-    let draw = draws::of_campaign(&mut *app.conn()?, id)?.map(|d| DrawView {
-        seed: d.seed,
-        frame_digest: d.frame_sha256,
-        drawn_at: d.drawn_at.format("%d/%m/%Y %H:%M UTC").to_string(),
-    });
-    let mut states = BTreeMap::new();
-    for r in inv::of_campaign(&mut *app.conn()?, id)? {
-        *states
-            .entry(format!(
-                "{}{}",
-                r.state,
-                if r.seq > 0 { "_nhac" } else { "" }
-            ))
-            .or_insert(0) += 1;
-    }
     Ok(Overview {
-        frame,
+        frame: o.frame.map(|f| FrameView {
+            file: f.file,
+            rows: f.rows,
+            sha256: f.sha256,
+            imported_at: f.imported_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+        }),
         rules,
         plan,
         plan_error,
-        draw,
-        states,
+        draw: o.draw.map(|d| DrawView {
+            seed: d.seed,
+            frame_digest: d.frame_sha256,
+            drawn_at: d.drawn_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+        }),
+        states: o.invitation_states,
     })
 }
 
@@ -321,11 +303,7 @@ async fn render(
         Ok((campaigns::summary(app, id)?, overview(app, id)?))
     })
     .await?;
-    let sending = state
-        .senders
-        .lock()
-        .map(|s| s.contains(&id))
-        .unwrap_or(false);
+    let sending = state.senders.is_sending(id);
     let body = templates::render(
         "staff/sample.html",
         context! {
@@ -554,18 +532,7 @@ async fn invite(
     Ok(back(id, if remind { "remind" } else { "send" }))
 }
 
-/// One sending thread per campaign per instance; a second instance's sender
-/// cannot take the same message (claiming is a guarded update).
 fn start_sender(state: &web::Data<State>, id: i64) {
-    let Ok(mut running) = state.senders.lock() else {
-        return;
-    };
-    if !running.insert(id) {
-        return;
-    }
-    let app = state.app.clone();
-    let mailer = state.mailer.clone();
-    let senders = Arc::clone(&state.senders);
     let opts = invitations::Settings {
         public_url: state.settings.public_url(),
         organization: state.settings.mail.organization.clone(),
@@ -573,26 +540,7 @@ fn start_sender(state: &web::Data<State>, id: i64) {
         max_attempts: state.settings.invitations.max_attempts,
         lease_seconds: state.settings.invitations.lease_seconds,
     };
-    let spawned = std::thread::Builder::new()
-        .name(format!("invitations-{id}"))
-        .spawn(move || {
-            match invitations::send(&app, &mailer, &opts, id, &|| false) {
-                Ok(r) => tracing::info!(
-                    campaign = id,
-                    sent = r.sent,
-                    failed = r.failed,
-                    bounced = r.bounced,
-                    "invitations sent"
-                ),
-                Err(e) => tracing::error!(campaign = id, error = %e, "sending invitations stopped"),
-            }
-            if let Ok(mut s) = senders.lock() {
-                s.remove(&id);
-            }
-        });
-    if spawned.is_err() {
-        running.remove(&id);
-    }
+    state.senders.start(&state.app, &state.mailer, opts, id);
 }
 
 async fn rates(

@@ -12,8 +12,8 @@ use crate::domain::access::Action;
 use crate::domain::upload::FileKind;
 use crate::service::campaigns::{self, OpenCampaign};
 use crate::service::questionnaires;
+use crate::service::units;
 use crate::service::ServiceError;
-use crate::storage::units;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(dashboard))
@@ -32,7 +32,7 @@ async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebEr
     staff.require(Action::ViewOwnAccount)?;
     let unit_id = staff.0.user.unit_id;
     let unit = match unit_id {
-        Some(id) => blocking(&state, move |app| Ok(units::by_id(&mut *app.conn()?, id)?)).await?,
+        Some(id) => blocking(&state, move |app| units::find(app, id)).await?,
         None => None,
     };
     let assessed = blocking(&state, crate::service::appraisal::campaigns_with_dossiers).await?;
@@ -72,7 +72,7 @@ async fn render_dashboard(
     let profiles_dir = state.settings.profiles_dir();
     let (summaries, unit_list, files, profile_list) = blocking(state, move |app| {
         let summaries = campaigns::summaries(app)?;
-        let unit_list = units::list(&mut *app.conn()?)?;
+        let unit_list = units::list(app)?;
         let files = questionnaires::load(&[dir])
             .map(|f| {
                 f.into_iter()
@@ -228,7 +228,7 @@ async fn unit(
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     staff.require_unit(Action::ViewUnit(id))?;
     let (unit, counts) = blocking(&state, move |app| {
-        let unit = units::by_id(&mut *app.conn()?, id)?
+        let unit = units::find(app, id)?
             .ok_or_else(|| ServiceError::NotFound("không có đơn vị này".into()))?;
         let counts = campaigns::unit_counts(app, id)?;
         Ok((unit, counts))
@@ -290,7 +290,7 @@ async fn import_units(
         let file = upload.file.reopen().map_err(|e| {
             ServiceError::invalid(format!("không đọc lại được tệp \"{}\": {e}", upload.name))
         })?;
-        crate::service::units::import(app, std::io::BufReader::new(file), &upload.name)
+        units::import(app, std::io::BufReader::new(file), &upload.name)
     })
     .await;
     let (status, counts, errors) = match outcome {

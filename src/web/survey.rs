@@ -1,7 +1,7 @@
 //! The public survey form: token links (`/s/{token}`) and open links
 //! (`/o/{campaign}/{questionnaire}`).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -12,11 +12,10 @@ use serde::{Deserialize, Serialize};
 use super::auth::{client_address, served_over_tls};
 use super::body::{read_form, FormFields};
 use super::{blocking, html_page, templates, State, WebError};
-use crate::domain::answers::{encode, is_visible, pages, prune_hidden, Answers, FieldError, Page};
+use crate::domain::answers::{is_visible, pages, Answers};
 use crate::domain::questionnaire::{Choice, Question, QuestionKind, Rates};
 use crate::service::accounts;
-use crate::service::respond::{self, FormAccess, FormSession, Submitted};
-use crate::service::ServiceError;
+use crate::service::respond::{self, Nav, Notice, PagePost, PageReply, PageView};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/s/{token}", web::get().to(show))
@@ -38,24 +37,15 @@ async fn optout_guarded(
     use crate::service::invitations::{self, OptOut};
     let client = client_address(req, &state.settings.security);
     let outcome = blocking(state, move |app| {
-        if accounts::token_guessing_blocked(app, &client)? {
-            return Ok(None);
-        }
-        let r = if act {
-            invitations::opt_out(app, &token)
-        } else {
-            invitations::opt_out_state(app, &token)
-        };
-        match r {
-            Err(ServiceError::TokenUnavailable) => {
-                accounts::note_token_miss(app, &client)?;
-                Err(ServiceError::TokenUnavailable)
+        accounts::token_guarded(app, &client, || {
+            if act {
+                invitations::opt_out(app, &token)
+            } else {
+                invitations::opt_out_state(app, &token)
             }
-            other => other.map(Some),
-        }
+        })
     })
-    .await?
-    .ok_or(WebError::TooManyRequests)?;
+    .await?;
     let page = match (act, outcome) {
         (_, OptOut::Answered) => "answered",
         (_, OptOut::Already) => "already",
@@ -94,34 +84,34 @@ fn field_name(unit: i64, code: &str) -> String {
     format!("a.{unit}.{code}")
 }
 
+/// The answer fields of a posted page, by (rated unit, question code).
+fn answer_fields(form: &FormFields) -> HashMap<(i64, String), Vec<String>> {
+    let mut fields: HashMap<(i64, String), Vec<String>> = HashMap::new();
+    for (name, value) in &form.0 {
+        let Some((unit, code)) = name
+            .strip_prefix("a.")
+            .and_then(|rest| rest.split_once('.'))
+        else {
+            continue;
+        };
+        if let Ok(unit) = unit.parse::<i64>() {
+            fields
+                .entry((unit, code.to_string()))
+                .or_default()
+                .push(value.clone());
+        }
+    }
+    fields
+}
+
 fn new_idempotency_key() -> String {
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
     hex::encode(b)
 }
 
-/// Opens a token's form, refusing clients that have tried too many unknown
-/// tokens; every unknown token counts against the client.
-async fn open_guarded(
-    state: &web::Data<State>,
-    req: &HttpRequest,
-    token: String,
-) -> Result<FormAccess, WebError> {
-    let client = client_address(req, &state.settings.security);
-    let outcome = blocking(state, move |app| {
-        if accounts::token_guessing_blocked(app, &client)? {
-            return Ok(None);
-        }
-        match respond::open_form(app, &token) {
-            Err(ServiceError::TokenUnavailable) => {
-                accounts::note_token_miss(app, &client)?;
-                Err(ServiceError::TokenUnavailable)
-            }
-            other => other.map(Some),
-        }
-    })
-    .await?;
-    outcome.ok_or(WebError::TooManyRequests)
+fn no_such_page() -> WebError {
+    WebError::BadRequest(vec!["Trang không tồn tại.".into()])
 }
 
 async fn show(
@@ -130,62 +120,13 @@ async fn show(
     q: web::Query<PageQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
-    let access = open_guarded(&state, &req, token.into_inner()).await?;
-    let FormAccess::Open(s) = access else {
-        return Err(ServiceError::TokenUnavailable.into());
-    };
-    let all = pages(&s.questionnaire, s.rated.len());
-    let p = match q.p {
-        Some(p) if p < all.len() => p,
-        Some(_) => return Err(WebError::BadRequest(vec!["Trang không tồn tại.".into()])),
-        None => first_unfinished_page(&s, &all),
-    };
-    let notice = q.saved.map(|_| {
-        "Đã lưu các câu trả lời. Ông/Bà có thể đóng trang và quay lại bằng chính liên kết này."
-    });
-    Ok(render_page(
-        &s,
-        &s.answers,
-        p,
-        &BTreeMap::new(),
-        notice,
-        actix_web::http::StatusCode::OK,
-    ))
-}
-
-/// Where a returning respondent continues: the first page with a required
-/// question unanswered.
-fn first_unfinished_page(s: &FormSession, all: &[Page]) -> usize {
-    let missing =
-        crate::domain::answers::missing_required(&s.questionnaire, &s.rated_ids(), &s.answers);
-    missing
-        .first()
-        .and_then(|key| page_of(s, all, key))
-        .unwrap_or(if s.answers.is_empty() {
-            0
-        } else {
-            all.len() - 1
-        })
-}
-
-fn page_of(s: &FormSession, all: &[Page], (unit, code): &(i64, String)) -> Option<usize> {
-    let ui = s.rated.iter().position(|u| u.id == *unit)?;
-    let si = s
-        .questionnaire
-        .sections
-        .iter()
-        .position(|sec| sec.questions.iter().any(|q| &q.code == code))?;
-    all.iter()
-        .position(|p| p.unit_index == ui && p.section_index == si)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Nav {
-    Prev,
-    Next,
-    Save,
-    Autosave,
-    Submit,
+    let client = client_address(&req, &state.settings.security);
+    let (page, saved) = (q.p, q.saved.is_some());
+    let reply = blocking(&state, move |app| {
+        respond::show(app, &token, &client, page, saved)
+    })
+    .await?;
+    reply_page(reply, "")
 }
 
 async fn post(
@@ -200,17 +141,10 @@ async fn post(
     if p.is_none() {
         reasons.push("Thiếu hoặc sai số trang (p).".to_string());
     }
-    let nav = match form.get("nav") {
-        Some("prev") => Some(Nav::Prev),
-        Some("next") => Some(Nav::Next),
-        Some("save") => Some(Nav::Save),
-        Some("autosave") => Some(Nav::Autosave),
-        Some("submit") => Some(Nav::Submit),
-        _ => {
-            reasons.push("Thiếu hoặc sai thao tác (nav).".to_string());
-            None
-        }
-    };
+    let nav = form.get("nav").and_then(Nav::parse);
+    if nav.is_none() {
+        reasons.push("Thiếu hoặc sai thao tác (nav).".to_string());
+    }
     let idem = form.get("idem").unwrap_or("").to_string();
     if nav == Some(Nav::Submit) && !(16..=64).contains(&idem.len()) {
         reasons.push("Thiếu mã gửi phiếu (idem).".to_string());
@@ -218,193 +152,60 @@ async fn post(
     let (Some(p), Some(nav), true) = (p, nav, reasons.is_empty()) else {
         return Err(WebError::BadRequest(reasons));
     };
+    let post = PagePost {
+        page: p,
+        nav,
+        idempotency_key: idem,
+        fields: answer_fields(&form),
+    };
+    let client = client_address(&req, &state.settings.security);
     let token = token.into_inner();
-    let access = open_guarded(&state, &req, token.clone()).await?;
-    let s = match access {
-        FormAccess::Open(s) => s,
-        FormAccess::Submitted { submit_key } => {
-            return already_submitted(nav, submit_key.as_deref() == Some(idem.as_str()))
-        }
-    };
-    let all = pages(&s.questionnaire, s.rated.len());
-    let Some(&page) = all.get(p) else {
-        return Err(WebError::BadRequest(vec!["Trang không tồn tại.".into()]));
-    };
-    let unit = s.rated[page.unit_index].id;
-    let section = &s.questionnaire.sections[page.section_index];
-
-    let (values, mut errors) = read_page(&form, unit, &section.questions);
-    let keys: Vec<(i64, String)> = section
-        .questions
-        .iter()
-        .map(|q| (unit, q.code.clone()))
-        .collect();
-    let mut merged: Answers = s
-        .answers
-        .iter()
-        .filter(|(k, _)| !keys.contains(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    merged.extend(values);
-    let merged = prune_hidden(&s.questionnaire, &merged);
-    errors.retain(|code, _| {
-        s.questionnaire
-            .question(code)
-            .is_some_and(|q| is_visible(&s.questionnaire, q, unit, &merged))
-    });
-    let page_values: Answers = merged
-        .iter()
-        .filter(|(k, _)| keys.contains(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-
-    // A submission stores every answer and drops the drafts in one
-    // transaction, so the page is saved first only when it is not submitted.
-    let saved = if nav == Nav::Submit {
-        true
-    } else {
-        save(&state, &s, &keys, page_values.clone()).await?
-    };
-    if !saved {
-        // Submitted from another tab or a concurrent request meanwhile.
-        let submit_key = blocking(&state, move |app| match respond::open_form(app, &token)? {
-            FormAccess::Submitted { submit_key } => Ok(submit_key),
-            FormAccess::Open(_) => Ok(None),
+    let reply = {
+        let token = token.clone();
+        blocking(&state, move |app| {
+            respond::post_page(app, &token, &client, &post)
         })
-        .await?;
-        return already_submitted(nav, submit_key.as_deref() == Some(idem.as_str()));
-    }
-    if nav == Nav::Autosave {
-        return Ok(HttpResponse::NoContent().finish());
-    }
-    let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    if !errors.is_empty() {
-        return Ok(render_page(&s, &merged, p, &errors, None, unprocessable));
-    }
-    let redirect = |to: usize, saved: bool| {
-        let loc = format!("/s/{token}?p={to}{}", if saved { "&saved=1" } else { "" });
-        Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", loc))
-            .finish())
+        .await?
     };
-    match nav {
-        Nav::Prev => redirect(p.saturating_sub(1), false),
-        Nav::Save | Nav::Autosave => redirect(p, true),
-        Nav::Next => {
-            let missing: BTreeMap<String, String> = section
-                .questions
-                .iter()
-                .filter(|q| {
-                    q.required
-                        && is_visible(&s.questionnaire, q, unit, &merged)
-                        && !merged.contains_key(&(unit, q.code.clone()))
-                })
-                .map(|q| (q.code.clone(), FieldError::Required.to_string()))
-                .collect();
-            if missing.is_empty() {
-                redirect((p + 1).min(all.len() - 1), false)
+    reply_page(reply, &token)
+}
+
+/// A reply of the form's state machine as an HTTP response.
+fn reply_page(reply: PageReply, token: &str) -> Result<HttpResponse, WebError> {
+    match reply {
+        PageReply::Show(view) => {
+            let status = if view.errors.is_empty() {
+                actix_web::http::StatusCode::OK
             } else {
-                Ok(render_page(&s, &merged, p, &missing, None, unprocessable))
-            }
-        }
-        Nav::Submit => {
-            let outcome = {
-                let s = s.clone();
-                let merged = merged.clone();
-                let idem = idem.clone();
-                blocking(&state, move |app| respond::submit(app, &s, &merged, &idem)).await?
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
             };
-            match outcome {
-                Submitted::Stored { .. } | Submitted::AlreadySubmitted { same_key: true } => {
-                    Ok(done_page())
-                }
-                Submitted::AlreadySubmitted { same_key: false } => {
-                    Err(ServiceError::TokenUnavailable.into())
-                }
-                Submitted::Incomplete(missing) => {
-                    // Keep what this page had before pointing to what is missing.
-                    if !save(&state, &s, &keys, page_values).await? {
-                        return already_submitted(nav, false);
-                    }
-                    let target = page_of(&s, &all, &missing[0]).unwrap_or(p);
-                    let target_unit = s.rated[all[target].unit_index].id;
-                    let errors: BTreeMap<String, String> = missing
-                        .iter()
-                        .filter(|(u, c)| {
-                            *u == target_unit
-                                && s.questionnaire.sections[all[target].section_index]
-                                    .questions
-                                    .iter()
-                                    .any(|q| &q.code == c)
-                        })
-                        .map(|(_, c)| (c.clone(), FieldError::Required.to_string()))
-                        .collect();
-                    let notice = format!("Còn {} câu hỏi bắt buộc chưa trả lời. Vui lòng hoàn thành trước khi gửi phiếu.", missing.len());
-                    Ok(render_page(
-                        &s,
-                        &merged,
-                        target,
-                        &errors,
-                        Some(&notice),
-                        unprocessable,
-                    ))
-                }
-            }
+            Ok(render_page(&view, status))
         }
-    }
-}
-
-/// Saves a page's answers as drafts; false when the token was used meanwhile.
-async fn save(
-    state: &web::Data<State>,
-    s: &FormSession,
-    keys: &[(i64, String)],
-    values: Answers,
-) -> Result<bool, WebError> {
-    let (s, keys) = (s.clone(), keys.to_vec());
-    blocking(state, move |app| {
-        respond::save_page(app, &s, &keys, &values)
-    })
-    .await
-}
-
-fn already_submitted(nav: Nav, same_key: bool) -> Result<HttpResponse, WebError> {
-    if nav == Nav::Submit && same_key {
-        Ok(done_page())
-    } else {
-        Err(ServiceError::TokenUnavailable.into())
-    }
-}
-
-fn done_page() -> HttpResponse {
-    html_page(
-        actix_web::http::StatusCode::OK,
-        templates::render("survey/done.html", context! {}),
-    )
-}
-
-/// The page's answers as stored text, and the questions whose values were
-/// not acceptable.
-fn read_page(
-    form: &FormFields,
-    unit: i64,
-    questions: &[Question],
-) -> (Answers, BTreeMap<String, String>) {
-    let mut values = Answers::new();
-    let mut errors = BTreeMap::new();
-    for q in questions {
-        let raw = form.all(&field_name(unit, &q.code));
-        match encode(q, &raw) {
-            Ok(Some(v)) => {
-                values.insert((unit, q.code.clone()), v);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                errors.insert(q.code.clone(), e.to_string());
-            }
+        PageReply::GoTo { page, saved } => {
+            let loc = format!("/s/{token}?p={page}{}", if saved { "&saved=1" } else { "" });
+            Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", loc))
+                .finish())
         }
+        PageReply::Saved => Ok(HttpResponse::NoContent().finish()),
+        PageReply::Done => Ok(html_page(
+            actix_web::http::StatusCode::OK,
+            templates::render("survey/done.html", context! {}),
+        )),
+        PageReply::NoSuchPage => Err(no_such_page()),
     }
-    (values, errors)
+}
+
+fn notice_text(n: Notice) -> String {
+    match n {
+        Notice::Saved => {
+            "Đã lưu các câu trả lời. Ông/Bà có thể đóng trang và quay lại bằng chính liên kết này."
+                .into()
+        }
+        Notice::Incomplete { missing } => format!(
+            "Còn {missing} câu hỏi bắt buộc chưa trả lời. Vui lòng hoàn thành trước khi gửi phiếu."
+        ),
+    }
 }
 
 #[derive(Serialize)]
@@ -523,14 +324,10 @@ fn condition_css(unit: i64, q: &Question) -> Option<String> {
     ))
 }
 
-fn render_page(
-    s: &FormSession,
-    answers: &Answers,
-    p: usize,
-    errors: &BTreeMap<String, String>,
-    notice: Option<&str>,
-    status: actix_web::http::StatusCode,
-) -> HttpResponse {
+fn render_page(view: &PageView, status: actix_web::http::StatusCode) -> HttpResponse {
+    let s = &view.form;
+    let (answers, p, errors) = (&view.answers, view.page, &view.errors);
+    let notice = view.notice.map(notice_text);
     let qn = &s.questionnaire;
     let all = pages(qn, s.rated.len());
     let page = all[p];
@@ -562,7 +359,7 @@ fn render_page(
         context! {
             title => qn.title.clone(),
             intro => if p == 0 { qn.intro.clone() } else { None },
-            campaign => s.campaign.name.clone(),
+            campaign => s.campaign_name.clone(),
             rated_unit => unit.name.clone(),
             rates_many,
             rated_index => page.unit_index + 1,
@@ -601,15 +398,7 @@ async fn open_start(
     let (link, resumable) = {
         let code = code.clone();
         blocking(&state, move |app| {
-            let link = respond::open_link(app, campaign, &code)?;
-            // Offer to continue only a link that still works.
-            let resumable = match resume {
-                Some(t) => {
-                    matches!(respond::open_form(app, &t), Ok(FormAccess::Open(_))).then_some(t)
-                }
-                None => None,
-            };
-            Ok((link, resumable))
+            respond::open_landing(app, campaign, &code, resume.as_deref())
         })
         .await?
     };
@@ -622,7 +411,7 @@ async fn open_start(
     let body = templates::render(
         "survey/open_start.html",
         context! {
-            campaign => link.campaign.name.clone(),
+            campaign => link.campaign_name.clone(),
             title => link.questionnaire.title.clone(),
             intro => link.questionnaire.intro.clone(),
             own_unit,
@@ -648,13 +437,9 @@ async fn open_begin(
     let token = {
         let code = code.clone();
         blocking(&state, move |app| {
-            if !accounts::note_open_start(app, &client)? {
-                return Ok(None);
-            }
-            respond::start_open(app, campaign, &code, &unit).map(Some)
+            respond::start_open(app, campaign, &code, &unit, &client)
         })
         .await?
-        .ok_or(WebError::TooManyRequests)?
     };
     let cookie = Cookie::build(
         resume_cookie_name(campaign, &code),

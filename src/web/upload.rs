@@ -190,7 +190,5 @@ async fn receive(
 }
 
 fn io_error(e: std::io::Error) -> WebError {
-    WebError::Service(crate::service::ServiceError::Storage(
-        crate::storage::StorageError::Unavailable(format!("không lưu được tệp tải lên: {e}")),
-    ))
+    WebError::Upload(e.to_string())
 }

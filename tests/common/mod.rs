@@ -372,8 +372,8 @@ impl TestApp {
         }
     }
 
-    pub fn conn(&self) -> chiso::storage::PooledConn {
-        self.app.pool.get().expect("connection")
+    pub fn conn(&self) -> chiso::storage::DbConn {
+        chiso::storage::connect(self.app.database_url()).unwrap()
     }
 
     pub fn response_count(&self) -> usize {
@@ -396,10 +396,13 @@ pub fn likert_all(unit: i64, codes: &[&str], level: &str) -> Vec<(String, String
 }
 
 pub fn unit_id(app: &App, code: &str) -> i64 {
-    chiso::storage::units::by_code(&mut app.pool.get().unwrap(), code)
-        .unwrap()
-        .unwrap()
-        .id
+    chiso::storage::units::by_code(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        code,
+    )
+    .unwrap()
+    .unwrap()
+    .id
 }
 
 /// Posts one page of a token's form.

@@ -162,6 +162,12 @@ pub fn prune_hidden(qn: &Questionnaire, answers: &Answers) -> Answers {
         .collect()
 }
 
+/// A question the respondent must still answer: required, shown, unanswered.
+/// The one rule behind both the page check and the submission check.
+pub fn is_missing(qn: &Questionnaire, q: &Question, unit: RatedUnitId, answers: &Answers) -> bool {
+    q.required && is_visible(qn, q, unit, answers) && !answers.contains_key(&(unit, q.code.clone()))
+}
+
 /// Every visible required question left unanswered, in questionnaire order.
 pub fn missing_required(
     qn: &Questionnaire,
@@ -171,15 +177,28 @@ pub fn missing_required(
     let mut missing = Vec::new();
     for &unit in units {
         for q in qn.questions() {
-            if q.required
-                && is_visible(qn, q, unit, answers)
-                && !answers.contains_key(&(unit, q.code.clone()))
-            {
+            if is_missing(qn, q, unit, answers) {
                 missing.push((unit, q.code.clone()));
             }
         }
     }
     missing
+}
+
+/// The codes of the questions missing on one section's page about one unit.
+pub fn missing_in_section(
+    qn: &Questionnaire,
+    section_index: usize,
+    unit: RatedUnitId,
+    answers: &Answers,
+) -> Vec<String> {
+    qn.sections
+        .get(section_index)
+        .into_iter()
+        .flat_map(|s| &s.questions)
+        .filter(|q| is_missing(qn, q, unit, answers))
+        .map(|q| q.code.clone())
+        .collect()
 }
 
 /// One page of the form: one section, about one rated unit.
@@ -200,6 +219,32 @@ pub fn pages(qn: &Questionnaire, unit_count: usize) -> Vec<Page> {
             })
         })
         .collect()
+}
+
+/// The page that holds a question about a rated unit (`rated` in page order).
+pub fn page_of(
+    qn: &Questionnaire,
+    rated: &[RatedUnitId],
+    unit: RatedUnitId,
+    code: &str,
+) -> Option<usize> {
+    let unit_index = rated.iter().position(|u| *u == unit)?;
+    let section_index = qn
+        .sections
+        .iter()
+        .position(|sec| sec.questions.iter().any(|q| q.code == code))?;
+    Some(unit_index * qn.sections.len() + section_index)
+}
+
+/// Where a returning respondent continues: the first page with a required
+/// question unanswered; with none, the first page of an untouched form or the
+/// last page (where the submit button is) of a complete one.
+pub fn resume_page(qn: &Questionnaire, rated: &[RatedUnitId], answers: &Answers) -> usize {
+    let last = (rated.len() * qn.sections.len()).saturating_sub(1);
+    missing_required(qn, rated, answers)
+        .first()
+        .and_then(|(unit, code)| page_of(qn, rated, *unit, code))
+        .unwrap_or(if answers.is_empty() { 0 } else { last })
 }
 
 #[cfg(test)]
@@ -310,5 +355,36 @@ required = false
                 section_index: 0
             }
         );
+    }
+
+    #[test]
+    fn a_page_and_a_submission_agree_on_what_is_missing() {
+        let qn = qn();
+        let mut a = Answers::new();
+        a.insert((1, "C".into()), "y".into());
+        // The page check and the submission check use one rule.
+        assert_eq!(missing_in_section(&qn, 0, 1, &a), vec!["L", "W", "WW"]);
+        let whole: Vec<String> = missing_required(&qn, &[1], &a)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(whole, missing_in_section(&qn, 0, 1, &a));
+    }
+
+    #[test]
+    fn a_returning_respondent_resumes_on_the_first_unfinished_page() {
+        let qn = qn();
+        let mut a = Answers::new();
+        assert_eq!(resume_page(&qn, &[1, 2], &a), 0);
+        for (u, c, v) in [(1, "L", "4"), (1, "C", "n")] {
+            a.insert((u, c.into()), v.into());
+        }
+        assert_eq!(page_of(&qn, &[1, 2], 2, "C"), Some(1));
+        assert_eq!(resume_page(&qn, &[1, 2], &a), 1);
+        for (u, c, v) in [(2, "L", "4"), (2, "C", "n")] {
+            a.insert((u, c.into()), v.into());
+        }
+        assert_eq!(resume_page(&qn, &[1, 2], &a), 1, "complete: the last page");
+        assert_eq!(page_of(&qn, &[1, 2], 3, "C"), None);
     }
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::service::accounts::StaffUser;
 use crate::service::campaigns::{CampaignSummary, QuestionnaireSummary, UnitCount};
-use crate::storage::units::UnitRow;
+use crate::service::units::Unit;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeDto {
@@ -142,8 +142,8 @@ pub struct UnitDto {
     pub unit_type: String,
 }
 
-impl From<UnitRow> for UnitDto {
-    fn from(u: UnitRow) -> Self {
+impl From<Unit> for UnitDto {
+    fn from(u: Unit) -> Self {
         Self {
             id: u.id,
             code: u.code,

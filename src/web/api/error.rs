@@ -89,7 +89,7 @@ impl From<WebError> for ApiError {
                 "Tài khoản không có quyền thực hiện thao tác này.".into(),
                 vec![],
             ),
-            WebError::TooManyRequests => (
+            WebError::TooManyRequests | WebError::Service(ServiceError::Throttled) => (
                 "too_many_requests",
                 "Quá nhiều lần thử không thành công; vui lòng đợi rồi thử lại.".into(),
                 vec![],

@@ -165,7 +165,48 @@ impl StratumId {
     pub fn parts(&self) -> impl Iterator<Item = &str> {
         self.0.split(SEPARATOR)
     }
+
+    /// An id as the draw stored it.
+    pub fn from_stored(joined: &str) -> Self {
+        Self(joined.to_string())
+    }
+
+    /// The people of an area design's selected cluster: `people␟UNIT/group␟path…`.
+    fn area_people(&self) -> Option<(&str, &str)> {
+        let mut parts = self.parts();
+        (parts.next()? == AREA_PEOPLE).then_some(())?;
+        parts.next()?.rsplit_once('/')
+    }
+
+    /// The unit code and respondent group whose people the stratum holds:
+    /// the first two parts of a stratified draw's id (`UNIT␟group␟…`), the
+    /// root cluster of an area design's (`people␟UNIT/group␟…`).
+    pub fn owner(&self) -> Option<(&str, &str)> {
+        if let Some(owner) = self.area_people() {
+            return Some(owner);
+        }
+        let mut parts = self.parts();
+        let unit = parts.next()?;
+        Some((unit, parts.next()?))
+    }
+
+    /// Its readable form without unit and group (which pages show in their
+    /// own columns): the stratifying values of a stratified draw, or the
+    /// cluster path of an area design, joined by " / ".
+    pub fn label(&self) -> String {
+        let parts: Vec<&str> = self.parts().collect();
+        let shown: Vec<&str> = if self.area_people().is_some() {
+            parts.iter().skip(2).copied().collect()
+        } else {
+            // unit, group, then name/value pairs: keep the values.
+            parts.iter().skip(3).step_by(2).copied().collect()
+        };
+        shown.join(" / ")
+    }
 }
+
+/// The first part of the id of an area design's people in a cluster.
+pub(crate) const AREA_PEOPLE: &str = "people";
 
 impl fmt::Display for StratumId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -195,6 +236,25 @@ mod tests {
         assert_eq!(a.parts().collect::<Vec<_>>(), ["ab", "c"]);
         assert_eq!(a.to_string(), "ab / c");
         assert!(StratumId::from_parts(&["a\u{1f}b"]).is_err());
+    }
+
+    #[test]
+    fn a_stratum_knows_its_unit_group_and_label_in_both_designs() {
+        let stratified = StratumId::from_parts(&["P-A", "citizen", "linh_vuc", "Đất đai"]).unwrap();
+        assert_eq!(stratified.owner(), Some(("P-A", "citizen")));
+        assert_eq!(stratified.label(), "Đất đai");
+        let two = StratumId::from_parts(&["P-A", "citizen", "a", "1", "b", "2"]).unwrap();
+        assert_eq!(two.label(), "1 / 2");
+        let plain = StratumId::from_parts(&["P-A", "citizen"]).unwrap();
+        assert_eq!(plain.label(), "");
+        // An area design's people: the cluster path is the label, not a
+        // name/value list (which would read "" here).
+        let area = StratumId::from_parts(&["people", "P-A/citizen", "Xã B", "Thôn 1"]).unwrap();
+        assert_eq!(area.owner(), Some(("P-A", "citizen")));
+        assert_eq!(area.label(), "Xã B / Thôn 1");
+        assert_eq!(StratumId::from_stored("").owner(), None);
+        let stored = StratumId::from_stored(area.as_str());
+        assert_eq!(stored, area);
         assert!(StratumId::from_parts(&["a\nb"]).is_err());
         assert!(StratumId::from_parts(&["x".repeat(201)]).is_err());
         let unit = UnitCode::parse("P-HONGGAI").unwrap();

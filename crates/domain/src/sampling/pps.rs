@@ -237,7 +237,7 @@ pub fn draw_in_clusters(
 ) -> Result<Vec<Drawn>, SamplingError> {
     let mut out = Vec::new();
     for cluster in selected {
-        let mut parts = vec!["people".to_string()];
+        let mut parts = vec![super::AREA_PEOPLE.to_string()];
         parts.extend(cluster.path.iter().cloned());
         let id = StratumId::from_parts(&parts)?;
         let persons = people_of(cluster);

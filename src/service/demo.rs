@@ -3,8 +3,8 @@
 
 use chrono::Duration;
 
-use crate::domain::vietnam_time;
 use crate::domain::questionnaire::Rates;
+use crate::domain::vietnam_time;
 use crate::storage::campaigns as store;
 use crate::storage::respondents::SOURCE_SAMPLE;
 

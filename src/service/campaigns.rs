@@ -97,6 +97,25 @@ pub fn period(c: &CampaignRow) -> CampaignPeriod {
     }
 }
 
+/// Where a respondent comes from (stored with it): drawn into the
+/// probability sample, or an open link whose answers carry no design weight.
+/// The typed value for callers of [`issue_tokens`] outside the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Sample,
+    Open,
+}
+
+impl TokenSource {
+    /// The stored value, as [`issue_tokens`] takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenSource::Sample => respondents::SOURCE_SAMPLE,
+            TokenSource::Open => respondents::SOURCE_OPEN,
+        }
+    }
+}
+
 /// Issues `count` tokens for one questionnaire of a campaign. The tokens are
 /// returned once and stored only as hashes.
 pub fn issue_tokens(

@@ -112,6 +112,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(static_files::routes);
 }
 
+/// Serves on a bound listener until the server stops, on a runtime of its
+/// own: what `chiso serve` calls, so that only `web` names actix-web.
+pub fn run(state: State, listener: TcpListener) -> std::io::Result<()> {
+    actix_web::rt::System::new().block_on(async move { server(state, listener)?.await })
+}
+
 /// Builds the HTTP server on a bound listener (port 0 in tests).
 pub fn server(state: State, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
     let workers = state.settings.workers;

@@ -80,9 +80,8 @@ fn build(url: &str, responses: usize) {
         units.push_str(&format!("{code},Đơn vị {code},{block},{kind}\n"));
     }
     service::units::import(&app, units.as_bytes(), "units.csv").expect("units");
-    let profile = service::profiles::find(&repo("questionnaires/profiles"), PROFILE)
-        .expect("profile")
-        .profile;
+    let profile =
+        service::profiles::find(&repo("questionnaires/profiles"), PROFILE).expect("profile");
     let files = service::questionnaires::load(&[repo("questionnaires")]).expect("questionnaires");
     let today = chrono::Utc::now().date_naive();
     let c = service::campaigns::open(

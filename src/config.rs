@@ -183,6 +183,7 @@ impl Settings {
         let s = &self.security;
         Options {
             pool_size: self.pool_size,
+            profiles_dir: self.profiles_dir(),
             limits: Limits {
                 session_hours: s.session_hours,
                 login_failures_per_account: s.login_failures_per_account,

@@ -112,7 +112,11 @@ fn the_edges_never_name_storage() {
             }
         }
     }
-    assert!(found.is_empty(), "edges naming storage:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "edges naming storage:\n{}",
+        found.join("\n")
+    );
 }
 
 /// Settings are plain data read once: the settings type names service types
@@ -128,5 +132,9 @@ fn the_settings_call_no_service() {
             found.push(format!("src/config.rs:{n}: {t}"));
         }
     }
-    assert!(found.is_empty(), "settings calling out:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "settings calling out:\n{}",
+        found.join("\n")
+    );
 }

@@ -53,8 +53,7 @@ pub fn run(settings: &Settings, command: CampaignCommand) -> anyhow::Result<Exit
             let files = questionnaires::load(std::slice::from_ref(&settings.questionnaires_dir))?;
             let profile = profile
                 .map(|p| service::profiles::find(&settings.profiles_dir(), &p))
-                .transpose()?
-                .map(|f| f.profile);
+                .transpose()?;
             let req = campaigns::OpenCampaign {
                 year,
                 name,

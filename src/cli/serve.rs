@@ -59,9 +59,7 @@ pub fn run(mut settings: Settings, Args { demo, bind }: Args) -> anyhow::Result<
             );
         }
         // The demo units follow Hải Phòng's 2025 blocks (sở, phường, xã + đặc khu).
-        let profile = service::profiles::find(&settings.profiles_dir(), "hai-phong-2025")
-            .ok()
-            .map(|f| f.profile);
+        let profile = service::profiles::find(&settings.profiles_dir(), "hai-phong-2025").ok();
         let d = service::demo::seed(&app, &files, profile.as_ref())?;
         println!(
             "  Dữ liệu mẫu: đợt khảo sát {} đang mở. Liên kết trả lời:",

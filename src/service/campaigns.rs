@@ -24,9 +24,10 @@ pub struct OpenCampaign {
     /// Questionnaire codes; empty means every file given.
     pub codes: Vec<String>,
     pub anonymous: bool,
-    /// The province profile whose rules the campaign follows; its sampling
-    /// rules become the campaign's plan rules, editable until the draw.
-    pub profile: Option<crate::domain::profile::Profile>,
+    /// The province profile whose rules the campaign follows, frozen with
+    /// it; its sampling rules become the campaign's plan rules, editable
+    /// until the draw.
+    pub profile: Option<super::profiles::ProfileFile>,
 }
 
 /// Opens a campaign and freezes the current version of each questionnaire:
@@ -76,7 +77,7 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
     let rules: Vec<(&str, String)> = req
         .profile
         .iter()
-        .flat_map(|p| p.sampling.iter())
+        .flat_map(|p| p.profile.sampling.iter())
         .map(|(group, rule)| (group.code(), rule.to_toml()))
         .collect();
     let campaign = NewCampaign {
@@ -85,7 +86,8 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
         opens_at: period.opens_at,
         closes_at: period.closes_at,
         anonymous: req.anonymous,
-        profile_code: req.profile.as_ref().map(|p| p.code.as_str()),
+        profile_code: req.profile.as_ref().map(|p| p.profile.code.as_str()),
+        profile_source: req.profile.as_ref().map(|p| p.source.as_str()),
     };
     Ok(store::insert(&mut conn, &campaign, &versions, &rules, now)?)
 }

@@ -41,7 +41,7 @@ fn demo_unit(code: &str, rates: &Rates) -> &'static str {
 pub fn seed(
     app: &App,
     files: &[QuestionnaireFile],
-    profile: Option<&crate::domain::profile::Profile>,
+    profile: Option<&super::profiles::ProfileFile>,
 ) -> Result<Demo> {
     units::import(app, DEMO_UNITS_CSV.as_bytes(), "demo/units.csv")?;
     let now = now();

@@ -95,12 +95,18 @@ pub struct App {
     scorers: RwLock<HashMap<i64, Option<Arc<crate::domain::survey::Scorer>>>>,
     limits: accounts::Limits,
     hasher: accounts::Hasher,
+    /// Where profiles of campaigns opened before profiles were frozen are read.
+    profiles_dir: std::path::PathBuf,
+    /// Campaign id → the profile it follows, parsed once.
+    campaign_profiles: RwLock<HashMap<i64, Arc<crate::domain::profile::Profile>>>,
 }
 
 /// What a service instance is told once, at the edge, from the settings.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub pool_size: u32,
+    /// The province profiles (`questionnaires/profiles`).
+    pub profiles_dir: std::path::PathBuf,
     pub limits: accounts::Limits,
     pub password_cost: accounts::PasswordCost,
 }
@@ -109,6 +115,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             pool_size: 8,
+            profiles_dir: std::path::PathBuf::from("questionnaires/profiles"),
             limits: accounts::Limits::default(),
             password_cost: accounts::PasswordCost::default(),
         }
@@ -156,6 +163,8 @@ impl App {
             scorers: RwLock::new(HashMap::new()),
             limits: options.limits,
             hasher,
+            profiles_dir: options.profiles_dir,
+            campaign_profiles: RwLock::new(HashMap::new()),
         })
     }
 
@@ -213,6 +222,46 @@ impl App {
 
     pub fn migrate(&self) -> Result<Vec<String>> {
         Ok(storage::migrate(&mut *self.writer()?)?)
+    }
+
+    /// The profile a campaign follows: the copy frozen when it opened, parsed
+    /// once for the process's life. A campaign opened before profiles were
+    /// frozen reads the file of its code from the profiles directory.
+    pub fn campaign_profile(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Arc<crate::domain::profile::Profile>> {
+        if let Some(p) = self
+            .campaign_profiles
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&campaign_id)
+        {
+            return Ok(p.clone());
+        }
+        let campaign = storage::campaigns::get(&mut *self.conn()?, campaign_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("không có đợt {campaign_id}")))?;
+        let profile = match (&campaign.profile_source, &campaign.profile_code) {
+            (Some(source), code) => crate::domain::profile::parse_profile(source).map_err(|d| {
+                // A frozen profile was valid when stored; failing now means the
+                // parser changed incompatibly, which must be loud.
+                let code = code.as_deref().unwrap_or("?");
+                ServiceError::Invalid(d.iter().map(|d| format!("hồ sơ {code} của đợt {campaign_id}:{d}")).collect())
+            })?,
+            (None, Some(code)) => profiles::find(&self.profiles_dir, code)?.profile,
+            (None, None) => {
+                return Err(ServiceError::invalid(format!(
+                    "đợt \"{}\" không gắn bộ quy tắc của tỉnh (hồ sơ): chưa tính được điểm khảo sát, chỉ số và xếp hạng",
+                    campaign.name
+                )))
+            }
+        };
+        let profile = Arc::new(profile);
+        self.campaign_profiles
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(campaign_id, profile.clone());
+        Ok(profile)
     }
 
     /// The scorer of a frozen questionnaire version; None when it has no

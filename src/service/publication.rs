@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -29,7 +30,7 @@ use crate::storage::publication::{self as store, SurveyPointRow, KIND_ASSIGNED, 
 use crate::storage::{campaigns as campaign_store, draws, units};
 
 use super::accounts::StaffUser;
-use super::{appraisal, now, profiles, results, App, Result, ServiceError};
+use super::{appraisal, now, results, App, Result, ServiceError};
 
 pub use appraisal::NO_DOSSIER;
 
@@ -87,7 +88,7 @@ impl IndexRow {
 pub struct IndexTable {
     /// The rules the table was computed with (pages draw its bands).
     #[serde(skip)]
-    pub profile: Profile,
+    pub profile: Arc<Profile>,
     pub campaign_id: i64,
     pub campaign: String,
     pub year: i32,
@@ -103,29 +104,15 @@ pub struct IndexTable {
 
 struct Ctx {
     campaign: campaign_store::CampaignRow,
-    profile: Profile,
+    profile: Arc<Profile>,
     units: Vec<units::UnitRow>,
 }
 
-/// A campaign and the profile it follows.
-pub fn campaign_profile(
-    app: &App,
-    profiles_dir: &Path,
-    campaign_id: i64,
-) -> Result<(campaign_store::CampaignRow, Profile)> {
+fn ctx(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Ctx> {
+    let _ = profiles_dir;
+    let profile = app.campaign_profile(campaign_id)?;
     let campaign = campaign_store::get(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt đánh giá {campaign_id}")))?;
-    let code = campaign.profile_code.clone().ok_or_else(|| {
-        ServiceError::invalid(
-            "đợt này không gắn bộ quy tắc của tỉnh (profile): chưa tính được chỉ số",
-        )
-    })?;
-    let profile = profiles::find(profiles_dir, &code)?.profile;
-    Ok((campaign, profile))
-}
-
-fn ctx(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Ctx> {
-    let (campaign, profile) = campaign_profile(app, profiles_dir, campaign_id)?;
     let units = units::list(&mut *app.conn()?)?;
     Ok(Ctx {
         campaign,

@@ -18,7 +18,7 @@ use crate::storage::tallies::{self, OUTSIDE_DRAW};
 use crate::storage::units::{self, UnitRow};
 use crate::storage::{draws, responses};
 
-use super::{now, profiles, App, Result, ServiceError};
+use super::{now, App, Result, ServiceError};
 
 /// One unit's survey result, or why it has none.
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +112,7 @@ fn draw_strata(app: &App, campaign_id: i64) -> Result<Vec<DrawStratum>> {
 /// What the results of a campaign are computed with.
 struct Context {
     campaign: CampaignRow,
-    profile: Profile,
+    profile: Arc<Profile>,
     units: Vec<UnitRow>,
     strata: Vec<DrawStratum>,
     /// Per group: the campaign questionnaires' scorers and what they rate.
@@ -123,12 +123,8 @@ fn context(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Context> 
     let mut conn = app.conn()?;
     let campaign = store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
-    let code = campaign.profile_code.clone().ok_or_else(|| {
-        ServiceError::invalid(
-            "đợt khảo sát không gắn hồ sơ quy tắc của tỉnh: chưa tính được điểm điều tra xã hội học",
-        )
-    })?;
-    let profile = profiles::find(profiles_dir, &code)?.profile;
+    let _ = profiles_dir;
+    let profile = app.campaign_profile(campaign_id)?;
     let units = units::list(&mut conn)?;
     let cqs = store::questionnaires(&mut conn, campaign_id)?;
     drop(conn);

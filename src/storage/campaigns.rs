@@ -18,6 +18,8 @@ pub struct CampaignRow {
     pub anonymous: bool,
     pub created_at: NaiveDateTime,
     pub profile_code: Option<String>,
+    /// The profile's text as it was when the campaign opened.
+    pub profile_source: Option<String>,
 }
 
 pub struct NewCampaign<'a> {
@@ -27,6 +29,7 @@ pub struct NewCampaign<'a> {
     pub closes_at: NaiveDateTime,
     pub anonymous: bool,
     pub profile_code: Option<&'a str>,
+    pub profile_source: Option<&'a str>,
 }
 
 /// A campaign's questionnaire: the code respondents see in links and the
@@ -55,6 +58,7 @@ pub fn insert(
             campaigns::anonymous.eq(c.anonymous),
             campaigns::created_at.eq(now),
             campaigns::profile_code.eq(c.profile_code),
+            campaigns::profile_source.eq(c.profile_source),
         );
         let id: i64 = per_backend!(conn => diesel::insert_into(campaigns::table).values(values).returning(campaigns::id).get_result(conn))?;
         for (code, version) in versions {

@@ -34,6 +34,7 @@ diesel::table! {
         anonymous -> Bool,
         created_at -> Timestamp,
         profile_code -> Nullable<Text>,
+        profile_source -> Nullable<Text>,
     }
 }
 

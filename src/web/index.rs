@@ -406,10 +406,8 @@ async fn import_scores(
     };
     let kind = form.fields.get("kind").unwrap_or("own").to_string();
     let upload = form.take_file("file")?;
-    let dir = state.settings.profiles_dir();
     let outcome = blocking(&state, move |app| {
-        let (_, profile) = publication::campaign_profile(app, &dir, id)?;
-        let decimals = profile.points.decimals;
+        let decimals = app.campaign_profile(id)?.points.decimals;
         let file = std::fs::File::open(upload.file.path())
             .map_err(|e| ServiceError::invalid(format!("không đọc được tệp tải lên: {e}")))?;
         publication::import_scores(app, year, &kind, decimals, file, &upload.name)

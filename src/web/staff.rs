@@ -319,11 +319,11 @@ async fn import_units(
 pub(super) fn resolve_profile(
     dir: &std::path::Path,
     code: Option<&str>,
-) -> crate::service::Result<Option<crate::domain::profile::Profile>> {
+) -> crate::service::Result<Option<crate::service::profiles::ProfileFile>> {
     match code {
         None => Ok(None),
         Some(c) => crate::service::profiles::find(dir, c)
-            .map(|f| Some(f.profile))
+            .map(Some)
             .map_err(|e| ServiceError::invalid(e.to_string())),
     }
 }

@@ -165,9 +165,7 @@ pub fn open_profile_campaign(
     anonymous: bool,
 ) -> i64 {
     let files = questionnaires::load(&[dir.to_path_buf()]).expect("questionnaires");
-    let profile = service::profiles::find(&dir.join("profiles"), profile)
-        .expect("profile")
-        .profile;
+    let profile = service::profiles::find(&dir.join("profiles"), profile).expect("profile");
     let today = chrono::Utc::now().date_naive();
     let req = campaigns::OpenCampaign {
         year,

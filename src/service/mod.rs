@@ -14,6 +14,7 @@ pub mod results;
 pub mod sampling;
 pub mod secret;
 pub mod sender;
+mod toml_files;
 pub mod units;
 
 use std::collections::HashMap;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::profile::{parse_profile, survey_gaps, Profile};
 
 use super::questionnaires::QuestionnaireFile;
+use super::toml_files::{self, Kind};
 use super::{Result, ServiceError};
 
 #[derive(Debug, Clone)]
@@ -30,70 +31,22 @@ pub fn is_profile_path(path: &Path) -> bool {
     }
 }
 
-fn expand(path: &Path) -> std::result::Result<Vec<PathBuf>, String> {
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: không đọc được thư mục: {e}", path.display()))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        Ok(files)
-    } else if path.is_file() {
-        Ok(vec![path.to_path_buf()])
-    } else {
-        Err(format!("{}: không có tệp hoặc thư mục này", path.display()))
-    }
-}
-
 /// Reads and validates profile files (or directories of them). Every problem
 /// of every file comes back as `file:line: message`.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<ProfileFile>> {
-    let mut problems = Vec::new();
-    let mut files = Vec::new();
-    for p in paths {
-        match expand(p) {
-            Ok(found) if found.is_empty() => {
-                problems.push(format!("{}: không có tệp hồ sơ (*.toml) nào", p.display()))
-            }
-            Ok(found) => files.extend(found),
-            Err(e) => problems.push(e),
-        }
-    }
-    let mut loaded: Vec<ProfileFile> = Vec::new();
-    for path in files {
-        let source = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(format!("{}: không đọc được tệp: {e}", path.display()));
-                continue;
-            }
-        };
-        match parse_profile(&source) {
-            Ok(profile) => {
-                if let Some(other) = loaded.iter().find(|f| f.profile.code == profile.code) {
-                    problems.push(format!(
-                        "{}:1: mã hồ sơ \"{}\" trùng với tệp {}",
-                        path.display(),
-                        profile.code,
-                        other.path.display()
-                    ));
-                }
-                loaded.push(ProfileFile {
-                    path,
-                    source,
-                    profile,
-                });
-            }
-            Err(diags) => problems.extend(diags.iter().map(|d| format!("{}:{d}", path.display()))),
-        }
-    }
-    if problems.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(ServiceError::Invalid(problems))
-    }
+    let kind = Kind {
+        noun: "hồ sơ",
+        parse: parse_profile,
+        code: |p: &Profile| p.code.as_str(),
+    };
+    Ok(toml_files::load(paths, &kind)?
+        .into_iter()
+        .map(|f| ProfileFile {
+            path: f.path,
+            source: f.source,
+            profile: f.value,
+        })
+        .collect())
 }
 
 /// Survey criteria of the profiles that no questionnaire feeds, as

@@ -1,10 +1,10 @@
 //! Questionnaire files on disk.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::domain::questionnaire::{content_hash, parse_questionnaire, Questionnaire};
 
+use super::toml_files::{self, Kind};
 use super::{Result, ServiceError};
 
 #[derive(Debug, Clone)]
@@ -15,74 +15,23 @@ pub struct QuestionnaireFile {
     pub questionnaire: Questionnaire,
 }
 
-/// The `*.toml` files of a directory (not its subdirectories, where profiles
-/// live), or the file itself.
-fn expand(path: &Path) -> std::result::Result<Vec<PathBuf>, String> {
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: không đọc được thư mục: {e}", path.display()))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        Ok(files)
-    } else if path.is_file() {
-        Ok(vec![path.to_path_buf()])
-    } else {
-        Err(format!("{}: không có tệp hoặc thư mục này", path.display()))
-    }
-}
-
 /// Reads and validates questionnaire files. Every problem of every file comes
 /// back as `file:line: message`.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<QuestionnaireFile>> {
-    let mut problems = Vec::new();
-    let mut files = Vec::new();
-    for p in paths {
-        match expand(p) {
-            Ok(found) if found.is_empty() => {
-                problems.push(format!("{}: không có tệp phiếu (*.toml) nào", p.display()))
-            }
-            Ok(found) => files.extend(found),
-            Err(e) => problems.push(e),
-        }
-    }
-    let mut loaded: Vec<QuestionnaireFile> = Vec::new();
-    let mut by_code: HashMap<String, PathBuf> = HashMap::new();
-    for path in files {
-        let source = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(format!("{}: không đọc được tệp: {e}", path.display()));
-                continue;
-            }
-        };
-        match parse_questionnaire(&source) {
-            Ok(q) => {
-                if let Some(other) = by_code.insert(q.code.clone(), path.clone()) {
-                    problems.push(format!(
-                        "{}:1: mã phiếu \"{}\" trùng với tệp {}",
-                        path.display(),
-                        q.code,
-                        other.display()
-                    ));
-                }
-                loaded.push(QuestionnaireFile {
-                    hash: content_hash(&source),
-                    path,
-                    source,
-                    questionnaire: q,
-                });
-            }
-            Err(diags) => problems.extend(diags.iter().map(|d| format!("{}:{d}", path.display()))),
-        }
-    }
-    if problems.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(ServiceError::Invalid(problems))
-    }
+    let kind = Kind {
+        noun: "phiếu",
+        parse: parse_questionnaire,
+        code: |q: &Questionnaire| q.code.as_str(),
+    };
+    Ok(toml_files::load(paths, &kind)?
+        .into_iter()
+        .map(|f| QuestionnaireFile {
+            hash: content_hash(&f.source),
+            path: f.path,
+            source: f.source,
+            questionnaire: f.value,
+        })
+        .collect())
 }
 
 /// What `chiso check` found valid.

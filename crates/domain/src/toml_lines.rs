@@ -74,6 +74,46 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// A hand-edited file's raw serde shape, with what its diagnostics need: the
+/// line index and the keys serde ignored (misspelt or unknown keys, as the
+/// author wrote their paths). The first step of every TOML parser here.
+pub(crate) struct Raw<'s, T> {
+    pub value: T,
+    pub lines: LineIndex<'s>,
+    pub unknown: Vec<Vec<String>>,
+}
+
+pub(crate) fn read_raw<T: serde::de::DeserializeOwned>(
+    source: &str,
+) -> Result<Raw<'_, T>, Vec<Diagnostic>> {
+    let lines = LineIndex::new(source);
+    let mut unknown = Vec::new();
+    let de = toml::Deserializer::parse(source).map_err(|e| vec![lines.toml_error(&e)])?;
+    let value: Result<T, _> = serde_ignored::deserialize(de, |path| unknown.push(segments(&path)));
+    match value {
+        Ok(value) => Ok(Raw {
+            value,
+            lines,
+            unknown,
+        }),
+        Err(e) => Err(vec![lines.toml_error(&e)]),
+    }
+}
+
+/// The parser's result: the value when nothing was wrong, else every
+/// problem once, in line order.
+pub(crate) fn finish<T>(
+    value: Option<T>,
+    mut diags: Vec<Diagnostic>,
+) -> Result<T, Vec<Diagnostic>> {
+    diags.sort_by_key(|d| d.line);
+    diags.dedup();
+    match value {
+        Some(v) if diags.is_empty() => Ok(v),
+        _ => Err(diags),
+    }
+}
+
 /// A serde_ignored path as the keys an author wrote.
 pub(crate) fn segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
     use serde_ignored::Path;

@@ -24,7 +24,7 @@ use super::{
 use crate::code::Slug;
 use crate::points::{Factor, Points, MAX_DECIMALS};
 use crate::questionnaire::RespondentGroup;
-use crate::toml_lines::{segments, Diagnostic, LineIndex};
+use crate::toml_lines::{finish, read_raw, Diagnostic, LineIndex};
 
 type S<T> = Spanned<T>;
 
@@ -193,31 +193,17 @@ struct RawSanction {
 /// Parses and validates a profile. On failure every problem found is
 /// returned, sorted by line.
 pub fn parse_profile(source: &str) -> Result<Profile, Vec<Diagnostic>> {
-    let lines = LineIndex::new(source);
-    let mut unknown = Vec::new();
-    let de = toml::Deserializer::parse(source).map_err(|e| vec![lines.toml_error(&e)])?;
-    let raw: Result<RawProfile, _> =
-        serde_ignored::deserialize(de, |path| unknown.push(segments(&path)));
-    let raw = match raw {
-        Ok(raw) => raw,
-        Err(e) => return Err(vec![lines.toml_error(&e)]),
-    };
+    let raw = read_raw::<RawProfile>(source)?;
     let mut c = Checker {
-        lines: &lines,
+        lines: &raw.lines,
         source,
         diags: Vec::new(),
     };
-    for path in &unknown {
-        c.unknown_key(&raw, path);
+    for path in &raw.unknown {
+        c.unknown_key(&raw.value, path);
     }
-    let profile = c.profile(raw);
-    let mut diags = c.diags;
-    diags.sort_by_key(|d| d.line);
-    diags.dedup();
-    match profile {
-        Some(p) if diags.is_empty() => Ok(p),
-        _ => Err(diags),
-    }
+    let profile = c.profile(raw.value);
+    finish(profile, c.diags)
 }
 
 struct Checker<'a> {

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::code::{check_code, Slug};
 pub use crate::toml_lines::Diagnostic;
-use crate::toml_lines::{segments, LineIndex};
+use crate::toml_lines::{finish, read_raw, LineIndex};
 
 #[derive(Deserialize)]
 struct RawQuestionnaire {
@@ -85,30 +85,17 @@ const MAX_TEXT_LENGTH: usize = 10_000;
 /// Parses and validates a questionnaire. On failure every problem found is
 /// returned, sorted by line.
 pub fn parse_questionnaire(source: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
-    let lines = LineIndex::new(source);
-    let mut unknown = Vec::new();
-    let de = toml::Deserializer::parse(source).map_err(|e| vec![lines.toml_error(&e)])?;
-    let raw: Result<RawQuestionnaire, _> =
-        serde_ignored::deserialize(de, |path| unknown.push(segments(&path)));
-    let raw = match raw {
-        Ok(raw) => raw,
-        Err(e) => return Err(vec![lines.toml_error(&e)]),
-    };
+    let raw = read_raw::<RawQuestionnaire>(source)?;
     let mut c = Checker {
-        lines: &lines,
+        lines: &raw.lines,
         source,
         diags: Vec::new(),
     };
-    for path in &unknown {
-        c.unknown_key(&raw, path);
+    for path in &raw.unknown {
+        c.unknown_key(&raw.value, path);
     }
-    let q = c.questionnaire(raw);
-    let mut diags = c.diags;
-    diags.sort_by_key(|d| d.line);
-    match q {
-        Some(q) if diags.is_empty() => Ok(q),
-        _ => Err(diags),
-    }
+    let q = c.questionnaire(raw.value);
+    finish(q, c.diags)
 }
 
 struct Checker<'a> {

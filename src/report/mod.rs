@@ -46,4 +46,5 @@
 
 pub mod chart;
 pub mod export;
+pub mod number;
 pub mod table;

@@ -15,6 +15,7 @@ use crate::domain::index::{RatingOutcome, ScoreRule};
 use crate::domain::profile::BandBasis;
 use crate::domain::upload::FileKind;
 use crate::report::chart::{split_chart, Axis, SplitChart, SplitRow, Threshold, ValueFormat};
+use crate::report::number;
 use crate::report::table::{Cell, Column, Header, Row};
 use crate::service::publication::{self, IndexRow, IndexTable};
 use crate::service::ServiceError;
@@ -71,7 +72,7 @@ async fn load(state: &web::Data<State>, id: i64) -> Result<IndexTable, WebError>
 }
 
 fn fixed(p: Option<crate::domain::points::Points>, d: u32) -> Option<String> {
-    p.map(|p| p.fixed(d).replace('.', ","))
+    p.map(|p| number::from_point(&p.fixed(d)))
 }
 
 /// One line of the ranked table, as the page and the exports show it.
@@ -476,7 +477,7 @@ async fn card(state: &web::Data<State>, id: i64, unit: i64) -> Result<Card, WebE
             .criteria_set_for(&row.unit_type)
             .ok_or_else(|| ServiceError::NotFound("Không có bộ tiêu chí cho đơn vị này.".into()))?;
         let d = t.decimals;
-        let f = |p: crate::domain::points::Points| p.fixed(d).replace('.', ",");
+        let f = |p: crate::domain::points::Points| number::from_point(&p.fixed(d));
         let own = crate::service::appraisal::self_scores(app, id, unit)?;
         let lines = set
             .nodes
@@ -499,7 +500,11 @@ async fn card(state: &web::Data<State>, id: i64, unit: i64) -> Result<Card, WebE
                     rule: leaf.map(|l| rule_label(&l.rule)),
                     survey: cell.and_then(|c| c.points).map(f),
                     ci: cell.and_then(|c| {
-                        Some(format!("{:.2}–{:.2}", c.ci_low?, c.ci_high?).replace('.', ","))
+                        Some(format!(
+                            "{}–{}",
+                            number::decimal(c.ci_low?, 2),
+                            number::decimal(c.ci_high?, 2)
+                        ))
                     }),
                     flagged: cell.is_some_and(|c| c.flagged()),
                     score: row

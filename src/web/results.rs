@@ -13,6 +13,7 @@ use crate::domain::access::Action;
 use crate::domain::index::SurveyScore;
 use crate::domain::survey::ComponentStatus;
 use crate::report::chart::{interval_chart, Axis, IntervalChart, IntervalRow, ValueFormat};
+use crate::report::number;
 use crate::service::results::{self, UnitResult};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -53,7 +54,7 @@ fn row(u: &UnitResult) -> Row {
             Some(ComponentStatus::Withheld) => "withheld",
             None => "problem",
         },
-        points: c.and_then(|c| c.published.map(|p| p.to_string())),
+        points: c.and_then(|c| c.published.map(|p| number::from_point(&p.to_string()))),
         low: c.and_then(|c| c.ci.map(|ci| ci.low)),
         high: c.and_then(|c| c.ci.map(|ci| ci.high)),
         withheld: c.map(|c| c.withheld.clone()).unwrap_or_default(),
@@ -173,12 +174,12 @@ async fn unit(
         .flat_map(|s| s.criteria.iter())
         .map(|c| {
             let (points, short) = match &c.score {
-                SurveyScore::Scored { points, short } => (Some(points.to_string()), short),
+                SurveyScore::Scored { points, short } => (Some(number::from_point(&points.to_string())), short),
                 SurveyScore::Withheld { short } => (None, short),
             };
             context! {
                 code => c.code.clone(),
-                max => c.max.to_string(),
+                max => number::from_point(&c.max.to_string()),
                 points,
                 se => c.se,
                 low => c.ci.map(|ci| ci.low),

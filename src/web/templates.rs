@@ -45,6 +45,15 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             AutoEscape::None
         }
     });
+    // Every figure a page prints goes through these, as the charts do:
+    // `{{ x|num(2) }}` → 25,35; `{{ share|pct(1) }}` → 42,0%.
+    env.add_filter("num", |v: f64, decimals: Option<usize>| {
+        crate::report::number::decimal(v, decimals.unwrap_or(2))
+    });
+    env.add_filter("pct", |v: f64, decimals: Option<usize>| {
+        crate::report::number::percent(v, decimals.unwrap_or(1))
+    });
+    add_filters(&mut env);
     for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             // Templates are compiled into the binary; a broken one is a build
@@ -54,6 +63,17 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
+
+/// Every figure a page prints goes through these, as the charts' labels do
+/// (`report::number`): `{{ x|num(2) }}` → `25,35`; `{{ share|pct(1) }}` → `42,0%`.
+fn add_filters(env: &mut Environment<'static>) {
+    env.add_filter("num", |v: f64, decimals: Option<usize>| {
+        crate::report::number::decimal(v, decimals.unwrap_or(2))
+    });
+    env.add_filter("pct", |v: f64, decimals: Option<usize>| {
+        crate::report::number::percent(v, decimals.unwrap_or(1))
+    });
+}
 
 /// What a page is when its template fails; `html_page` answers it with 500.
 pub const RENDER_FAILED: &str = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Lỗi</title><p>Đã có lỗi khi hiển thị trang.</p></html>";
@@ -109,9 +129,23 @@ mod tests {
     }
 
     #[test]
+    fn pages_print_figures_as_the_charts_do() {
+        let mut env = Environment::new();
+        add_filters(&mut env);
+        let out = env
+            .render_str(
+                "{{ a|num(2) }} {{ b|pct(1) }} {{ c|num }}",
+                minijinja::context! { a => 0.704545, b => 0.4216, c => 3.0 },
+            )
+            .unwrap();
+        assert_eq!(out, "0,70 42,2% 3,00");
+    }
+
+    #[test]
     fn every_embedded_template_compiles() {
         for (name, source) in TEMPLATES {
             let mut env = Environment::new();
+            add_filters(&mut env);
             for (n, s) in TEMPLATES {
                 env.add_template(n, s)
                     .unwrap_or_else(|e| panic!("{n}: {e}"));

@@ -17,6 +17,8 @@ mod layout;
 mod split;
 mod svg;
 
+use super::number;
+
 #[cfg(test)]
 mod test_support;
 
@@ -42,8 +44,8 @@ impl ValueFormat {
     /// A figure at the format's full decimals: `25,35`, `42,0%`.
     pub fn format(&self, v: f64) -> String {
         match *self {
-            ValueFormat::Number { decimals } => decimal_comma(v, decimals),
-            ValueFormat::Percent { decimals } => format!("{}%", decimal_comma(v * 100.0, decimals)),
+            ValueFormat::Number { decimals } => number::decimal(v, decimals.into()),
+            ValueFormat::Percent { decimals } => number::percent(v, decimals.into()),
         }
     }
 
@@ -56,12 +58,8 @@ impl ValueFormat {
         let s = format!("{v:.3}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         let s = if s == "-0" { "0" } else { s };
-        format!("{}{suffix}", s.replace('.', ","))
+        format!("{}{suffix}", number::from_point(s))
     }
-}
-
-fn decimal_comma(v: f64, decimals: u8) -> String {
-    format!("{:.*}", usize::from(decimals), v).replace('.', ",")
 }
 
 /// The value axis, always from 0 to `max`: 30 for the survey component's

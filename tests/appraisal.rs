@@ -622,7 +622,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         let row = view
             .history
             .iter()
-            .find(|h| h.criterion.as_deref() == Some("1.1.1") && h.action == "thẩm định")
+            .find(|h| h.criterion.as_deref() == Some("1.1.1") && h.action == "appraise")
             .expect("the change of 1.1.1 is in the history");
         assert_eq!(row.actor, "td-all");
         assert_eq!(row.old_value.as_deref(), Some("tự chấm 1"));
@@ -635,12 +635,12 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             .history
             .iter()
             .any(|h| h.criterion.as_deref() == Some("1.2")
-                && h.action == "tình trạng tài liệu"
-                && h.new_value.as_deref() == Some("bổ sung khi giải trình")));
+                && h.action == "evidence_status"
+                && h.new_value.as_deref() == Some("supplemented")));
         assert!(view
             .history
             .iter()
-            .any(|h| h.action == "Hội đồng phê duyệt"));
+            .any(|h| h.action == "approve" && h.new_value.as_deref() == Some("approved")));
         // …and the database refuses to change or remove a row.
         let mut conn = w.app.pool.get().unwrap();
         let upd = diesel::sql_query("UPDATE audit_log SET reason = 'sửa' WHERE id = 1")
@@ -930,6 +930,27 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
         let r = t.staff_get(&admin, &page).await;
         assert!(r.body.contains("Báo cáo quý III nộp muộn"));
         assert!(r.body.contains("Lịch sử thay đổi"));
+        // Stages, evidence statuses, rules and audit actions in words.
+        assert!(r.body.contains("<strong>Đã nộp, đang thẩm định</strong>"));
+        assert!(r.body.contains("tài liệu: có trong hồ sơ"), "{}", r.body);
+        assert!(r
+            .body
+            .contains("tạm tính theo điểm tự chấm (chưa thẩm định)"));
+        assert!(r.body.contains("<td>theo điểm thẩm định</td>"));
+        assert!(r
+            .body
+            .contains("<td>nộp hồ sơ</td><td>Đang soạn</td><td>Đã nộp, đang thẩm định</td>"));
+        assert!(r
+            .body
+            .contains("<td>thẩm định</td><td>tự chấm 1.5</td><td>1</td>"));
+        let r = t
+            .staff_get(&admin, &format!("/staff/campaigns/{c}/appraisal"))
+            .await;
+        assert!(
+            r.body.contains("<td>Đã nộp, đang thẩm định</td>"),
+            "{}",
+            r.body
+        );
         // The explanation round through the pages: a request, an answer with a file.
         let r = t
             .staff_post(
@@ -1070,7 +1091,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                 appraisal::view(&w.app, &w.on(&admin, unit, &pd), at("2021-12-16 09:00")).unwrap();
             let last = view.history.last().unwrap();
             assert_eq!(
-                last.action, "Hội đồng phê duyệt",
+                last.action, "approve",
                 "{backend:?} {code}: nothing after the approval"
             );
             let changes = view
@@ -1082,5 +1103,46 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                 .count();
             assert_eq!(changes, usize::from(changed.is_ok()));
         }
+    }
+}
+
+#[test]
+fn a_stored_dossier_stage_this_version_does_not_know_is_an_error_not_a_default() {
+    for backend in backends() {
+        let w = World::new(backend, "2099-12-08");
+        let pd = w.profiles_dir();
+        let unit = unit_id(&w.app, "NH-TP");
+        let officer = user(&w.app, "cb-tp", "unit_officer", Some("NH-TP"));
+        let admin = user(&w.app, "qt", "admin", None);
+        let score = || {
+            appraisal::save_self_score(
+                &w.app,
+                &w.on(&officer, unit, &pd),
+                SelfScoreInput {
+                    criterion: "1.2".into(),
+                    points: Points::from_int(1),
+                    explanation: String::new(),
+                    file: None,
+                    reference: "Báo cáo số 1".into(),
+                },
+                at("2021-12-01 09:00"),
+            )
+        };
+        score().unwrap();
+        diesel::sql_query("UPDATE dossiers SET state = 'reviewing'")
+            .execute(&mut *w.app.pool.get().unwrap())
+            .unwrap();
+        let before = w.audit_count();
+        let e = score().unwrap_err();
+        assert!(matches!(e, ServiceError::Storage(_)), "{backend:?} {e:?}");
+        assert!(e.to_string().contains("\"reviewing\""), "{e}");
+        let e = appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at("2021-12-02 09:00"))
+            .unwrap_err();
+        assert!(matches!(e, ServiceError::Storage(_)), "{backend:?} {e:?}");
+        assert!(appraisal::view(&w.app, &w.on(&admin, unit, &pd), at("2021-12-02 09:00")).is_err());
+        assert!(
+            appraisal::appraised(&w.app, &pd, w.campaign, unit, at("2021-12-02 09:00")).is_err()
+        );
+        assert_eq!(w.audit_count(), before, "{backend:?}: nothing written");
     }
 }

@@ -82,7 +82,8 @@ struct Line {
     name: String,
     block: String,
     block_name: String,
-    dossier: &'static str,
+    /// The dossier's stage code (`none` without one); the template words it.
+    dossier: String,
     rank: Option<u32>,
     of: Option<u32>,
     shared: bool,
@@ -116,7 +117,7 @@ fn line(r: &IndexRow, d: u32) -> Line {
         name: r.name.clone(),
         block: r.block.clone(),
         block_name: r.block_name.clone(),
-        dossier: crate::service::appraisal::state_label(&r.dossier),
+        dossier: r.dossier.clone(),
         rank: r.rank.map(|k| k.rank),
         of: r.rank.map(|k| k.of),
         shared: r.rank.is_some_and(|k| k.shared),

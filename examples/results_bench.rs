@@ -244,7 +244,6 @@ fn build(url: &str, responses: usize) {
 fn time(url: &str) {
     let app = connect(url);
     let c = service::campaigns::summaries(&app).expect("campaigns")[0].id;
-    let profiles = repo("questionnaires/profiles");
     let responses = chiso::storage::responses::per_stratum(
         &mut chiso::storage::connect(app.database_url()).unwrap(),
         c,
@@ -259,7 +258,7 @@ fn time(url: &str) {
     let mut last = None;
     for _ in 0..3 {
         let t = Instant::now();
-        let r = results::campaign_results(&app, &profiles, c).expect("results");
+        let r = results::campaign_results(&app, c).expect("results");
         live.push(t.elapsed().as_secs_f64());
         last = Some(r);
     }
@@ -281,7 +280,7 @@ fn time(url: &str) {
         })
         .count();
     let t = Instant::now();
-    let one = results::unit_result(&app, &profiles, c, r.units[0].unit_id).expect("unit");
+    let one = results::unit_result(&app, c, r.units[0].unit_id).expect("unit");
     let unit_page = t.elapsed().as_secs_f64();
     drop(one);
 
@@ -293,7 +292,7 @@ fn time(url: &str) {
     let report = results::recompute(&app, c).expect("recompute");
     let whole = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    results::campaign_results(&app, &profiles, c).expect("results");
+    results::campaign_results(&app, c).expect("results");
     let after = t.elapsed().as_secs_f64();
 
     println!("{responses} responses, {} units ({scored_units} with estimates), {with_se} criterion estimates with SE", r.units.len());

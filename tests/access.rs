@@ -245,7 +245,6 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires() {
         appraisal::save_self_score(
             &t.app,
             &On {
-                profiles_dir: &dir.join("profiles"),
                 data_dir: t.data.path(),
                 who: &user,
                 campaign_id: c,
@@ -295,7 +294,6 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires() {
             &t.app,
             &admin_user,
             c,
-            &dir.join("profiles"),
             "appraiser1",
             "noi_vu",
             chrono::Utc::now().naive_utc(),

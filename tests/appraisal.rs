@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chiso::domain::access::Role;
 use chiso::domain::index::{appraise, Evidence, Lateness, LeafInput, ScoreRule, SurveyScore};
@@ -137,13 +137,8 @@ impl World {
         }
     }
 
-    fn profiles_dir(&self) -> PathBuf {
-        self.dir.path().join("profiles")
-    }
-
-    fn on<'a>(&'a self, who: &'a StaffUser, unit: i64, profiles_dir: &'a Path) -> On<'a> {
+    fn on<'a>(&'a self, who: &'a StaffUser, unit: i64) -> On<'a> {
         On {
-            profiles_dir,
             data_dir: self.data.path(),
             who,
             campaign_id: self.campaign,
@@ -154,14 +149,13 @@ impl World {
     /// The officer scores every regular leaf at its maximum with a document
     /// reference, except `without_evidence` (no evidence at all).
     fn fill(&self, officer: &StaffUser, unit: i64, without_evidence: &[&str], now: NaiveDateTime) {
-        let pd = self.profiles_dir();
         for (code, max, kind) in appraised_leaves(&profile(self.dir.path())) {
             if kind != Kind::Regular {
                 continue;
             }
             appraisal::save_self_score(
                 &self.app,
-                &self.on(officer, unit, &pd),
+                &self.on(officer, unit),
                 SelfScoreInput {
                     criterion: code.clone(),
                     points: max,
@@ -199,7 +193,6 @@ fn invalid_text(e: ServiceError) -> String {
 fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() {
     for backend in backends() {
         let w = World::new(backend, "2021-12-08");
-        let pd = w.profiles_dir();
         let p = profile(w.dir.path());
         let mut submitted = vec![];
         // (unit, submitted at, expected lateness, expected deductions)
@@ -233,10 +226,9 @@ fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() 
                 Some(code),
             );
             w.fill(&officer, unit, &[], at("2021-12-01 09:00"));
-            let got = appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at(when)).unwrap();
+            let got = appraisal::submit(&w.app, &w.on(&officer, unit), at(when)).unwrap();
             assert_eq!(got, want, "{backend:?} {code}");
-            let a = appraisal::appraised(&w.app, &pd, w.campaign, unit, at("2021-12-20 09:00"))
-                .unwrap();
+            let a = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-20 09:00")).unwrap();
             assert_eq!(a.lateness, want);
             assert_eq!(
                 a.components.deductions,
@@ -250,12 +242,12 @@ fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() 
         let officer = user(&w.app, "cb-kt", "unit_officer", Some("NH-KT"));
         w.fill(&officer, unit, &[], at("2021-12-01 09:00"));
         let before = w.audit_count();
-        let e = appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at("2021-12-11 08:00"))
-            .unwrap_err();
+        let e =
+            appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-11 08:00")).unwrap_err();
         assert!(invalid_text(e).contains("hồ sơ đã khóa"), "{backend:?}");
         let e = appraisal::save_self_score(
             &w.app,
-            &w.on(&officer, unit, &pd),
+            &w.on(&officer, unit),
             SelfScoreInput {
                 criterion: "1.2".into(),
                 points: Points::from_int(1),
@@ -269,8 +261,7 @@ fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() 
         assert!(invalid_text(e).contains("hồ sơ đã khóa"));
         assert_eq!(w.audit_count(), before, "a refused change writes nothing");
         // Never submitted: the dossier criterion scores 0, by the profile's rule.
-        let a =
-            appraisal::appraised(&w.app, &pd, w.campaign, unit, at("2021-12-11 08:00")).unwrap();
+        let a = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-11 08:00")).unwrap();
         assert_eq!(a.lateness, Lateness::TooLate { days: 3 });
         let dossier = p
             .criteria_set_for("co_quan")
@@ -285,15 +276,15 @@ fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() 
         // The on-time unit, once the deadline day is over, can no longer edit.
         let tp = unit_id(&w.app, "NH-TP");
         let tp_officer = user(&w.app, "cb-tp-2", "unit_officer", Some("NH-TP"));
-        let e = appraisal::submit(&w.app, &w.on(&tp_officer, tp, &pd), at("2021-12-09 08:00"))
-            .unwrap_err();
+        let e =
+            appraisal::submit(&w.app, &w.on(&tp_officer, tp), at("2021-12-09 08:00")).unwrap_err();
         assert!(invalid_text(e).contains("Hồ sơ đã nộp"));
         // Until 23:59 of the deadline day a submitted dossier may still be
         // corrected; after that it is locked.
         let fix = |when: &str| {
             appraisal::save_self_score(
                 &w.app,
-                &w.on(&tp_officer, tp, &pd),
+                &w.on(&tp_officer, tp),
                 SelfScoreInput {
                     criterion: "1.3".into(),
                     points: Points::from_int(1),
@@ -315,18 +306,15 @@ fn a_deadline_on_a_saturday_moves_to_monday() {
     for backend in backends() {
         // 11/12/2021 is a Saturday: the deadline is Monday 13/12.
         let w = World::new(backend, "2021-12-11");
-        let pd = w.profiles_dir();
         let unit = unit_id(&w.app, "NH-TP");
         let officer = user(&w.app, "cb-tp", "unit_officer", Some("NH-TP"));
         w.fill(&officer, unit, &[], at("2021-12-10 09:00"));
-        let got =
-            appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at("2021-12-13 17:00")).unwrap();
+        let got = appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-13 17:00")).unwrap();
         assert_eq!(got, Lateness::OnTime, "{backend:?}");
         let unit = unit_id(&w.app, "NH-NV");
         let officer = user(&w.app, "cb-nv", "unit_officer", Some("NH-NV"));
         w.fill(&officer, unit, &[], at("2021-12-10 09:00"));
-        let got =
-            appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at("2021-12-14 08:00")).unwrap();
+        let got = appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-14 08:00")).unwrap();
         assert_eq!(
             got,
             Lateness::Late {
@@ -341,7 +329,6 @@ fn a_deadline_on_a_saturday_moves_to_monday() {
 fn appraisal_explanation_approval_and_the_audit_log() {
     for backend in backends() {
         let w = World::new(backend, "2021-12-08");
-        let pd = w.profiles_dir();
         let p = profile(w.dir.path());
         let unit = unit_id(&w.app, "NH-TP");
         let officer = user(&w.app, "cb-tp", "unit_officer", Some("NH-TP"));
@@ -353,7 +340,6 @@ fn appraisal_explanation_approval_and_the_audit_log() {
                 &w.app,
                 &admin,
                 w.campaign,
-                &pd,
                 "td-all",
                 &d.code,
                 at("2021-12-01 08:00")
@@ -364,7 +350,6 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             &w.app,
             &admin,
             w.campaign,
-            &pd,
             "td-tuphap",
             "tu_phap",
             at("2021-12-01 08:00"),
@@ -375,7 +360,6 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             &w.app,
             &admin,
             w.campaign,
-            &pd,
             "cb-tp",
             "tu_phap",
             at("2021-12-01 08:00")
@@ -385,7 +369,6 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             &w.app,
             &admin,
             w.campaign,
-            &pd,
             "td-all",
             "khong_co",
             at("2021-12-01 08:00")
@@ -403,19 +386,19 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         };
         let e = appraisal::appraise_criterion(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             accept("1.4"),
             at("2021-12-06 08:00"),
         )
         .unwrap_err();
         assert!(invalid_text(e).contains("chưa nộp"));
-        appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at("2021-12-07 10:00")).unwrap();
+        appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-07 10:00")).unwrap();
 
         // Outside the assigned field: refused as forbidden, nothing written.
         let before = w.audit_count();
         let e = appraisal::appraise_criterion(
             &w.app,
-            &w.on(&justice, unit, &pd),
+            &w.on(&justice, unit),
             accept("1.4"),
             at("2021-12-09 08:00"),
         )
@@ -425,7 +408,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         // The justice appraiser may appraise field 2.
         appraisal::appraise_criterion(
             &w.app,
-            &w.on(&justice, unit, &pd),
+            &w.on(&justice, unit),
             accept("2.1"),
             at("2021-12-09 08:00"),
         )
@@ -441,7 +424,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         let before = w.audit_count();
         let e = appraisal::appraise_criterion(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             change("1.1.1", "0.5", "  "),
             at("2021-12-09 08:10"),
         )
@@ -450,7 +433,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         assert_eq!(w.audit_count(), before, "{backend:?}");
         appraisal::appraise_criterion(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             change("1.1.1", "0.5", "Kế hoạch ban hành chậm 10 ngày"),
             at("2021-12-09 08:10"),
         )
@@ -458,7 +441,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         // Above the maximum: refused.
         let e = appraisal::appraise_criterion(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             change("1.4", "9", "x"),
             at("2021-12-09 08:11"),
         )
@@ -468,7 +451,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         // Explanation round: the unit adds evidence for 1.2 → supplemented.
         appraisal::request_explanation(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             "1.2",
             "Bổ sung báo cáo CCHC quý IV.",
             at("2021-12-09 09:00"),
@@ -486,7 +469,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         std::fs::write(file.path(), &bytes).unwrap();
         appraisal::answer_explanation(
             &w.app,
-            &w.on(&officer, unit, &pd),
+            &w.on(&officer, unit),
             AnswerInput {
                 request_id: ex_id,
                 answer: "Đơn vị gửi bổ sung báo cáo quý IV.".into(),
@@ -509,7 +492,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         // A second answer to the same request is refused.
         let e = appraisal::answer_explanation(
             &w.app,
-            &w.on(&officer, unit, &pd),
+            &w.on(&officer, unit),
             AnswerInput {
                 request_id: ex_id,
                 answer: "lần hai".into(),
@@ -536,16 +519,10 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             } else {
                 accept(&code)
             };
-            appraisal::appraise_criterion(
-                &w.app,
-                &w.on(&all, unit, &pd),
-                input,
-                at("2021-12-11 09:00"),
-            )
-            .unwrap_or_else(|e| panic!("{code}: {e}"));
+            appraisal::appraise_criterion(&w.app, &w.on(&all, unit), input, at("2021-12-11 09:00"))
+                .unwrap_or_else(|e| panic!("{code}: {e}"));
         }
-        let a =
-            appraisal::appraised(&w.app, &pd, w.campaign, unit, at("2021-12-12 09:00")).unwrap();
+        let a = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-12 09:00")).unwrap();
         let leaf = |c: &str| a.leaves.iter().find(|l| l.code == c).unwrap().clone();
         // 70 % of the 2 points reached, because the evidence came in the explanation round.
         assert_eq!(
@@ -592,11 +569,11 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         assert_eq!(a.components.applicable_max, Points::from_int(99));
 
         // The council approves; afterwards nothing changes and nothing is written.
-        appraisal::approve(&w.app, &w.on(&admin, unit, &pd), at("2021-12-15 09:00")).unwrap();
+        appraisal::approve(&w.app, &w.on(&admin, unit), at("2021-12-15 09:00")).unwrap();
         let before = w.audit_count();
         let e = appraisal::appraise_criterion(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             change("1.4", "1", "sửa sau phê duyệt"),
             at("2021-12-16 09:00"),
         )
@@ -604,28 +581,26 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         assert!(invalid_text(e).contains("đã phê duyệt"));
         let e = appraisal::request_explanation(
             &w.app,
-            &w.on(&all, unit, &pd),
+            &w.on(&all, unit),
             "1.4",
             "?",
             at("2021-12-16 09:00"),
         )
         .unwrap_err();
         assert!(invalid_text(e).contains("đã phê duyệt"));
-        let e = appraisal::approve(&w.app, &w.on(&admin, unit, &pd), at("2021-12-16 09:00"))
-            .unwrap_err();
+        let e =
+            appraisal::approve(&w.app, &w.on(&admin, unit), at("2021-12-16 09:00")).unwrap_err();
         assert!(invalid_text(e).contains("đã phê duyệt"));
         assert_eq!(w.audit_count(), before, "{backend:?}");
-        let after =
-            appraisal::appraised(&w.app, &pd, w.campaign, unit, at("2021-12-16 09:00")).unwrap();
+        let after = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-16 09:00")).unwrap();
         assert_eq!(after, a);
 
         // The audit log keeps who, when, old, new and why.
-        let view =
-            appraisal::view(&w.app, &w.on(&admin, unit, &pd), at("2021-12-16 09:00")).unwrap();
+        let view = appraisal::view(&w.app, &w.on(&admin, unit), at("2021-12-16 09:00")).unwrap();
         let row = view
             .history
             .iter()
-            .find(|h| h.criterion.as_deref() == Some("1.1.1") && h.action == "thẩm định")
+            .find(|h| h.criterion.as_deref() == Some("1.1.1") && h.action == "appraise")
             .expect("the change of 1.1.1 is in the history");
         assert_eq!(row.actor, "td-all");
         assert_eq!(row.old_value.as_deref(), Some("tự chấm 1"));
@@ -638,12 +613,12 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             .history
             .iter()
             .any(|h| h.criterion.as_deref() == Some("1.2")
-                && h.action == "tình trạng tài liệu"
-                && h.new_value.as_deref() == Some("bổ sung khi giải trình")));
+                && h.action == "evidence_status"
+                && h.new_value.as_deref() == Some("supplemented")));
         assert!(view
             .history
             .iter()
-            .any(|h| h.action == "Hội đồng phê duyệt"));
+            .any(|h| h.action == "approve" && h.new_value.as_deref() == Some("approved")));
         // …and the database refuses to change or remove a row.
         let mut conn = chiso::storage::connect(w.app.database_url()).unwrap();
         let upd = diesel::sql_query("UPDATE audit_log SET reason = 'sửa' WHERE id = 1")
@@ -812,7 +787,6 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
         );
 
         // The rest through the service, then the web submission.
-        let pd = q.path().join("profiles");
         let who = staff_user(&t.app, "cb-tp");
         for (code, max, kind) in appraised_leaves(&profile(q.path())) {
             if kind != Kind::Regular || code == "1.2" {
@@ -821,7 +795,6 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
             appraisal::save_self_score(
                 &t.app,
                 &On {
-                    profiles_dir: &pd,
                     data_dir: t.data.path(),
                     who: &who,
                     campaign_id: c,
@@ -933,6 +906,27 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
         let r = t.staff_get(&admin, &page).await;
         assert!(r.body.contains("Báo cáo quý III nộp muộn"));
         assert!(r.body.contains("Lịch sử thay đổi"));
+        // Stages, evidence statuses, rules and audit actions in words.
+        assert!(r.body.contains("<strong>Đã nộp, đang thẩm định</strong>"));
+        assert!(r.body.contains("tài liệu: có trong hồ sơ"), "{}", r.body);
+        assert!(r
+            .body
+            .contains("tạm tính theo điểm tự chấm (chưa thẩm định)"));
+        assert!(r.body.contains("<td>theo điểm thẩm định</td>"));
+        assert!(r
+            .body
+            .contains("<td>nộp hồ sơ</td><td>Đang soạn</td><td>Đã nộp, đang thẩm định</td>"));
+        assert!(r
+            .body
+            .contains("<td>thẩm định</td><td>tự chấm 1.5</td><td>1</td>"));
+        let r = t
+            .staff_get(&admin, &format!("/staff/campaigns/{c}/appraisal"))
+            .await;
+        assert!(
+            r.body.contains("<td>Đã nộp, đang thẩm định</td>"),
+            "{}",
+            r.body
+        );
         // The explanation round through the pages: a request, an answer with a file.
         let r = t
             .staff_post(
@@ -982,7 +976,7 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
             )
             .await;
         assert_eq!(r.status, 303);
-        let a = appraisal::appraised(&t.app, &pd, c, unit, chiso::service::now()).unwrap();
+        let a = appraisal::appraised(&t.app, c, unit, chiso::service::now()).unwrap();
         let leaf = a.leaves.iter().find(|l| l.code == "1.1.1").unwrap();
         assert_eq!(
             leaf.score,
@@ -1002,7 +996,6 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
 fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_approval() {
     for backend in backends() {
         let w = World::new(backend, "2021-12-08");
-        let pd = w.profiles_dir();
         let p = profile(w.dir.path());
         let admin = user(&w.app, "qt", "admin", None);
         let all = user(&w.app, "td-all", "appraiser", None);
@@ -1011,7 +1004,6 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                 &w.app,
                 &admin,
                 w.campaign,
-                &pd,
                 "td-all",
                 &d.code,
                 at("2021-12-01 08:00"),
@@ -1027,7 +1019,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                 Some(code),
             );
             w.fill(&officer, unit, &[], at("2021-12-01 09:00"));
-            appraisal::submit(&w.app, &w.on(&officer, unit, &pd), at("2021-12-07 09:00")).unwrap();
+            appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-07 09:00")).unwrap();
             for (leaf, _, kind) in appraised_leaves(&p) {
                 if kind == Kind::Regular {
                     let input = AppraiseInput {
@@ -1038,7 +1030,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                     };
                     appraisal::appraise_criterion(
                         &w.app,
-                        &w.on(&all, unit, &pd),
+                        &w.on(&all, unit),
                         input,
                         at("2021-12-09 09:00"),
                     )
@@ -1047,7 +1039,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
             }
             let (approved, changed) = std::thread::scope(|s| {
                 let a = s.spawn(|| {
-                    appraisal::approve(&w.app, &w.on(&admin, unit, &pd), at("2021-12-15 09:00"))
+                    appraisal::approve(&w.app, &w.on(&admin, unit), at("2021-12-15 09:00"))
                 });
                 let b = s.spawn(|| {
                     let input = AppraiseInput {
@@ -1058,7 +1050,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                     };
                     appraisal::appraise_criterion(
                         &w.app,
-                        &w.on(&all, unit, &pd),
+                        &w.on(&all, unit),
                         input,
                         at("2021-12-15 09:00"),
                     )
@@ -1070,10 +1062,10 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                 assert!(e.to_string().contains("đã phê duyệt"), "{backend:?} {e}");
             }
             let view =
-                appraisal::view(&w.app, &w.on(&admin, unit, &pd), at("2021-12-16 09:00")).unwrap();
+                appraisal::view(&w.app, &w.on(&admin, unit), at("2021-12-16 09:00")).unwrap();
             let last = view.history.last().unwrap();
             assert_eq!(
-                last.action, "Hội đồng phê duyệt",
+                last.action, "approve",
                 "{backend:?} {code}: nothing after the approval"
             );
             let changes = view
@@ -1085,5 +1077,43 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                 .count();
             assert_eq!(changes, usize::from(changed.is_ok()));
         }
+    }
+}
+
+#[test]
+fn a_stored_dossier_stage_this_version_does_not_know_is_an_error_not_a_default() {
+    for backend in backends() {
+        let w = World::new(backend, "2099-12-08");
+        let unit = unit_id(&w.app, "NH-TP");
+        let officer = user(&w.app, "cb-tp", "unit_officer", Some("NH-TP"));
+        let admin = user(&w.app, "qt", "admin", None);
+        let score = || {
+            appraisal::save_self_score(
+                &w.app,
+                &w.on(&officer, unit),
+                SelfScoreInput {
+                    criterion: "1.2".into(),
+                    points: Points::from_int(1),
+                    explanation: String::new(),
+                    file: None,
+                    reference: "Báo cáo số 1".into(),
+                },
+                at("2021-12-01 09:00"),
+            )
+        };
+        score().unwrap();
+        diesel::sql_query("UPDATE dossiers SET state = 'reviewing'")
+            .execute(&mut chiso::storage::connect(w.app.database_url()).unwrap())
+            .unwrap();
+        let before = w.audit_count();
+        let e = score().unwrap_err();
+        assert!(matches!(e, ServiceError::Internal(_)), "{backend:?} {e:?}");
+        assert!(e.to_string().contains("\"reviewing\""), "{e}");
+        let e =
+            appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-02 09:00")).unwrap_err();
+        assert!(matches!(e, ServiceError::Internal(_)), "{backend:?} {e:?}");
+        assert!(appraisal::view(&w.app, &w.on(&admin, unit), at("2021-12-02 09:00")).is_err());
+        assert!(appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-02 09:00")).is_err());
+        assert_eq!(w.audit_count(), before, "{backend:?}: nothing written");
     }
 }

@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use chiso::domain::index::RatingOutcome;
 use chiso::domain::points::Points;
 use chiso::domain::profile::{Kind, Profile};
@@ -74,7 +72,6 @@ fn local(date: NaiveDate, hour: u32) -> NaiveDateTime {
 struct Year {
     t: TestApp,
     profile: Profile,
-    profiles_dir: PathBuf,
     campaign: i64,
 }
 
@@ -82,8 +79,7 @@ struct Year {
 async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
     let t = TestApp::spawn(backend).await;
     let dir = repo_path("questionnaires");
-    let profiles_dir = dir.join("profiles");
-    let profile = profiles::find(&profiles_dir, code).unwrap().profile;
+    let profile = profiles::find(&dir.join("profiles"), code).unwrap().profile;
     let mut csv = String::from("code,name,block,unit_type\n");
     for u in units_ {
         csv.push_str(&format!(
@@ -113,7 +109,6 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
             &t.app,
             &admin,
             campaign,
-            &profiles_dir,
             "tham-dinh",
             &d.code,
             local(deadline - Duration::days(20), 8),
@@ -131,7 +126,6 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
         );
         let unit_id = unit_id(&t.app, u.code);
         let on = |who| On {
-            profiles_dir: &profiles_dir,
             data_dir: data.path(),
             who,
             campaign_id: campaign,
@@ -193,32 +187,18 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
             .unwrap_or_else(|e| panic!("{code} {}: {e}", u.code));
     }
     if survey_csv.lines().count() > 1 {
-        publication::import_survey(
-            &t.app,
-            &profiles_dir,
-            campaign,
-            survey_csv.as_bytes(),
-            "dtxhh.csv",
-        )
-        .unwrap();
+        publication::import_survey(&t.app, campaign, survey_csv.as_bytes(), "dtxhh.csv").unwrap();
     }
     Year {
         t,
         profile,
-        profiles_dir,
         campaign,
     }
 }
 
 impl Year {
     fn table(&self) -> IndexTable {
-        publication::table(
-            &self.t.app,
-            &self.profiles_dir,
-            self.campaign,
-            chrono::Utc::now().naive_utc(),
-        )
-        .unwrap()
+        publication::table(&self.t.app, self.campaign, chrono::Utc::now().naive_utc()).unwrap()
     }
 
     fn admin(&self) -> StaffUser {
@@ -408,11 +388,10 @@ async fn hai_phong_2025_from_dossiers_to_the_published_table() {
 
         // Publication: the table is frozen and the year's scores recorded.
         let admin = y.admin();
-        let published =
-            publication::publish(&y.t.app, &admin, &y.profiles_dir, y.campaign).unwrap();
+        let published = publication::publish(&y.t.app, &admin, y.campaign).unwrap();
         assert!(published.published_at.is_some());
         assert_eq!(published.survey_source, "published");
-        assert!(publication::publish(&y.t.app, &admin, &y.profiles_dir, y.campaign).is_err());
+        assert!(publication::publish(&y.t.app, &admin, y.campaign).is_err());
         let again = y.table();
         assert_eq!(
             serde_json::to_value(&again.rows).unwrap(),
@@ -421,7 +400,6 @@ async fn hai_phong_2025_from_dossiers_to_the_published_table() {
         );
         let err = publication::import_survey(
             &y.t.app,
-            &y.profiles_dir,
             y.campaign,
             "unit,criterion,points\nS-A,1.1,0\n".as_bytes(),
             "muon.csv",
@@ -464,7 +442,7 @@ async fn son_la_2021_bands_on_the_index_and_ranks_two_blocks() {
             "Sơn La rates no heads"
         );
         // Unapproved dossiers keep a table from publication: none here.
-        publication::publish(&y.t.app, &y.admin(), &y.profiles_dir, y.campaign).unwrap();
+        publication::publish(&y.t.app, &y.admin(), y.campaign).unwrap();
         y.t.stop().await;
     }
 }
@@ -567,7 +545,6 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
     for backend in backends() {
         let t = TestApp::spawn(backend).await;
         let dir = repo_path("questionnaires");
-        let profiles_dir: &Path = &dir.join("profiles");
         units::import(
             &t.app,
             "code,name,block,unit_type\nS1,Sở Một,so,so\n".as_bytes(),
@@ -575,8 +552,7 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
         )
         .unwrap();
         let c = open_profile_campaign(&t.app, &dir, "hai-phong-2025", 2025, "Chưa xong", false);
-        let table =
-            publication::table(&t.app, profiles_dir, c, chrono::Utc::now().naive_utc()).unwrap();
+        let table = publication::table(&t.app, c, chrono::Utc::now().naive_utc()).unwrap();
         let row = by_code(&table, "S1");
         assert_eq!(row.dossier, publication::NO_DOSSIER);
         assert!(
@@ -591,7 +567,6 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
         appraisal::save_self_score(
             &t.app,
             &On {
-                profiles_dir,
                 data_dir: data.path(),
                 who: &officer,
                 campaign_id: c,
@@ -608,18 +583,17 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
         )
         .unwrap();
         let admin = staff(&t.app, "qt", "admin", None);
-        let err = publication::publish(&t.app, &admin, profiles_dir, c).unwrap_err();
+        let err = publication::publish(&t.app, &admin, c).unwrap_err();
         assert!(
             err.to_string()
                 .contains("chưa được Hội đồng thẩm định phê duyệt"),
             "{err}"
         );
         let analyst = staff(&t.app, "pt", "analyst", None);
-        assert!(publication::publish(&t.app, &analyst, profiles_dir, c).is_err());
+        assert!(publication::publish(&t.app, &analyst, c).is_err());
         // A bad survey file is refused whole, line by line.
         let err = publication::import_survey(
             &t.app,
-            profiles_dir,
             c,
             "unit,criterion,points\nKHONG,1.1,1\nS1,1,1\nS1,8.2.1,99\nS1,8.2.1,abc\n".as_bytes(),
             "dt.csv",

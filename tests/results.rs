@@ -101,15 +101,14 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine()
             let token = r.location.unwrap().rsplit('/').next().unwrap().to_string();
             answer_randomly(&t, &token, unit, &mut rng).await;
         }
-        let profiles = repo_path("questionnaires/profiles");
-        let live = results::unit_result(&t.app, &profiles, c, unit).unwrap();
+        let live = results::unit_result(&t.app, c, unit).unwrap();
         let live_json = serde_json::to_string(&live).unwrap();
 
         // A full recomputation from the stored answers finds nothing to change.
         let report = results::recompute(&t.app, c).unwrap();
         assert_eq!(report.differed, 0, "{backend:?}");
         assert!(report.tallies >= 2, "a stratum per field and the open link");
-        let again = results::unit_result(&t.app, &profiles, c, unit).unwrap();
+        let again = results::unit_result(&t.app, c, unit).unwrap();
         assert_eq!(
             live_json,
             serde_json::to_string(&again).unwrap(),
@@ -311,8 +310,7 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         let headers = reader.headers().unwrap().clone();
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-        let live =
-            results::unit_result(&t.app, &repo_path("questionnaires/profiles"), c, unit).unwrap();
+        let live = results::unit_result(&t.app, c, unit).unwrap();
         let s = live.survey.as_ref().unwrap();
         let c821 = s.criteria.iter().find(|x| x.code == "8.2.1").unwrap();
         let row = rows

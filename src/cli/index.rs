@@ -100,7 +100,7 @@ pub fn run(settings: &Settings, command: IndexCommand) -> anyhow::Result<ExitCod
             explain,
         } => {
             let now = chrono::Utc::now().naive_utc();
-            let t = service::publication::table(&app, &dir, campaign, now)?;
+            let t = service::publication::table(&app, campaign, now)?;
             let (header, rows) = if explain {
                 service::publication::explain_sheet(&t)
             } else {
@@ -126,7 +126,6 @@ pub fn run(settings: &Settings, command: IndexCommand) -> anyhow::Result<ExitCod
         IndexCommand::ImportSurvey { campaign, file } => {
             let n = service::publication::import_survey(
                 &app,
-                &dir,
                 campaign,
                 open(&file)?,
                 &file.display().to_string(),
@@ -155,7 +154,7 @@ pub fn run(settings: &Settings, command: IndexCommand) -> anyhow::Result<ExitCod
         }
         IndexCommand::Publish { campaign, user } => {
             let who = service::accounts::staff_user(&app, &user)?;
-            let t = service::publication::publish(&app, &who, &dir, campaign)?;
+            let t = service::publication::publish(&app, &who, campaign)?;
             let indexed = t.rows.iter().filter(|r| r.figures().is_some()).count();
             println!(
                 "Đã công bố kết quả đợt {campaign}: {} đơn vị, {indexed} có chỉ số.",

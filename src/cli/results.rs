@@ -39,7 +39,7 @@ pub fn run(settings: &Settings, command: ResultsCommand) -> anyhow::Result<ExitC
             }
         }
         ResultsCommand::Show { campaign, format } => {
-            let r = service::results::campaign_results(&app, &settings.profiles_dir(), campaign)?;
+            let r = service::results::campaign_results(&app, campaign)?;
             print_results(&r, format)?;
         }
     }

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
@@ -108,8 +107,7 @@ struct Ctx {
     units: Vec<units::UnitRow>,
 }
 
-fn ctx(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Ctx> {
-    let _ = profiles_dir;
+fn ctx(app: &App, campaign_id: i64) -> Result<Ctx> {
     let profile = app.campaign_profile(campaign_id)?;
     let campaign = campaign_store::get(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt đánh giá {campaign_id}")))?;
@@ -147,11 +145,7 @@ fn parse_shortfalls(text: &str) -> Vec<Shortfall> {
 /// unit id → criterion → (score as the appraisal takes it, interval).
 type SurveyMap = BTreeMap<i64, BTreeMap<String, (SurveyScore, Option<(f64, f64)>)>>;
 
-fn survey_scores(
-    app: &App,
-    profiles_dir: &Path,
-    campaign_id: i64,
-) -> Result<(SurveyMap, &'static str)> {
+fn survey_scores(app: &App, campaign_id: i64) -> Result<(SurveyMap, &'static str)> {
     let stored = store::survey_points(&mut *app.conn()?, campaign_id)?;
     if let Some(first) = stored.first() {
         let source = if first.source == store::SOURCE_PUBLISHED {
@@ -180,7 +174,7 @@ fn survey_scores(
         // No draw and nothing imported: no survey yet, every survey criterion withheld.
         return Ok((SurveyMap::new(), "live"));
     }
-    let live = results::campaign_results(app, profiles_dir, campaign_id)?;
+    let live = results::campaign_results(app, campaign_id)?;
     let mut map = SurveyMap::new();
     for u in live.units {
         let Some(s) = u.survey else { continue };
@@ -228,19 +222,14 @@ fn rounded(nodes: &BTreeMap<String, Points>, decimals: u32) -> BTreeMap<String, 
 }
 
 /// The campaign's index table as it stands: live until published, frozen after.
-pub fn table(
-    app: &App,
-    profiles_dir: &Path,
-    campaign_id: i64,
-    now: NaiveDateTime,
-) -> Result<IndexTable> {
+pub fn table(app: &App, campaign_id: i64, now: NaiveDateTime) -> Result<IndexTable> {
     let Ctx {
         campaign,
         profile,
         units,
-    } = ctx(app, profiles_dir, campaign_id)?;
+    } = ctx(app, campaign_id)?;
     let published_at = store::publication(&mut *app.conn()?, campaign_id)?.map(|(at, _)| at);
-    let (survey, survey_source) = survey_scores(app, profiles_dir, campaign_id)?;
+    let (survey, survey_source) = survey_scores(app, campaign_id)?;
     let decimals = profile.points.decimals;
     let year = i64::from(campaign.year);
     let own_before = earlier_years(app, year, KIND_OWN)?;
@@ -431,19 +420,14 @@ pub fn table(
 /// council; the survey points are frozen as they are now and each unit's
 /// published field, criterion and sub-criterion scores become the year's
 /// record, which next year's changes and the explain list read.
-pub fn publish(
-    app: &App,
-    who: &StaffUser,
-    profiles_dir: &Path,
-    campaign_id: i64,
-) -> Result<IndexTable> {
+pub fn publish(app: &App, who: &StaffUser, campaign_id: i64) -> Result<IndexTable> {
     if !allows(who.actor(), Action::PublishIndex) {
         return Err(ServiceError::Forbidden(
             "Chỉ quản trị (Sở Nội vụ) được công bố kết quả.".into(),
         ));
     }
     let at = now();
-    let t = table(app, profiles_dir, campaign_id, at)?;
+    let t = table(app, campaign_id, at)?;
     if let Some(when) = t.published_at {
         return Err(ServiceError::invalid(format!(
             "Kết quả đợt này đã công bố lúc {} (UTC); không công bố lại.",
@@ -527,14 +511,8 @@ fn refuse_if_published(app: &App, campaign_id: i64) -> Result<()> {
 /// `criterion`, `points`), for a campaign whose survey ran elsewhere. The
 /// whole file or nothing; every problem as `file:line: column: reason`. A
 /// survey criterion a unit has no row for is withheld.
-pub fn import_survey(
-    app: &App,
-    profiles_dir: &Path,
-    campaign_id: i64,
-    reader: impl Read,
-    file: &str,
-) -> Result<usize> {
-    let Ctx { profile, units, .. } = ctx(app, profiles_dir, campaign_id)?;
+pub fn import_survey(app: &App, campaign_id: i64, reader: impl Read, file: &str) -> Result<usize> {
+    let Ctx { profile, units, .. } = ctx(app, campaign_id)?;
     refuse_if_published(app, campaign_id)?;
     let table = crate::domain::index::table::read_table(reader, file)?;
     let col = |name: &str| table.headers.iter().position(|h| h == name);

@@ -3,7 +3,6 @@
 //! that must give the same sums to the bit.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -119,11 +118,10 @@ struct Context {
     questionnaires: Vec<(RespondentGroup, Rates, Arc<Scorer>)>,
 }
 
-fn context(app: &App, profiles_dir: &Path, campaign_id: i64) -> Result<Context> {
+fn context(app: &App, campaign_id: i64) -> Result<Context> {
     let mut conn = app.conn()?;
     let campaign = store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
-    let _ = profiles_dir;
     let profile = app.campaign_profile(campaign_id)?;
     let units = units::list(&mut conn)?;
     let cqs = store::questionnaires(&mut conn, campaign_id)?;
@@ -253,12 +251,8 @@ fn stored(
 }
 
 /// Every unit's survey component, from the running sums.
-pub fn campaign_results(
-    app: &App,
-    profiles_dir: &Path,
-    campaign_id: i64,
-) -> Result<CampaignResults> {
-    let ctx = context(app, profiles_dir, campaign_id)?;
+pub fn campaign_results(app: &App, campaign_id: i64) -> Result<CampaignResults> {
+    let ctx = context(app, campaign_id)?;
     let tallies = stored(app, campaign_id)?;
     let units = ctx
         .units
@@ -276,13 +270,8 @@ pub fn campaign_results(
 }
 
 /// One unit's survey result.
-pub fn unit_result(
-    app: &App,
-    profiles_dir: &Path,
-    campaign_id: i64,
-    unit_id: i64,
-) -> Result<UnitResult> {
-    let ctx = context(app, profiles_dir, campaign_id)?;
+pub fn unit_result(app: &App, campaign_id: i64, unit_id: i64) -> Result<UnitResult> {
+    let ctx = context(app, campaign_id)?;
     let unit = ctx
         .units
         .iter()

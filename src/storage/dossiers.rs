@@ -1,11 +1,16 @@
 //! Self-assessment dossiers: the dossier per campaign and unit, the unit's
 //! self-scores and the appraisers' decisions per leaf criterion.
+//!
+//! The dossier's stage is a text column; it is read and written only through
+//! [`DossierStage::code`] and [`DossierStage::parse`], so a row with a stage
+//! this version does not know fails to load instead of passing for another.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{appraisals, dossiers, self_scores};
 use super::{DbConn, StorageError};
+use crate::domain::index::DossierStage;
 use crate::per_backend;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,7 +19,8 @@ pub struct DossierRow {
     pub id: i64,
     pub campaign_id: i64,
     pub unit_id: i64,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: DossierStage,
     pub submitted_at: Option<NaiveDateTime>,
     pub approved_by: Option<i64>,
     pub approved_at: Option<NaiveDateTime>,
@@ -133,7 +139,7 @@ pub fn get_or_create(
     let values = (
         dossiers::campaign_id.eq(campaign_id),
         dossiers::unit_id.eq(unit_id),
-        dossiers::state.eq("draft"),
+        dossiers::state.eq(DossierStage::Draft.code()),
         dossiers::created_at.eq(now),
         dossiers::updated_at.eq(now),
     );
@@ -162,11 +168,14 @@ pub fn touch(conn: &mut DbConn, campaign_id: i64, unit_id: i64) -> Result<(), St
 pub fn set_state(
     conn: &mut DbConn,
     id: i64,
-    state: &str,
+    state: DossierStage,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     diesel::update(dossiers::table.find(id))
-        .set((dossiers::state.eq(state), dossiers::updated_at.eq(now)))
+        .set((
+            dossiers::state.eq(state.code()),
+            dossiers::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -174,7 +183,7 @@ pub fn set_state(
 pub fn mark_submitted(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), StorageError> {
     diesel::update(dossiers::table.find(id))
         .set((
-            dossiers::state.eq("submitted"),
+            dossiers::state.eq(DossierStage::Submitted.code()),
             dossiers::submitted_at.eq(Some(now)),
             dossiers::updated_at.eq(now),
         ))
@@ -190,7 +199,7 @@ pub fn mark_approved(
 ) -> Result<(), StorageError> {
     diesel::update(dossiers::table.find(id))
         .set((
-            dossiers::state.eq("approved"),
+            dossiers::state.eq(DossierStage::Approved.code()),
             dossiers::approved_by.eq(Some(by)),
             dossiers::approved_at.eq(Some(now)),
             dossiers::updated_at.eq(now),

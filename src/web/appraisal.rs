@@ -198,14 +198,12 @@ where
     T: Send + 'static,
     F: FnOnce(&crate::service::App, &On<'_>) -> crate::service::Result<T> + Send + 'static,
 {
-    let profiles_dir = state.settings.profiles_dir();
     let data_dir = state.settings.data_dir.clone();
     let who = staff.0.user.clone();
     blocking(state, move |app| {
         f(
             app,
             &On {
-                profiles_dir: &profiles_dir,
                 data_dir: &data_dir,
                 who: &who,
                 campaign_id: campaign,
@@ -456,11 +454,10 @@ async fn render_worklist(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let profiles_dir = state.settings.profiles_dir();
     let who = staff.0.user.clone();
     let admin = staff.require(Action::AssignAppraisers).is_ok();
     let (list, unit_list) = blocking(state, move |app| {
-        let list = svc::worklist(app, &profiles_dir, &who, campaign)?;
+        let list = svc::worklist(app, &who, campaign)?;
         let unit_list = if admin {
             crate::service::units::list(app)?
         } else {
@@ -496,18 +493,9 @@ async fn assign(
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;
     let (username, department) = (text(&form, "username"), text(&form, "department"));
-    let profiles_dir = state.settings.profiles_dir();
     let who = staff.0.user.clone();
     let result = blocking(&state, move |app| {
-        svc::assign(
-            app,
-            &who,
-            campaign,
-            &profiles_dir,
-            &username,
-            &department,
-            now(),
-        )
+        svc::assign(app, &who, campaign, &username, &department, now())
     })
     .await;
     match result {

@@ -357,9 +357,8 @@ async fn estimates(
     staff.require(Action::ExportData)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let format = parse_format(q.format.as_deref())?;
-    let dir = state.settings.profiles_dir();
     let r = blocking(&state, move |app| {
-        crate::service::results::campaign_results(app, &dir, id)
+        crate::service::results::campaign_results(app, id)
     })
     .await?;
     let (header, rows) = estimates_table(&r);

@@ -67,8 +67,7 @@ fn now() -> chrono::NaiveDateTime {
 }
 
 async fn load(state: &web::Data<State>, id: i64) -> Result<IndexTable, WebError> {
-    let dir = state.settings.profiles_dir();
-    blocking(state, move |app| publication::table(app, &dir, id, now())).await
+    blocking(state, move |app| publication::table(app, id, now())).await
 }
 
 fn fixed(p: Option<crate::domain::points::Points>, d: u32) -> Option<String> {
@@ -83,7 +82,8 @@ struct Line {
     name: String,
     block: String,
     block_name: String,
-    dossier: &'static str,
+    /// The dossier's stage code (`none` without one); the template words it.
+    dossier: String,
     rank: Option<u32>,
     of: Option<u32>,
     shared: bool,
@@ -117,7 +117,7 @@ fn line(r: &IndexRow, d: u32) -> Line {
         name: r.name.clone(),
         block: r.block.clone(),
         block_name: r.block_name.clone(),
-        dossier: crate::service::appraisal::state_label(&r.dossier),
+        dossier: r.dossier.clone(),
         rank: r.rank.map(|k| k.rank),
         of: r.rank.map(|k| k.of),
         shared: r.rank.is_some_and(|k| k.shared),
@@ -340,9 +340,8 @@ async fn publish(
     staff
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let dir = state.settings.profiles_dir();
     let who = staff.0.user.clone();
-    match blocking(&state, move |app| publication::publish(app, &who, &dir, id)).await {
+    match blocking(&state, move |app| publication::publish(app, &who, id)).await {
         Ok(_) => Ok(back(id, "published")),
         Err(e) => refused(&state, &staff, id, e).await,
     }
@@ -368,11 +367,10 @@ async fn import_survey(
         .upload(&req, payload, &limits(&state), &[FileKind::Csv])
         .await?;
     let upload = form.take_file("file")?;
-    let dir = state.settings.profiles_dir();
     let outcome = blocking(&state, move |app| {
         let file = std::fs::File::open(upload.file.path())
             .map_err(|e| ServiceError::invalid(format!("không đọc được tệp tải lên: {e}")))?;
-        publication::import_survey(app, &dir, id, file, &upload.name)
+        publication::import_survey(app, id, file, &upload.name)
     })
     .await;
     match outcome {
@@ -462,9 +460,8 @@ struct Card {
 }
 
 async fn card(state: &web::Data<State>, id: i64, unit: i64) -> Result<Card, WebError> {
-    let dir = state.settings.profiles_dir();
     blocking(state, move |app| {
-        let t = publication::table(app, &dir, id, now())?;
+        let t = publication::table(app, id, now())?;
         let row = t
             .rows
             .into_iter()

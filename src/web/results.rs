@@ -113,8 +113,7 @@ async fn campaign(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewResults)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let dir = state.settings.profiles_dir();
-    let r = blocking(&state, move |app| results::campaign_results(app, &dir, id)).await?;
+    let r = blocking(&state, move |app| results::campaign_results(app, id)).await?;
     let max = r
         .units
         .iter()
@@ -166,8 +165,7 @@ async fn unit(
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let unit: i64 = unit.parse().map_err(|_| WebError::NotFound)?;
     staff.require_unit(Action::ViewUnitResults(unit))?;
-    let dir = state.settings.profiles_dir();
-    let u = blocking(&state, move |app| results::unit_result(app, &dir, id, unit)).await?;
+    let u = blocking(&state, move |app| results::unit_result(app, id, unit)).await?;
     let criteria: Vec<_> = u
         .survey
         .iter()

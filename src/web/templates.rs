@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/appraisal.html",
     "staff/index.html",
     "staff/scorecard.html",
+    "appraisal/labels.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -110,7 +111,7 @@ mod tests {
     fn every_page_template_in_the_tree_is_embedded() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let mut missing = Vec::new();
-        for dir in ["", "survey", "staff"] {
+        for dir in ["", "survey", "staff", "appraisal"] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.extension().is_some_and(|e| e == "html") {
@@ -152,6 +153,143 @@ mod tests {
             }
             assert!(env.get_template(name).is_ok(), "{name}: {source:.40}");
         }
+    }
+
+    /// The words `appraisal/labels.html` gives each code the appraisal views
+    /// carry: every stage, evidence status, score rule and audit action has
+    /// its own, and the words are the ones the pages have always shown.
+    #[test]
+    fn every_appraisal_code_has_its_words() {
+        use crate::domain::index::{DossierStage, Evidence, ScoreRule};
+        use crate::domain::points::Points;
+        use crate::service::appraisal::{AuditAction, NO_DOSSIER};
+        let label = |call: &str, ctx: minijinja::Value| {
+            // Named as a page is, so HTML is escaped as on the pages.
+            ENV.render_named_str(
+                "labels_check.html",
+                &format!(r#"{{% import "appraisal/labels.html" as labels %}}{{{{ {call} }}}}"#),
+                ctx,
+            )
+            .unwrap()
+        };
+        let stage = |code: &str| label("labels.state(code)", minijinja::context! { code });
+        let stages = [
+            (DossierStage::Draft, "Đang soạn"),
+            (DossierStage::Submitted, "Đã nộp, đang thẩm định"),
+            (DossierStage::InExplanation, "Đang giải trình"),
+            (DossierStage::Approved, "Hội đồng đã phê duyệt"),
+        ];
+        assert_eq!(stages.len(), DossierStage::ALL.len());
+        for (s, words) in stages {
+            // As the views serialize it.
+            let code = serde_json::to_value(s).unwrap();
+            assert_eq!(stage(code.as_str().unwrap()), words, "{s:?}");
+        }
+        assert_eq!(stage(NO_DOSSIER), "Chưa lập hồ sơ");
+        assert_eq!(stage("later"), "Không rõ");
+
+        for (e, words) in [
+            (Evidence::WithDossier, "có trong hồ sơ"),
+            (Evidence::Supplemented, "bổ sung khi giải trình"),
+            (Evidence::Missing, "không có tài liệu hợp lệ"),
+        ] {
+            match e {
+                Evidence::WithDossier | Evidence::Supplemented | Evidence::Missing => {}
+            }
+            let got = label("labels.evidence(e)", minijinja::context! { e });
+            assert_eq!(got, words, "{e:?}");
+        }
+
+        let cap = Points::parse("1.4").unwrap();
+        let rules = [
+            (ScoreRule::AsAppraised, "theo điểm thẩm định"),
+            (
+                ScoreRule::NoEvidence,
+                "không có tài liệu kiểm chứng hợp lệ: 0 điểm",
+            ),
+            (
+                ScoreRule::Supplemented { cap },
+                "tài liệu bổ sung khi giải trình: tối đa 1.4 điểm",
+            ),
+            (
+                ScoreRule::NotApplicable,
+                "không áp dụng: không tính vào điểm tối đa",
+            ),
+            (
+                ScoreRule::DossierTooLate,
+                "hồ sơ nộp quá hạn: tiêu chí hồ sơ 0 điểm",
+            ),
+            (ScoreRule::Survey, "lấy từ điều tra xã hội học"),
+            (ScoreRule::SurveyFlagged, "lấy từ điều tra xã hội học"),
+            (ScoreRule::SurveyWithheld, "lấy từ điều tra xã hội học"),
+        ];
+        for (rule, words) in rules {
+            // A new rule must be added above.
+            match rule {
+                ScoreRule::AsAppraised
+                | ScoreRule::NoEvidence
+                | ScoreRule::Supplemented { .. }
+                | ScoreRule::NotApplicable
+                | ScoreRule::DossierTooLate
+                | ScoreRule::Survey
+                | ScoreRule::SurveyFlagged
+                | ScoreRule::SurveyWithheld => {}
+            }
+            let got = label(
+                "labels.rule(rule.rule, cap, true)",
+                minijinja::context! { rule, cap => cap.to_string() },
+            );
+            assert_eq!(got, words, "{rule:?}");
+        }
+        assert_eq!(
+            label(
+                "labels.rule(rule.rule, none, false)",
+                minijinja::context! { rule => ScoreRule::AsAppraised },
+            ),
+            "tạm tính theo điểm tự chấm (chưa thẩm định)"
+        );
+
+        let actions = [
+            (AuditAction::SelfScore, "tự chấm"),
+            (AuditAction::SelfEvidence, "tài liệu kiểm chứng"),
+            (AuditAction::Submit, "nộp hồ sơ"),
+            (AuditAction::Appraise, "thẩm định"),
+            (AuditAction::NotApplicable, "không áp dụng"),
+            (AuditAction::EvidenceStatus, "tình trạng tài liệu"),
+            (AuditAction::ExplanationRequest, "yêu cầu giải trình"),
+            (AuditAction::ExplanationAnswer, "giải trình"),
+            (AuditAction::Approve, "Hội đồng phê duyệt"),
+        ];
+        assert_eq!(actions.len(), AuditAction::ALL.len());
+        for (a, words) in actions {
+            let got = label("labels.action(a)", minijinja::context! { a => a.code() });
+            assert_eq!(got, words, "{a:?}");
+        }
+        assert_eq!(
+            label("labels.action(\"x\")", minijinja::context! {}),
+            "khác"
+        );
+
+        // Audit values: stages and evidence statuses in words, the rest as
+        // written (escaped).
+        let value = |action: &str, v: &str| {
+            label("labels.value(a, v)", minijinja::context! { a => action, v })
+        };
+        assert_eq!(value("submit", "submitted"), "Đã nộp, đang thẩm định");
+        assert_eq!(
+            value("explanation_request", "in_explanation"),
+            "Đang giải trình"
+        );
+        assert_eq!(value("approve", "approved"), "Hội đồng đã phê duyệt");
+        assert_eq!(
+            value("evidence_status", "supplemented"),
+            "bổ sung khi giải trình"
+        );
+        assert_eq!(value("appraise", "tự chấm 1"), "tự chấm 1");
+        assert_eq!(
+            value("self_evidence", "<b>QĐ 1</b>"),
+            "&lt;b&gt;QĐ 1&lt;&#x2f;b&gt;"
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! - [`appraisal`]: per-criterion arithmetic (evidence, the 70 % cap on evidence
 //!   supplied in the explanation round, criteria that do not apply, bonus cap,
 //!   deductions) and a unit's components;
+//! - [`dossier`]: a dossier's lifecycle (draft, submitted, in explanation,
+//!   approved): which event may happen at which stage and what follows;
 //! - [`late`]: deadlines moved off weekends and holidays, late days, the penalty,
 //!   and whether a dossier is locked at a given moment;
 //! - [`survey`]: a survey criterion's points from each respondent group's share,
@@ -19,6 +21,7 @@
 
 pub mod appraisal;
 pub mod band;
+pub mod dossier;
 pub mod explain;
 pub mod figures;
 pub mod head_rating;
@@ -32,6 +35,7 @@ pub use appraisal::{
     appraise, Appraisal, AppraisalError, Evidence, LeafInput, LeafScore, ScoreRule,
 };
 pub use band::band_for;
+pub use dossier::{DossierEvent, DossierStage, Refusal, UnknownStage};
 pub use explain::{explain_list, report_due, ExplainItem, SanctionDue};
 pub use figures::{figures, ComponentError, Components, Figures, Note};
 pub use head_rating::{

@@ -1,0 +1,343 @@
+//! What the appraisal side does to a dossier: an appraiser decides on a
+//! criterion or asks the unit to explain, the administrator assigns
+//! appraisers to departments, and the council approves. Each checks who
+//! acts ([`super::access`]) and whether the dossier allows it now
+//! ([`super::lifecycle`]) inside its transaction, after taking the
+//! dossier's row, then writes and appends its audit rows in the same
+//! transaction.
+
+use chrono::NaiveDateTime;
+
+use crate::domain::access::Role;
+use crate::domain::index::{DossierEvent, DossierStage, Evidence};
+use crate::domain::points::Points;
+use crate::domain::profile::Kind;
+use crate::storage::assignments;
+use crate::storage::dossiers::{self as store, AppraisalRow, AppraisalWrite};
+use crate::storage::explanations;
+use crate::storage::users;
+
+use super::access::{require_assigned, require_assigner, require_council};
+use super::audit::{append, AuditAction, Change};
+use super::evidence::{derived_status, status_code};
+use super::lifecycle::check_appraisal;
+use super::{check_points, fmt_points, load, locked, App, On, Result, ServiceError, StaffUser};
+
+/// What the appraiser decides for one criterion.
+pub enum Decision {
+    /// The unit's self-score stands.
+    Accept,
+    /// Another score; the reason is required when it differs from the unit's.
+    Change(Points),
+    /// The criterion does not apply to the unit; its maximum leaves P.
+    NotApplicable,
+}
+
+pub struct AppraiseInput {
+    pub criterion: String,
+    pub decision: Decision,
+    pub reason: String,
+    /// The appraiser finds the evidence given not valid (→ 0 where required).
+    pub evidence_invalid: bool,
+}
+
+/// An appraisal as the audit log records its value.
+fn appraisal_value(a: &AppraisalRow) -> String {
+    if a.not_applicable {
+        "không áp dụng".into()
+    } else {
+        a.points_micro.map(fmt_points).unwrap_or_default()
+    }
+}
+
+/// The appraiser decides on one criterion of a submitted dossier.
+pub fn appraise_criterion(
+    app: &App,
+    on: &On<'_>,
+    input: AppraiseInput,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let On {
+        who,
+        campaign_id,
+        unit_id,
+        ..
+    } = *on;
+    let ctx = load(app, campaign_id, unit_id)?;
+    let c = ctx.leaf(&input.criterion)?.clone();
+    let reason = input.reason.trim().to_string();
+    let mut conn = app.writer()?;
+    store::transaction(&mut conn, |conn| {
+        require_assigned(conn, &ctx, who, &c)?;
+        // Appraising does not move the dossier's stage.
+        let (d, _) = check_appraisal(
+            locked(conn, campaign_id, unit_id)?.as_ref(),
+            DossierEvent::Appraise,
+        )?;
+        let own = store::self_scores(conn, d.id)?
+            .into_iter()
+            .find(|s| s.criterion == c.code);
+        let answers = explanations::of_dossier(conn, d.id)?;
+        let old = store::appraisals(conn, d.id)?
+            .into_iter()
+            .find(|a| a.criterion == c.code);
+        let (points, not_applicable) = match input.decision {
+            Decision::Accept => {
+                let own = own.as_ref().ok_or_else(|| {
+                    ServiceError::invalid(format!(
+                        "Tiêu chí \"{}\": đơn vị không tự chấm; hãy nhập điểm thẩm định và lý do.",
+                        c.code
+                    ))
+                })?;
+                (Some(own.points_micro), false)
+            }
+            Decision::Change(p) => {
+                check_points(&c, p)?;
+                if own.as_ref().map(|o| o.points_micro) != Some(p.micro()) && reason.is_empty() {
+                    let own_txt = own
+                        .as_ref()
+                        .map(|o| format!("điểm tự chấm {}", fmt_points(o.points_micro)))
+                        .unwrap_or_else(|| "đơn vị không tự chấm".into());
+                    return Err(ServiceError::invalid(format!(
+                        "Tiêu chí \"{}\": điểm thẩm định {p} khác {own_txt} nên phải ghi lý do.",
+                        c.code
+                    )));
+                }
+                (Some(p.micro()), false)
+            }
+            Decision::NotApplicable => {
+                if c.kind != Kind::Regular {
+                    return Err(ServiceError::invalid(format!(
+                        "\"{}\" là điểm thưởng/điểm trừ: không có trường hợp không áp dụng, hãy chấm 0.",
+                        c.code
+                    )));
+                }
+                if reason.is_empty() {
+                    return Err(ServiceError::invalid(format!(
+                        "Tiêu chí \"{}\": ghi lý do không áp dụng (chưa được cấp trên chỉ đạo hoặc không phù hợp với đơn vị).",
+                        c.code
+                    )));
+                }
+                (None, true)
+            }
+        };
+        let evidence = if input.evidence_invalid {
+            Evidence::Missing
+        } else {
+            derived_status(&c.code, own.as_ref(), &answers)
+        };
+        if input.evidence_invalid && reason.is_empty() {
+            return Err(ServiceError::invalid(format!(
+                "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng không hợp lệ.",
+                c.code
+            )));
+        }
+        let new = AppraisalRow {
+            criterion: c.code.clone(),
+            points_micro: points,
+            evidence: status_code(evidence).to_string(),
+            not_applicable,
+            reason: reason.clone(),
+            appraiser_id: who.id,
+            updated_at: now,
+        };
+        store::put_appraisal(
+            conn,
+            &AppraisalWrite {
+                dossier_id: d.id,
+                criterion: &c.code,
+                points_micro: points,
+                evidence: &new.evidence,
+                not_applicable,
+                reason: &reason,
+                by: who.id,
+                now,
+            },
+        )?;
+        let old_value = old.as_ref().map(appraisal_value).or_else(|| {
+            own.as_ref()
+                .map(|o| format!("tự chấm {}", fmt_points(o.points_micro)))
+        });
+        let action = if not_applicable {
+            AuditAction::NotApplicable
+        } else {
+            AuditAction::Appraise
+        };
+        append(
+            conn,
+            &d,
+            who,
+            now,
+            Change {
+                criterion: Some(&c.code),
+                action,
+                old: old_value.as_deref(),
+                new: Some(&appraisal_value(&new)),
+                reason: Some(reason.as_str()).filter(|r| !r.is_empty()),
+            },
+        )?;
+        let old_evidence = old
+            .as_ref()
+            .map(|o| o.evidence.clone())
+            .unwrap_or_else(|| status_code(derived_status(&c.code, own.as_ref(), &answers)).into());
+        if old_evidence != new.evidence {
+            append(
+                conn,
+                &d,
+                who,
+                now,
+                Change {
+                    criterion: Some(&c.code),
+                    action: AuditAction::EvidenceStatus,
+                    old: Some(&old_evidence),
+                    new: Some(&new.evidence),
+                    reason: Some(reason.as_str()).filter(|r| !r.is_empty()),
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// The appraiser asks the unit to explain a criterion or add evidence.
+pub fn request_explanation(
+    app: &App,
+    on: &On<'_>,
+    criterion: &str,
+    request: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let On {
+        who,
+        campaign_id,
+        unit_id,
+        ..
+    } = *on;
+    let ctx = load(app, campaign_id, unit_id)?;
+    let c = ctx.leaf(criterion)?.clone();
+    let request = request.trim().to_string();
+    if request.is_empty() {
+        return Err(ServiceError::invalid(
+            "Ghi nội dung cần giải trình hoặc tài liệu cần bổ sung.",
+        ));
+    }
+    if request.chars().count() > 10_000 {
+        return Err(ServiceError::invalid(
+            "Nội dung yêu cầu giải trình dài quá 10.000 ký tự.",
+        ));
+    }
+    let mut conn = app.writer()?;
+    store::transaction(&mut conn, |conn| {
+        require_assigned(conn, &ctx, who, &c)?;
+        let (d, next) = check_appraisal(
+            locked(conn, campaign_id, unit_id)?.as_ref(),
+            DossierEvent::RequestExplanation,
+        )?;
+        explanations::insert_request(conn, d.id, &c.code, &request, who.id, now)?;
+        if d.state != next {
+            store::set_state(conn, d.id, next, now)?;
+        }
+        append(
+            conn,
+            &d,
+            who,
+            now,
+            Change {
+                criterion: Some(&c.code),
+                action: AuditAction::ExplanationRequest,
+                old: Some(d.state.code()),
+                new: Some(next.code()),
+                reason: Some(&request),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- admin
+
+/// The administrator assigns an appraiser to a department's criteria.
+pub fn assign(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: i64,
+    username: &str,
+    department: &str,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    require_assigner(who)?;
+    let mut conn = app.writer()?;
+    let profile = app.campaign_profile(campaign_id)?;
+    if profile.department(department).is_none() {
+        return Err(ServiceError::invalid(format!(
+            "Bộ quy tắc {} không có cơ quan thẩm định \"{department}\".",
+            profile.code
+        )));
+    }
+    let user = users::by_username(&mut conn, username.trim())?.ok_or_else(|| {
+        ServiceError::invalid(format!("Không có tài khoản \"{}\".", username.trim()))
+    })?;
+    if Role::parse(&user.role) != Some(Role::Appraiser) || user.disabled {
+        return Err(ServiceError::invalid(format!(
+            "Tài khoản \"{}\" không phải thẩm định viên đang hoạt động.",
+            user.username
+        )));
+    }
+    Ok(assignments::assign(
+        &mut conn,
+        campaign_id,
+        user.id,
+        department,
+        who.id,
+        now,
+    )?)
+}
+
+/// The council approves a dossier's appraisal; nothing changes after it.
+pub fn approve(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<()> {
+    let On {
+        who,
+        campaign_id,
+        unit_id,
+        ..
+    } = *on;
+    require_council(who)?;
+    let ctx = load(app, campaign_id, unit_id)?;
+    let mut conn = app.writer()?;
+    store::transaction(&mut conn, |conn| {
+        let (d, next) = check_appraisal(
+            locked(conn, campaign_id, unit_id)?.as_ref(),
+            DossierEvent::Approve,
+        )?;
+        let done: Vec<String> = store::appraisals(conn, d.id)?
+            .into_iter()
+            .map(|a| a.criterion)
+            .collect();
+        let missing: Vec<String> = ctx
+            .set()
+            .leaves()
+            .filter(|l| l.kind == Kind::Regular && !l.is_survey())
+            .filter(|l| !done.contains(&l.code))
+            .map(|l| format!("Tiêu chí \"{}\" ({}) chưa được thẩm định.", l.code, l.name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ServiceError::Invalid(missing));
+        }
+        debug_assert_eq!(next, DossierStage::Approved);
+        store::mark_approved(conn, d.id, who.id, now)?;
+        append(
+            conn,
+            &d,
+            who,
+            now,
+            Change {
+                criterion: None,
+                action: AuditAction::Approve,
+                old: Some(d.state.code()),
+                new: Some(next.code()),
+                reason: None,
+            },
+        )?;
+        Ok(())
+    })
+}

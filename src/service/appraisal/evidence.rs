@@ -1,0 +1,182 @@
+//! Evidence (tài liệu kiểm chứng): the file kinds accepted, files kept once
+//! under their SHA-256 in the data directory, serving only the files a
+//! dossier references, and a criterion's evidence status (with the dossier,
+//! supplemented in the explanation round, or missing), which the domain's
+//! 70 % rule reads. The status is stored by its code; the mapping lives here.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::index::Evidence;
+use crate::domain::upload::FileKind;
+use crate::storage::dossiers::{EvidenceCols, SelfScoreRow};
+use crate::storage::explanations::ExplanationRow;
+
+use super::{stored, App, Result, ServiceError};
+
+/// A file received for a criterion, waiting in a temporary place.
+pub struct NewFile {
+    pub path: PathBuf,
+    /// As the browser sent it, cleaned (still to be escaped when shown).
+    pub name: String,
+    pub kind: FileKind,
+}
+
+/// The kinds of evidence files accepted.
+pub const EVIDENCE_KINDS: [FileKind; 4] = [
+    FileKind::Pdf,
+    FileKind::Png,
+    FileKind::Jpeg,
+    FileKind::OfficeXml,
+];
+
+pub fn kind_code(k: FileKind) -> &'static str {
+    match k {
+        FileKind::Csv => "csv",
+        FileKind::Pdf => "pdf",
+        FileKind::Png => "png",
+        FileKind::Jpeg => "jpeg",
+        FileKind::OfficeXml => "office_xml",
+    }
+}
+
+/// Where evidence files live: `data_dir/evidence/<sha256>`.
+pub fn evidence_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("evidence")
+}
+
+fn io(e: std::io::Error, what: &str) -> ServiceError {
+    ServiceError::Internal(format!("không lưu được tệp kiểm chứng ({what}): {e}"))
+}
+
+/// Copies a received file into the evidence directory under its SHA-256,
+/// hashing the bytes as they are copied. A file with the same content is
+/// kept once. Written before the database transaction: a file whose
+/// transaction fails stays behind unreferenced, which is harmless.
+pub fn store_evidence(dir: &Path, f: &NewFile) -> Result<EvidenceCols> {
+    std::fs::create_dir_all(dir).map_err(|e| io(e, "thư mục"))?;
+    let mut src = std::fs::File::open(&f.path).map_err(|e| io(e, "đọc"))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(e, "tạo"))?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = src.read(&mut buf).map_err(|e| io(e, "đọc"))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        tmp.write_all(&buf[..n]).map_err(|e| io(e, "ghi"))?;
+        size += n as u64;
+    }
+    tmp.as_file().sync_all().map_err(|e| io(e, "ghi"))?;
+    let sha = hex::encode(hasher.finalize());
+    let target = dir.join(&sha);
+    if !target.exists() {
+        tmp.persist(&target).map_err(|e| io(e.error, "lưu"))?;
+    }
+    Ok(EvidenceCols {
+        sha256: Some(sha),
+        name: Some(f.name.clone()),
+        size: Some(size as i64),
+        kind: Some(kind_code(f.kind).to_string()),
+        reference: None,
+    })
+}
+
+/// Stores the file of a command, if it brought one (before its transaction).
+pub(super) fn store_new(data_dir: &Path, f: Option<&NewFile>) -> Result<Option<EvidenceCols>> {
+    f.map(|f| store_evidence(&evidence_dir(data_dir), f))
+        .transpose()
+}
+
+/// A stored evidence file of a dossier: its path, name and kind code. Only
+/// files the dossier references are served.
+pub fn evidence_file(
+    app: &App,
+    data_dir: &Path,
+    campaign_id: i64,
+    unit_id: i64,
+    sha256: &str,
+) -> Result<(PathBuf, String, String)> {
+    let not_found = || ServiceError::NotFound("Không có tệp kiểm chứng này.".into());
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let s = stored(app, campaign_id, unit_id)?;
+    let found = s
+        .own
+        .iter()
+        .map(|o| o.evidence())
+        .chain(s.answers.iter().map(|e| e.evidence()))
+        .find(|e| e.sha256.as_deref() == Some(sha256))
+        .ok_or_else(not_found)?;
+    Ok((
+        evidence_dir(data_dir).join(sha256),
+        found.name.unwrap_or_else(|| "tai-lieu".into()),
+        found.kind.unwrap_or_default(),
+    ))
+}
+
+/// The stored code of an evidence status (also its serialized form).
+pub(super) fn status_code(e: Evidence) -> &'static str {
+    match e {
+        Evidence::WithDossier => "with_dossier",
+        Evidence::Supplemented => "supplemented",
+        Evidence::Missing => "missing",
+    }
+}
+
+/// The evidence status of a stored code. An unknown code reads as missing,
+/// as it always has (only this module writes the column).
+pub(super) fn parse_status(s: &str) -> Evidence {
+    match s {
+        "with_dossier" => Evidence::WithDossier,
+        "supplemented" => Evidence::Supplemented,
+        _ => Evidence::Missing,
+    }
+}
+
+/// The evidence status from what the unit gave: supplemented when an
+/// answered explanation carried evidence, with the dossier when the
+/// self-score had some, else missing.
+pub(super) fn derived_status(
+    code: &str,
+    own: Option<&SelfScoreRow>,
+    answers: &[ExplanationRow],
+) -> Evidence {
+    let supplemented = answers
+        .iter()
+        .any(|e| e.criterion == code && e.answered_at.is_some() && e.evidence().is_some());
+    if supplemented {
+        Evidence::Supplemented
+    } else if own.is_some_and(|s| s.evidence().is_some()) {
+        Evidence::WithDossier
+    } else {
+        Evidence::Missing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The views serialize the status that storage keeps as a code: both
+    /// must be the same word.
+    #[test]
+    fn a_status_is_stored_and_serialized_by_the_same_code() {
+        for e in [
+            Evidence::WithDossier,
+            Evidence::Supplemented,
+            Evidence::Missing,
+        ] {
+            assert_eq!(parse_status(status_code(e)), e);
+            assert_eq!(
+                serde_json::to_value(e).unwrap(),
+                serde_json::Value::from(status_code(e))
+            );
+        }
+    }
+}

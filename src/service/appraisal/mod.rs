@@ -1,0 +1,239 @@
+//! The self-assessment and appraisal workflow (issue 6): a unit officer
+//! scores each leaf criterion with evidence and an explanation and submits;
+//! the submission time decides the late penalty and the lock; appraisers
+//! accept or change scores of the departments assigned to them, mark
+//! criteria not applicable, or ask for an explanation; the unit answers
+//! (evidence supplied then is `supplemented`, capped by the profile); the
+//! council approves, after which nothing changes. Every change writes an
+//! audit row in the same transaction. The appraised component comes from
+//! [`crate::domain::index::appraise`] on the stored data.
+//!
+//! Times are stored in UTC; the profile's deadlines are Vietnam local days,
+//! so instants are shifted by Vietnam's UTC+7 (`domain::vietnam_time`) before the rules see them.
+//!
+//! The module is split by purpose:
+//! - [`lifecycle`]: whether a command may act on the dossier now: its stage
+//!   (the domain's [`DossierStage`] decides the transitions), the deadline
+//!   lock and lateness, and the wording of each refusal;
+//! - [`access`]: who may act on which dossier;
+//! - [`unit_commands`] (self-score, submit, answer) and
+//!   [`appraisal_commands`] (appraise, request an explanation, assign,
+//!   approve): the seven commands, each one transaction;
+//! - [`audit`]: the audit rows those transactions append;
+//! - [`scores`]: the appraisal of the stored data through the domain rules;
+//! - [`views`]: what the dossier page and the worklist show, as codes and
+//!   typed values (the templates choose the words);
+//! - [`evidence`]: evidence files (accepted kinds, storage by SHA-256,
+//!   serving) and the evidence status of a criterion.
+//!
+//! This file keeps what they share: the context a dossier is judged in
+//! (campaign, profile, unit), everything stored about a dossier, the
+//! dossier's row as a command reads it in its transaction, and where a call
+//! acts ([`On`]). Callers use the `service::appraisal::…` paths
+//! re-exported here.
+
+mod access;
+mod appraisal_commands;
+mod audit;
+mod evidence;
+mod lifecycle;
+mod scores;
+mod unit_commands;
+mod views;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use crate::domain::index::DossierStage;
+use crate::domain::points::Points;
+use crate::domain::profile::{CriteriaSet, Criterion, Profile};
+use crate::storage::audit::{self as audit_store, AuditRow};
+use crate::storage::campaigns::{self as campaign_store, CampaignRow};
+use crate::storage::dossiers::{self as store, AppraisalRow, DossierRow, SelfScoreRow};
+use crate::storage::explanations::{self, ExplanationRow};
+use crate::storage::units::{self, UnitRow};
+use crate::storage::DbConn;
+
+use super::accounts::StaffUser;
+use super::{App, Result, ServiceError};
+
+pub use crate::domain::vietnam_time::{local, utc};
+pub use access::{assigned_departments, may_read_dossiers};
+pub use appraisal_commands::{
+    appraise_criterion, approve, assign, request_explanation, AppraiseInput, Decision,
+};
+pub use audit::AuditAction;
+pub use evidence::{
+    evidence_dir, evidence_file, kind_code, store_evidence, NewFile, EVIDENCE_KINDS,
+};
+pub use scores::{appraised, appraised_with_survey, self_scores, NO_DOSSIER};
+pub use unit_commands::{answer_explanation, save_self_score, submit, AnswerInput, SelfScoreInput};
+pub use views::{
+    campaigns_with_dossiers, view, worklist, DossierView, EvidenceView, ExplanationView,
+    HistoryView, NodeView, WorkItem, Worklist,
+};
+
+/// The stored code of an approved dossier (as `appraised_with_survey`
+/// reports the stage).
+pub const APPROVED: &str = DossierStage::Approved.code();
+
+/// Where a call acts: the files it reads and writes, who acts, and on
+/// which unit's dossier of which campaign.
+pub struct On<'a> {
+    pub data_dir: &'a Path,
+    pub who: &'a StaffUser,
+    pub campaign_id: i64,
+    pub unit_id: i64,
+}
+
+/// What a dossier is judged with: its campaign's profile and the unit's set.
+struct Ctx {
+    campaign: CampaignRow,
+    profile: Arc<Profile>,
+    unit: UnitRow,
+}
+
+impl Ctx {
+    fn set(&self) -> &CriteriaSet {
+        // Checked in `load`.
+        self.profile
+            .criteria_set_for(&self.unit.unit_type)
+            .expect("criteria set checked on load")
+    }
+
+    fn leaf(&self, code: &str) -> Result<&Criterion> {
+        let c = self.set().get(code).ok_or_else(|| {
+            ServiceError::invalid(format!("Không có tiêu chí \"{code}\" trong bộ tiêu chí."))
+        })?;
+        if !c.is_leaf() {
+            return Err(ServiceError::invalid(format!(
+                "\"{code}\" có tiêu chí con; hãy chấm từng tiêu chí con."
+            )));
+        }
+        if c.is_survey() {
+            return Err(ServiceError::invalid(format!(
+                "Tiêu chí \"{code}\" lấy điểm từ điều tra xã hội học, không tự chấm, không thẩm định."
+            )));
+        }
+        Ok(c)
+    }
+
+    fn department_name(&self, code: Option<&str>) -> String {
+        match code {
+            Some(c) => self
+                .profile
+                .department(c)
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| c.to_string()),
+            None => "chưa phân công".into(),
+        }
+    }
+}
+
+fn load(app: &App, campaign_id: i64, unit_id: i64) -> Result<Ctx> {
+    let mut conn = app.conn()?;
+    let campaign = campaign_store::get(&mut conn, campaign_id)?
+        .ok_or_else(|| ServiceError::NotFound(format!("Không có đợt đánh giá {campaign_id}.")))?;
+    let unit = units::by_id(&mut conn, unit_id)?
+        .ok_or_else(|| ServiceError::NotFound("Không có đơn vị này.".into()))?;
+    drop(conn);
+    let profile = app.campaign_profile(campaign_id)?;
+    if profile.criteria_set_for(&unit.unit_type).is_none() {
+        return Err(ServiceError::invalid(format!(
+            "Bộ quy tắc {} không có bộ tiêu chí cho loại đơn vị \"{}\".",
+            profile.code, unit.unit_type
+        )));
+    }
+    Ok(Ctx {
+        campaign,
+        profile,
+        unit,
+    })
+}
+
+/// Everything stored about a dossier.
+struct Stored {
+    dossier: Option<DossierRow>,
+    own: Vec<SelfScoreRow>,
+    done: Vec<AppraisalRow>,
+    answers: Vec<ExplanationRow>,
+    history: Vec<AuditRow>,
+}
+
+fn stored(app: &App, campaign_id: i64, unit_id: i64) -> Result<Stored> {
+    stored_with(app, campaign_id, unit_id, true)
+}
+
+/// What the scores need, without the audit history (the index reads every
+/// unit's dossier; only the dossier page shows the history).
+fn stored_scores(app: &App, campaign_id: i64, unit_id: i64) -> Result<Stored> {
+    stored_with(app, campaign_id, unit_id, false)
+}
+
+fn stored_with(app: &App, campaign_id: i64, unit_id: i64, history: bool) -> Result<Stored> {
+    let mut conn = app.conn()?;
+    let dossier = store::find(&mut conn, campaign_id, unit_id)?;
+    let Some(d) = &dossier else {
+        return Ok(Stored {
+            dossier,
+            own: vec![],
+            done: vec![],
+            answers: vec![],
+            history: vec![],
+        });
+    };
+    Ok(Stored {
+        own: store::self_scores(&mut conn, d.id)?,
+        done: store::appraisals(&mut conn, d.id)?,
+        answers: explanations::of_dossier(&mut conn, d.id)?,
+        history: if history {
+            audit_store::of_dossier(&mut conn, d.id)?
+        } else {
+            vec![]
+        },
+        dossier,
+    })
+}
+
+fn fmt_points(micro: i64) -> String {
+    Points::from_micro(micro).to_string()
+}
+
+/// A stored instant as the pages and messages write it, in Vietnam time.
+fn fmt_local(t: NaiveDateTime) -> String {
+    local(t).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// Reads the dossier again inside the transaction, so checks see what the
+/// write will change.
+fn current(conn: &mut DbConn, campaign_id: i64, unit_id: i64) -> Result<Option<DossierRow>> {
+    Ok(store::find(conn, campaign_id, unit_id)?)
+}
+
+/// Inside a transaction: takes the dossier's row first (a write, so
+/// PostgreSQL serialises concurrent changes on it and SQLite takes its write
+/// lock at once), then reads it. An approval and an appraisal racing each
+/// other cannot both see the dossier open.
+fn locked(conn: &mut DbConn, campaign_id: i64, unit_id: i64) -> Result<Option<DossierRow>> {
+    store::touch(conn, campaign_id, unit_id)?;
+    current(conn, campaign_id, unit_id)
+}
+
+/// A score the criterion allows: not negative, not above its maximum.
+fn check_points(c: &Criterion, p: Points) -> Result<()> {
+    if p.is_negative() {
+        return Err(ServiceError::invalid(format!(
+            "Tiêu chí \"{}\": điểm không được âm.",
+            c.code
+        )));
+    }
+    if p > c.max {
+        return Err(ServiceError::invalid(format!(
+            "Tiêu chí \"{}\": {p} điểm vượt điểm tối đa {}.",
+            c.code, c.max
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! A dossier's scores from what is stored, through the domain's rules
+//! ([`crate::domain::index::appraise`]): each leaf's input (the appraisal,
+//! else the self-score as it stands, else nothing), the lateness, and with
+//! the survey's points the whole index of a unit. Nothing here decides a
+//! score.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+
+use crate::domain::index::{appraise, Appraisal, Evidence, LeafInput, SurveyScore};
+use crate::domain::points::Points;
+use crate::domain::profile::{CriteriaSet, Kind, Profile};
+use crate::storage::dossiers::{AppraisalRow, SelfScoreRow};
+use crate::storage::explanations::ExplanationRow;
+use crate::storage::units::UnitRow;
+
+use super::evidence::{derived_status, parse_status};
+use super::lifecycle::lateness_of;
+use super::{load, stored, stored_scores, App, Ctx, Result, ServiceError, Stored};
+
+/// The dossier state of a unit that never opened one.
+pub const NO_DOSSIER: &str = "none";
+
+/// The domain's inputs for each leaf, from what is stored: the appraisal
+/// where there is one, else the self-score as it stands (provisional),
+/// else nothing (0, evidence missing). Survey leaves are withheld here: the
+/// survey component is merged with the index, not with the appraisal.
+fn leaf_inputs(
+    set: &CriteriaSet,
+    own: &[SelfScoreRow],
+    done: &[AppraisalRow],
+    answers: &[ExplanationRow],
+) -> BTreeMap<String, LeafInput> {
+    let mut inputs = BTreeMap::new();
+    for leaf in set.leaves() {
+        let code = leaf.code.clone();
+        let mine = own.iter().find(|s| s.criterion == code);
+        let input = if leaf.is_survey() {
+            LeafInput::Survey(SurveyScore::Withheld { short: vec![] })
+        } else if let Some(a) = done.iter().find(|a| a.criterion == code) {
+            if a.not_applicable {
+                LeafInput::NotApplicable
+            } else {
+                LeafInput::Appraised {
+                    points: Points::from_micro(a.points_micro.unwrap_or(0)),
+                    evidence: parse_status(&a.evidence),
+                }
+            }
+        } else if let Some(s) = mine {
+            LeafInput::Appraised {
+                points: Points::from_micro(s.points_micro),
+                evidence: derived_status(&code, Some(s), answers),
+            }
+        } else if leaf.kind == Kind::Regular {
+            LeafInput::Appraised {
+                points: Points::ZERO,
+                evidence: Evidence::Missing,
+            }
+        } else {
+            continue;
+        };
+        inputs.insert(code, input);
+    }
+    inputs
+}
+
+pub(super) fn compute(ctx: &Ctx, s: &Stored, now: NaiveDateTime) -> Result<Appraisal> {
+    compute_for(&ctx.profile, ctx.set(), s, now, None)
+}
+
+/// The domain's appraisal of stored data. `survey` scores the survey
+/// criteria (one missing from it is withheld); without it they all are,
+/// which is the appraisal on its own.
+fn compute_for(
+    profile: &Profile,
+    set: &CriteriaSet,
+    s: &Stored,
+    now: NaiveDateTime,
+    survey: Option<&BTreeMap<String, SurveyScore>>,
+) -> Result<Appraisal> {
+    let mut inputs = leaf_inputs(set, &s.own, &s.done, &s.answers);
+    if let Some(survey) = survey {
+        for (code, input) in inputs.iter_mut() {
+            if let LeafInput::Survey(_) = input {
+                *input = LeafInput::Survey(
+                    survey
+                        .get(code)
+                        .cloned()
+                        .unwrap_or(SurveyScore::Withheld { short: vec![] }),
+                );
+            }
+        }
+    }
+    let lateness = lateness_of(profile, s.dossier.as_ref(), now);
+    appraise(profile, set, &inputs, lateness)
+        .map_err(|errs| ServiceError::Invalid(errs.into_iter().map(|e| e.to_string()).collect()))
+}
+
+/// The unit's appraisal from the stored data, through
+/// [`crate::domain::index::appraise`]: per-leaf scores with the rule that
+/// decided each, and the components (the appraised one among them).
+pub fn appraised(
+    app: &App,
+    campaign_id: i64,
+    unit_id: i64,
+    now: NaiveDateTime,
+) -> Result<Appraisal> {
+    let ctx = load(app, campaign_id, unit_id)?;
+    let s = stored(app, campaign_id, unit_id)?;
+    compute(&ctx, &s, now)
+}
+
+/// The unit's self-scores by criterion (none without a dossier).
+pub fn self_scores(app: &App, campaign_id: i64, unit_id: i64) -> Result<BTreeMap<String, Points>> {
+    let s = stored_scores(app, campaign_id, unit_id)?;
+    Ok(s.own
+        .iter()
+        .map(|o| (o.criterion.clone(), Points::from_micro(o.points_micro)))
+        .collect())
+}
+
+/// The unit's appraisal with its survey criteria scored as `survey` says
+/// (a criterion missing from it is withheld): the whole index of the unit,
+/// under a profile the caller has loaded once for every unit. Also the
+/// dossier's stage as its stored code ([`NO_DOSSIER`] without a dossier).
+pub fn appraised_with_survey(
+    app: &App,
+    profile: &Profile,
+    campaign_id: i64,
+    unit: &UnitRow,
+    now: NaiveDateTime,
+    survey: &BTreeMap<String, SurveyScore>,
+) -> Result<(Appraisal, String)> {
+    let set = profile.criteria_set_for(&unit.unit_type).ok_or_else(|| {
+        ServiceError::invalid(format!(
+            "Bộ quy tắc {} không có bộ tiêu chí cho loại đơn vị \"{}\".",
+            profile.code, unit.unit_type
+        ))
+    })?;
+    let s = stored_scores(app, campaign_id, unit.id)?;
+    let a = compute_for(profile, set, &s, now, Some(survey))?;
+    let state = s.dossier.map_or(NO_DOSSIER, |d| d.state.code()).to_string();
+    Ok((a, state))
+}

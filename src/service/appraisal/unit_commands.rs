@@ -1,0 +1,308 @@
+//! What the unit's officer does to its dossier: save a self-score (with its
+//! evidence), submit, and answer a request to explain. Each checks who acts
+//! ([`super::access`]) and whether the dossier allows it now
+//! ([`super::lifecycle`]), refuses early before a file is copied, then
+//! re-checks inside its transaction after taking the dossier's row, writes,
+//! and appends its audit rows in the same transaction.
+
+use chrono::NaiveDateTime;
+
+use crate::domain::index::{DossierStage, Evidence, Lateness};
+use crate::domain::points::Points;
+use crate::domain::profile::Kind;
+use crate::storage::dossiers::{self as store, EvidenceCols, SelfScoreWrite};
+use crate::storage::explanations;
+
+use super::access::require_officer;
+use super::audit::{append, AuditAction, Change};
+use super::evidence::{derived_status, status_code, store_new, NewFile};
+use super::lifecycle::{check_answerable, check_editable, check_submittable};
+use super::{
+    check_points, current, fmt_points, load, local, locked, App, On, Result, ServiceError,
+};
+
+/// A document reference, at most 1,000 characters.
+fn reference_of(raw: &str) -> Result<String> {
+    let reference = raw.trim().to_string();
+    if reference.chars().count() > 1_000 {
+        return Err(ServiceError::invalid(
+            "Số, ký hiệu văn bản dài quá 1.000 ký tự.",
+        ));
+    }
+    Ok(reference)
+}
+
+pub struct SelfScoreInput {
+    pub criterion: String,
+    pub points: Points,
+    pub explanation: String,
+    /// A new file replaces the one kept; without one the kept file stays.
+    pub file: Option<NewFile>,
+    /// A document reference (number, date, issuer); empty means none.
+    pub reference: String,
+}
+
+/// The unit officer enters (or replaces) the self-score of one criterion.
+pub fn save_self_score(
+    app: &App,
+    on: &On<'_>,
+    input: SelfScoreInput,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let On {
+        data_dir,
+        who,
+        campaign_id,
+        unit_id,
+        ..
+    } = *on;
+    require_officer(who, unit_id)?;
+    let ctx = load(app, campaign_id, unit_id)?;
+    let c = ctx.leaf(&input.criterion)?.clone();
+    check_points(&c, input.points)?;
+    let explanation = input.explanation.trim().to_string();
+    if explanation.chars().count() > 10_000 {
+        return Err(ServiceError::invalid(
+            "Phần giải thích dài quá 10.000 ký tự.",
+        ));
+    }
+    let reference = reference_of(&input.reference)?;
+    // Refuse early, before a file is copied.
+    {
+        let mut conn = app.conn()?;
+        let d = current(&mut conn, campaign_id, unit_id)?;
+        check_editable(&mut conn, &ctx, d.as_ref(), now)?;
+    }
+    let file = store_new(data_dir, input.file.as_ref())?;
+    let mut conn = app.writer()?;
+    store::transaction(&mut conn, |conn| {
+        let existing = locked(conn, campaign_id, unit_id)?;
+        check_editable(conn, &ctx, existing.as_ref(), now)?;
+        let d = store::get_or_create(conn, campaign_id, unit_id, now)?;
+        let old = store::self_scores(conn, d.id)?
+            .into_iter()
+            .find(|s| s.criterion == c.code);
+        let mut evidence = match (&file, &old) {
+            (Some(f), _) => f.clone(),
+            (None, Some(o)) => o.evidence(),
+            (None, None) => EvidenceCols::default(),
+        };
+        evidence.reference = (!reference.is_empty()).then(|| reference.clone());
+        store::put_self_score(
+            conn,
+            &SelfScoreWrite {
+                dossier_id: d.id,
+                criterion: &c.code,
+                points_micro: input.points.micro(),
+                explanation: &explanation,
+                evidence: &evidence,
+                by: who.id,
+                now,
+            },
+        )?;
+        let old_value = old.as_ref().map(|o| fmt_points(o.points_micro));
+        append(
+            conn,
+            &d,
+            who,
+            now,
+            Change {
+                criterion: Some(&c.code),
+                action: AuditAction::SelfScore,
+                old: old_value.as_deref(),
+                new: Some(&input.points.to_string()),
+                reason: None,
+            },
+        )?;
+        if file.is_some() || old.as_ref().map(|o| o.evidence()) != Some(evidence.clone()) {
+            let describe = |e: &EvidenceCols| {
+                let mut parts = Vec::new();
+                if let (Some(name), Some(sha)) = (&e.name, &e.sha256) {
+                    parts.push(format!("{name} (SHA-256 {sha})"));
+                }
+                if let Some(r) = &e.reference {
+                    parts.push(r.clone());
+                }
+                parts.join("; ")
+            };
+            let old_e = old.as_ref().map(|o| describe(&o.evidence()));
+            append(
+                conn,
+                &d,
+                who,
+                now,
+                Change {
+                    criterion: Some(&c.code),
+                    action: AuditAction::SelfEvidence,
+                    old: old_e.as_deref().filter(|s| !s.is_empty()),
+                    new: Some(describe(&evidence))
+                        .as_deref()
+                        .filter(|s| !s.is_empty()),
+                    reason: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// The unit officer submits the dossier; the moment decides the penalty.
+pub fn submit(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<Lateness> {
+    let On {
+        who,
+        campaign_id,
+        unit_id,
+        ..
+    } = *on;
+    require_officer(who, unit_id)?;
+    let ctx = load(app, campaign_id, unit_id)?;
+    let mut conn = app.writer()?;
+    store::transaction(&mut conn, |conn| {
+        let existing = locked(conn, campaign_id, unit_id)?;
+        let next = check_submittable(&ctx, existing.as_ref(), now)?;
+        let d = store::get_or_create(conn, campaign_id, unit_id, now)?;
+        let scored: Vec<String> = store::self_scores(conn, d.id)?
+            .into_iter()
+            .map(|s| s.criterion)
+            .collect();
+        let missing: Vec<String> = ctx
+            .set()
+            .leaves()
+            .filter(|l| l.kind == Kind::Regular && !l.is_survey())
+            .filter(|l| !scored.contains(&l.code))
+            .map(|l| format!("Tiêu chí \"{}\" ({}) chưa tự chấm.", l.code, l.name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ServiceError::Invalid(missing));
+        }
+        debug_assert_eq!(next, DossierStage::Submitted);
+        store::mark_submitted(conn, d.id, now)?;
+        let lateness = ctx.profile.lateness(local(now));
+        let note = match lateness {
+            Lateness::OnTime => "đúng hạn".to_string(),
+            Lateness::Late { days, penalty } => format!("muộn {days} ngày, trừ {penalty} điểm"),
+            Lateness::TooLate { days } => format!("muộn {days} ngày, quá thời gian gia hạn"),
+        };
+        append(
+            conn,
+            &d,
+            who,
+            now,
+            Change {
+                criterion: None,
+                action: AuditAction::Submit,
+                old: Some(d.state.code()),
+                new: Some(next.code()),
+                reason: Some(&note),
+            },
+        )?;
+        Ok(lateness)
+    })
+}
+
+pub struct AnswerInput {
+    pub request_id: i64,
+    pub answer: String,
+    pub file: Option<NewFile>,
+    pub reference: String,
+}
+
+/// The unit answers a request to explain; evidence given with the answer
+/// makes the criterion's evidence `supplemented`.
+pub fn answer_explanation(
+    app: &App,
+    on: &On<'_>,
+    input: AnswerInput,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let On {
+        data_dir,
+        who,
+        campaign_id,
+        unit_id,
+        ..
+    } = *on;
+    require_officer(who, unit_id)?;
+    let ctx = load(app, campaign_id, unit_id)?;
+    let answer = input.answer.trim().to_string();
+    if answer.is_empty() {
+        return Err(ServiceError::invalid(
+            "Nội dung giải trình không được để trống.",
+        ));
+    }
+    if answer.chars().count() > 10_000 {
+        return Err(ServiceError::invalid(
+            "Nội dung giải trình dài quá 10.000 ký tự.",
+        ));
+    }
+    let reference = reference_of(&input.reference)?;
+    check_answerable(current(&mut *app.conn()?, campaign_id, unit_id)?.as_ref())?;
+    let file = store_new(data_dir, input.file.as_ref())?;
+    let supplemented = status_code(Evidence::Supplemented);
+    let mut conn = app.writer()?;
+    store::transaction(&mut conn, |conn| {
+        let d = check_answerable(locked(conn, campaign_id, unit_id)?.as_ref())?;
+        let req = explanations::of_dossier(conn, d.id)?
+            .into_iter()
+            .find(|r| r.id == input.request_id)
+            .ok_or_else(|| ServiceError::NotFound("Không có yêu cầu giải trình này.".into()))?;
+        let mut evidence = file.clone().unwrap_or_default();
+        evidence.reference = (!reference.is_empty()).then(|| reference.clone());
+        // The evidence status before this answer.
+        let appraised = store::appraisals(conn, d.id)?
+            .into_iter()
+            .find(|a| a.criterion == req.criterion);
+        let has_appraisal = appraised.is_some();
+        let old_status = match appraised {
+            Some(a) => a.evidence,
+            None => {
+                let own = store::self_scores(conn, d.id)?
+                    .into_iter()
+                    .find(|s| s.criterion == req.criterion);
+                let answers = explanations::of_dossier(conn, d.id)?;
+                status_code(derived_status(&req.criterion, own.as_ref(), &answers)).to_string()
+            }
+        };
+        if !explanations::answer(conn, req.id, &answer, &evidence, who.id, now)? {
+            return Err(ServiceError::invalid(
+                "Yêu cầu này đã được giải trình; mỗi yêu cầu nhận một lần trả lời.",
+            ));
+        }
+        append(
+            conn,
+            &d,
+            who,
+            now,
+            Change {
+                criterion: Some(&req.criterion),
+                action: AuditAction::ExplanationAnswer,
+                old: None,
+                new: Some(&answer),
+                reason: None,
+            },
+        )?;
+        if evidence.is_some() && old_status != supplemented {
+            if has_appraisal {
+                store::set_appraisal_evidence(conn, d.id, &req.criterion, supplemented, now)?;
+            }
+            let reason = format!(
+                "tài liệu bổ sung khi giải trình: tối đa {} % điểm của mức đạt",
+                (ctx.profile.appraisal.supplement_factor.to_f64() * 100.0).round()
+            );
+            append(
+                conn,
+                &d,
+                who,
+                now,
+                Change {
+                    criterion: Some(&req.criterion),
+                    action: AuditAction::EvidenceStatus,
+                    old: Some(&old_status),
+                    new: Some(supplemented),
+                    reason: Some(&reason),
+                },
+            )?;
+        }
+        Ok(())
+    })
+}

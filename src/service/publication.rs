@@ -18,11 +18,11 @@ use serde::Serialize;
 
 use crate::domain::access::{allows, Action};
 use crate::domain::index::{
-    changes, explain_list, rank_within_blocks, rate, Appraisal, AssignedItem, Cause, Change,
-    ExplainItem, Figures, Rank, RankInput, RatingInput, RatingOutcome, Shortfall, SurveyScore,
+    assigned_item, changes, explain_list, rank_and_rate, Appraisal, AssignedItem, Cause, Change,
+    ExplainItem, Figures, Rank, RatingOutcome, Shortfall, Standing, SurveyScore,
 };
 use crate::domain::points::Points;
-use crate::domain::profile::{Kind, Profile};
+use crate::domain::profile::Profile;
 use crate::domain::questionnaire::RespondentGroup;
 use crate::report::table::{Cell, Column, Header, Row};
 use crate::storage::publication::{self as store, SurveyPointRow, KIND_ASSIGNED, KIND_OWN};
@@ -318,69 +318,43 @@ pub fn table(app: &App, campaign_id: i64, now: NaiveDateTime) -> Result<IndexTab
         });
     }
 
-    // Ranks among the units with an index, block by block.
-    let ranked: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].figures().is_some())
-        .collect();
-    let inputs: Vec<RankInput> = ranked
+    // Ranks among the units with an index, block by block, and the heads'
+    // ratings: the index and rank; for Thái Bình also the trend of the
+    // provincial index items the agency answers for.
+    let items: Vec<Vec<AssignedItem>> = rows
         .iter()
-        .map(|&i| {
-            let r = &rows[i];
-            let f = r.figures().expect("filtered on figures");
-            RankInput {
-                unit: &r.code,
-                block: &r.block,
-                score: f.headline(profile.bands.on),
-                survey: f.components.survey.round(decimals),
-                appraised: f.components.appraised.round(decimals),
-            }
+        .map(|r| {
+            assigned_now
+                .get(&r.code)
+                .map(|now_items| {
+                    now_items
+                        .iter()
+                        .map(|(code, p)| {
+                            let earlier = assigned_before.iter().map_while(|y| {
+                                y.get(&r.code).and_then(|items| items.get(code)).copied()
+                            });
+                            let history = std::iter::once(Points::from_micro(*p)).chain(earlier);
+                            assigned_item(&profile, code, history, Cause::Unknown)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
         })
         .collect();
-    let ranks = rank_within_blocks(&inputs, profile.ranking.tie_break);
-    for (&i, rank) in ranked.iter().zip(ranks) {
-        rows[i].rank = Some(rank);
-    }
-
-    // Head-of-agency ratings: the index and rank; for Thái Bình also the
-    // trend of the provincial index items the agency answers for.
-    let item_set = profile
-        .criteria_set_for("tinh")
-        .or_else(|| profile.criteria_sets.first());
-    for r in &mut rows {
-        let items: Vec<AssignedItem> = assigned_now
-            .get(&r.code)
-            .map(|now_items| {
-                now_items
-                    .iter()
-                    .map(|(code, p)| {
-                        let node = item_set.and_then(|s| s.get(code));
-                        let mut history = vec![Points::from_micro(*p).round(decimals)];
-                        for y in &assigned_before {
-                            match y.get(&r.code).and_then(|items| items.get(code)) {
-                                Some(p) => history.push(p.round(decimals)),
-                                None => break,
-                            }
-                        }
-                        AssignedItem {
-                            code: code.clone(),
-                            max: node.map(|n| n.max).unwrap_or(profile.points.total),
-                            bonus: node.is_some_and(|n| n.kind == Kind::Bonus),
-                            history,
-                            cause: Cause::Unknown,
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        r.head_rating = rate(
-            &profile,
-            &RatingInput {
-                block: &r.block,
-                index: r.figures().map(|f| f.index),
-                rank: r.rank.map(|k| k.rank),
-                items: &items,
-            },
-        );
+    let standings: Vec<Standing> = rows
+        .iter()
+        .zip(&items)
+        .map(|(r, items)| Standing {
+            unit: &r.code,
+            block: &r.block,
+            figures: r.figures(),
+            items,
+        })
+        .collect();
+    let rated = rank_and_rate(&profile, &standings);
+    for (r, (rank, rating)) in rows.iter_mut().zip(rated) {
+        r.rank = rank;
+        r.head_rating = rating;
     }
 
     let block_order = |b: &str| {

@@ -12,7 +12,9 @@
 //!   with the minimum-answers policy;
 //! - [`figures`]: index = appraised + survey (+ capped bonus − deductions), PARI,
 //!   rounding once at the end, and the band;
-//! - [`ranking`], [`trend`], [`head_rating`], [`explain`].
+//! - [`ranking`], [`trend`], [`head_rating`], [`explain`];
+//! - [`standing`]: ranks and head ratings for a whole table, the one pipeline
+//!   behind `chiso index compute` and the published table.
 //!
 //! Times are `chrono::NaiveDateTime` in Vietnam local time (UTC+7, no daylight
 //! saving): deadlines in the regulations are local calendar days, and the
@@ -27,6 +29,7 @@ pub mod figures;
 pub mod head_rating;
 pub mod late;
 pub mod ranking;
+pub mod standing;
 pub mod survey;
 pub mod table;
 pub mod trend;
@@ -44,6 +47,7 @@ pub use head_rating::{
 };
 pub use late::{days_late, dossier_state, lateness, DossierState, Lateness, LockReason};
 pub use ranking::{rank_within_blocks, Rank, RankInput};
+pub use standing::{assigned_item, rank_and_rate, Standing};
 pub use survey::{survey_points, GroupEstimate, Shortfall, SurveyError, SurveyScore};
 pub use trend::{changes, falling_streak, rising_streak, Change, Trend};
 

@@ -22,11 +22,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use crate::index::{
-    changes, figures, rank_within_blocks, rate, AssignedItem, Cause, Change, Components, Figures,
-    Rank, RankInput, RatingInput, RatingOutcome,
+    assigned_item, changes, figures, rank_and_rate, AssignedItem, Cause, Change, Components,
+    Figures, Rank, RatingOutcome, Standing,
 };
 use crate::points::Points;
-use crate::profile::{HeadRatingScheme, Kind, Profile};
+use crate::profile::{HeadRatingScheme, Profile};
 
 use crate::problems::Problems;
 
@@ -364,55 +364,41 @@ pub fn compute(
         return Err(Problems(problems));
     }
     let decimals = profile.points.decimals;
-    let inputs: Vec<RankInput> = rows
+    // Each field column is an item the head answers for: this year's score,
+    // then the earlier years' as far as they run without a gap.
+    let items: Vec<Vec<AssignedItem>> = rows
         .iter()
-        .zip(&figs)
-        .map(|(r, f)| RankInput {
-            unit: &r.unit,
-            block: &r.block,
-            score: f.headline(profile.bands.on),
-            survey: r.components.survey.round(decimals),
-            appraised: r.components.appraised.round(decimals),
+        .map(|r| {
+            r.fields
+                .iter()
+                .map(|(code, now)| {
+                    let earlier = previous
+                        .iter()
+                        .map_while(|year| year.get(&r.unit).and_then(|y| y.get(code)).copied());
+                    let cause = r.causes.get(code).copied().unwrap_or(Cause::Unknown);
+                    assigned_item(profile, code, std::iter::once(*now).chain(earlier), cause)
+                })
+                .collect()
         })
         .collect();
-    let ranks = rank_within_blocks(&inputs, profile.ranking.tie_break);
+    let standings: Vec<Standing> = rows
+        .iter()
+        .zip(&figs)
+        .zip(&items)
+        .map(|((r, f), items)| Standing {
+            unit: &r.unit,
+            block: &r.block,
+            figures: Some(f),
+            items,
+        })
+        .collect();
+    let rated = rank_and_rate(profile, &standings);
     let empty = BTreeMap::new();
     Ok(rows
         .iter()
         .zip(figs)
-        .zip(ranks)
-        .map(|((r, f), rank)| {
-            let set = profile.criteria_set_for(r.unit_type.as_deref().unwrap_or(&r.block));
-            let items: Vec<AssignedItem> = r
-                .fields
-                .iter()
-                .map(|(code, now)| {
-                    let node = set.and_then(|s| s.get(code));
-                    let mut history = vec![*now];
-                    for year in previous {
-                        match year.get(&r.unit).and_then(|y| y.get(code)) {
-                            Some(p) => history.push(*p),
-                            None => break,
-                        }
-                    }
-                    AssignedItem {
-                        code: code.clone(),
-                        max: node.map(|n| n.max).unwrap_or(profile.points.total),
-                        bonus: node.is_some_and(|n| n.kind == Kind::Bonus),
-                        history,
-                        cause: r.causes.get(code).copied().unwrap_or(Cause::Unknown),
-                    }
-                })
-                .collect();
-            let head_rating = rate(
-                profile,
-                &RatingInput {
-                    block: &r.block,
-                    index: Some(f.index),
-                    rank: Some(rank.rank),
-                    items: &items,
-                },
-            );
+        .zip(rated)
+        .map(|((r, f), (rank, head_rating))| {
             let last = previous
                 .first()
                 .and_then(|y| y.get(&r.unit))
@@ -422,7 +408,7 @@ pub fn compute(
                 block: r.block.clone(),
                 changes: changes(&r.fields, last, decimals),
                 figures: f,
-                rank,
+                rank: rank.expect("every row has figures, so every row is ranked"),
                 head_rating,
             }
         })

@@ -671,3 +671,55 @@ fn the_profile_answers_lateness_and_locks_with_its_own_calendar() {
         .unwrap()
         .is_locked());
 }
+
+#[test]
+fn assigned_items_take_their_maxima_from_the_province_level_set() {
+    // Thái Bình art. 17.1: the head answers for "lĩnh vực, tiêu chí" of the
+    // province's index; the profile names that criteria set (items_set).
+    let tb = profile("thai-binh-2021");
+    assert_eq!(
+        standing::items_set(&tb).map(|s| s.code.as_str()),
+        Some("tinh")
+    );
+    let field = assigned_item(&tb, "1", [p("14"), p("13.5")], Cause::Unknown);
+    assert_eq!(field.max, p("14"));
+    assert_eq!(field.history, vec![p("14"), p("13.5")]);
+    // A code the set does not have is measured against the whole index.
+    assert_eq!(
+        assigned_item(&tb, "99", [p("1")], Cause::Unknown).max,
+        p("100")
+    );
+    // Hải Phòng rates heads on index and rank only: no assigned items.
+    assert!(standing::items_set(&profile("hai-phong-2025")).is_none());
+}
+
+#[test]
+fn units_without_an_index_are_not_ranked_and_the_others_rank_among_themselves() {
+    let hp = profile("hai-phong-2025");
+    let f = |a: &str, s: &str| figures(&hp, &components(a, s)).unwrap();
+    let (high, low) = (f("65", "28"), f("60", "20"));
+    let units = [
+        Standing {
+            unit: "A",
+            block: "so",
+            figures: Some(&low),
+            items: &[],
+        },
+        Standing {
+            unit: "B",
+            block: "so",
+            figures: None,
+            items: &[],
+        },
+        Standing {
+            unit: "C",
+            block: "so",
+            figures: Some(&high),
+            items: &[],
+        },
+    ];
+    let out = rank_and_rate(&hp, &units);
+    assert_eq!(out[0].0.map(|r| (r.rank, r.of)), Some((2, 2)));
+    assert_eq!(out[1].0, None);
+    assert_eq!(out[2].0.map(|r| (r.rank, r.of)), Some((1, 2)));
+}

@@ -310,6 +310,10 @@ pub struct ThaiBinhRules {
     /// subjective cause, bonus items excepted (art. 17.1.d: 2).
     pub falling_years: u32,
     pub without_assigned: WithoutAssigned,
+    /// The criteria set of the province-level index whose fields and
+    /// criteria are assigned to the heads (art. 17.1: "lĩnh vực, tiêu chí
+    /// được giao"); their maxima and kinds come from it.
+    pub items_set: String,
 }
 
 /// A consequence of a score falling several years running (Thái Bình art. 19).

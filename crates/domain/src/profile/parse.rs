@@ -172,6 +172,7 @@ struct RawHead {
     rising_years: Option<S<i64>>,
     falling_years: Option<S<i64>>,
     without_assigned_fields: Option<S<String>>,
+    items_set: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -531,6 +532,11 @@ impl Checker<'_> {
         let ranking = self.ranking(raw.ranking);
         let bands = self.bands(raw.bands, points.as_ref());
         let calendar = self.calendar(raw.calendar);
+        let items_set_at = raw
+            .head_rating
+            .as_ref()
+            .and_then(|h| h.get_ref().items_set.as_ref())
+            .map(|s| s.span().start);
         let head_rating = self.head_rating(raw.head_rating, ranking.as_ref(), points.as_ref());
         let explain = raw.explain.map(|e| self.explain(e)).unwrap_or_default();
         let sampling = self.sampling(raw.sampling);
@@ -561,6 +567,17 @@ impl Checker<'_> {
                     any_survey_line = set.leaves().find(|c| c.is_survey()).map(|c| c.line);
                 }
                 criteria_sets.push(set);
+            }
+        }
+        if let (Some(HeadRatingScheme::ThaiBinh2021(r)), Some(at)) = (&head_rating, items_set_at) {
+            if !set_codes.contains(&r.items_set) {
+                self.err_at(
+                    at,
+                    format!(
+                        "head_rating.items_set: không có bộ tiêu chí \"{}\"",
+                        r.items_set
+                    ),
+                );
             }
         }
         if let (Some(line), None) = (any_survey_line, &survey) {
@@ -1482,6 +1499,7 @@ impl Checker<'_> {
                         r.without_assigned_fields.is_some(),
                         "without_assigned_fields",
                     ),
+                    (r.items_set.is_some(), "items_set"),
                 ] {
                     misplaced(present, key, self);
                 }
@@ -1495,6 +1513,7 @@ impl Checker<'_> {
                         r.without_assigned_fields.is_some(),
                         "without_assigned_fields",
                     ),
+                    (r.items_set.is_some(), "items_set"),
                 ] {
                     misplaced(present, key, self);
                 }
@@ -1549,12 +1568,25 @@ impl Checker<'_> {
                     ],
                     None,
                 );
+                // Which criteria set holds the province-level fields the heads
+                // answer for (art. 17.1); checked against the sets below.
+                let items_set = match &r.items_set {
+                    Some(s) => Some(s.get_ref().clone()),
+                    None => {
+                        self.err_at(
+                            at,
+                            "thiếu head_rating.items_set (mã bộ tiêu chí của Chỉ số cấp tỉnh có các lĩnh vực, tiêu chí giao cho người đứng đầu)",
+                        );
+                        None
+                    }
+                };
                 Some(HeadRatingScheme::ThaiBinh2021(ThaiBinhRules {
                     blocks: blocks?,
                     thresholds: thresholds?,
                     rising_years: rising?,
                     falling_years: falling?,
                     without_assigned: without?,
+                    items_set: items_set?,
                 }))
             }
         }

@@ -505,3 +505,22 @@ fn truncated_and_mangled_files_never_panic() {
         let _ = parse_profile(&GOOD.replace(from, to));
     }
 }
+
+#[test]
+fn thai_binh_names_the_set_of_items_heads_answer_for() {
+    let src = include_str!("../../../../questionnaires/profiles/thai-binh-2021.toml");
+    let missing = src.replace("items_set = \"tinh\"", "");
+    let e = parse_profile(&missing).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|d| d.message.contains("thiếu head_rating.items_set")),
+        "{e:?}"
+    );
+    let wrong = src.replace("items_set = \"tinh\"", "items_set = \"xa\"");
+    let e = parse_profile(&wrong).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|d| d.message.contains("không có bộ tiêu chí \"xa\"")),
+        "{e:?}"
+    );
+}

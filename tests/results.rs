@@ -151,7 +151,10 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine()
         let responses = chiso::storage::responses::list(&mut t.conn(), c).unwrap();
         let mut strata = Vec::new();
         let mut ys = Vec::new();
-        for r in responses.iter().filter(|r| r.source == "sample") {
+        for r in responses
+            .iter()
+            .filter(|r| r.source == chiso::domain::states::RespondentSource::Sample)
+        {
             let a = chiso::storage::responses::answers_of(&mut t.conn(), r.id).unwrap();
             let scores: Vec<f64> = q
                 .questions()

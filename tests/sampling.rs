@@ -458,7 +458,10 @@ async fn invitations_over_smtp_bring_the_people_drawn_to_their_form() {
         // The refused address was replaced by a reserve? Leaders have no
         // reserves under the profile, so the place stays empty and says so.
         let rows = inv::of_campaign(&mut t.conn(), c).unwrap();
-        let bounced = rows.iter().find(|r| r.state == inv::BOUNCED).unwrap();
+        let bounced = rows
+            .iter()
+            .find(|r| r.state == inv::InvitationState::Bounced)
+            .unwrap();
         assert!(
             bounced.reason.as_deref().unwrap_or("").contains("550"),
             "{bounced:?}"

@@ -94,7 +94,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission() {
         let mut c = chiso::storage::connect(app.database_url()).unwrap();
         let hash = chiso::domain::token::Token::parse(&token).unwrap().hash().0;
         let r = respondents::by_token_hash(&mut c, &hash).unwrap().unwrap();
-        assert_eq!(r.status, respondents::STATUS_NEW);
+        assert_eq!(r.status, respondents::RespondentStatus::New);
         assert_ne!(r.token_hash, token, "only the hash is stored");
 
         let unit = unit_id(&app, "STP");

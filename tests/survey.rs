@@ -55,7 +55,7 @@ async fn a_citizen_answers_page_by_page_resumes_and_submits() {
 
         let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
         assert_eq!(responses.len(), 1);
-        assert_eq!(responses[0].source, "sample");
+        assert_eq!(responses[0].source.code(), "sample");
         let answers =
             chiso::storage::responses::answers_of(&mut t.conn(), responses[0].id).unwrap();
         assert_eq!(
@@ -407,7 +407,7 @@ async fn an_open_link_starts_a_response_outside_the_sample() {
         );
         let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
         assert_eq!(responses.len(), 1);
-        assert_eq!(responses[0].source, "open", "{backend:?}");
+        assert_eq!(responses[0].source.code(), "open", "{backend:?}");
         assert_eq!(responses[0].unit_id, Some(unit));
         assert_eq!(
             t.get(&format!("/o/{}/nothing", t.campaign)).await.status,
@@ -491,7 +491,11 @@ async fn an_anonymous_campaign_keeps_no_link_from_response_to_respondent() {
         assert!(midnight(resp.submitted_at.unwrap()) && midnight(resp.updated_at));
         assert!(midnight(resp.opened_at.unwrap()), "{:?}", resp.opened_at);
         assert!(midnight(resp.created_at), "{:?}", resp.created_at);
-        assert_eq!(resp.status, "submitted", "the fact of answering is kept");
+        assert_eq!(
+            resp.status.code(),
+            "submitted",
+            "the fact of answering is kept"
+        );
         // Nothing of the respondent is left beside the response: no drafts
         // and no idempotency key on the response side.
         let drafts = chiso::storage::respondents::drafts(&mut t.conn(), resp.id).unwrap();

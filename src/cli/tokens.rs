@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use chiso::config::Settings;
-use chiso::service::campaigns::{self, TokenSource};
+use chiso::domain::states::RespondentSource;
+use chiso::service::campaigns;
 
 use super::common::connect;
 
@@ -39,7 +40,7 @@ pub fn run(settings: &Settings, command: TokensCommand) -> anyhow::Result<ExitCo
         &questionnaire,
         unit.as_deref(),
         count,
-        TokenSource::Sample.as_str(),
+        RespondentSource::Sample,
     )?;
     for t in tokens {
         println!("{}/s/{}", settings.public_url(), t.as_str());

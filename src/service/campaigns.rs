@@ -7,9 +7,7 @@ use crate::domain::campaign::{check_year, CampaignPeriod, CampaignStatus};
 use crate::domain::questionnaire::Rates;
 use crate::domain::token::Token;
 use crate::storage::campaigns::{self as store, CampaignRow, NewCampaign};
-use crate::storage::respondents::{
-    self, NewRespondent, STATUS_IN_PROGRESS, STATUS_NEW, STATUS_SUBMITTED,
-};
+use crate::storage::respondents::{self, NewRespondent, RespondentSource, RespondentStatus};
 use crate::storage::{questionnaires, responses, units};
 
 use super::questionnaires::QuestionnaireFile;
@@ -99,25 +97,6 @@ pub fn period(c: &CampaignRow) -> CampaignPeriod {
     }
 }
 
-/// Where a respondent comes from (stored with it): drawn into the
-/// probability sample, or an open link whose answers carry no design weight.
-/// The typed value for callers of [`issue_tokens`] outside the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
-    Sample,
-    Open,
-}
-
-impl TokenSource {
-    /// The stored value, as [`issue_tokens`] takes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenSource::Sample => respondents::SOURCE_SAMPLE,
-            TokenSource::Open => respondents::SOURCE_OPEN,
-        }
-    }
-}
-
 /// Issues `count` tokens for one questionnaire of a campaign. The tokens are
 /// returned once and stored only as hashes.
 pub fn issue_tokens(
@@ -126,7 +105,7 @@ pub fn issue_tokens(
     code: &str,
     unit_code: Option<&str>,
     count: usize,
-    source: &str,
+    source: RespondentSource,
 ) -> Result<Vec<Token>> {
     if !(1..=100_000).contains(&count) {
         return Err(ServiceError::invalid("số lượng mã phải từ 1 đến 100000"));
@@ -224,17 +203,17 @@ fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
                     .sum()
             };
             let (not_started, in_progress, submitted) = (
-                count(STATUS_NEW),
-                count(STATUS_IN_PROGRESS),
-                count(STATUS_SUBMITTED),
+                count(RespondentStatus::New.code()),
+                count(RespondentStatus::InProgress.code()),
+                count(RespondentStatus::Submitted.code()),
             );
             QuestionnaireSummary {
                 tokens: not_started + in_progress + submitted,
                 not_started,
                 in_progress,
                 submitted,
-                responses_sample: resp_count(respondents::SOURCE_SAMPLE),
-                responses_open: resp_count(respondents::SOURCE_OPEN),
+                responses_sample: resp_count(RespondentSource::Sample.code()),
+                responses_open: resp_count(RespondentSource::Open.code()),
                 version: q.content_hash[..12].to_string(),
                 code: q.code,
                 title: q.title,
@@ -276,8 +255,8 @@ pub fn unit_counts(app: &App, unit_id: i64) -> Result<Vec<UnitCount>> {
         out.push(UnitCount {
             campaign: c.name.clone(),
             year: c.year,
-            sample: count(respondents::SOURCE_SAMPLE),
-            open: count(respondents::SOURCE_OPEN),
+            sample: count(RespondentSource::Sample.code()),
+            open: count(RespondentSource::Open.code()),
         });
     }
     Ok(out)

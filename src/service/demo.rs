@@ -4,9 +4,9 @@
 use chrono::Duration;
 
 use crate::domain::questionnaire::Rates;
+use crate::domain::states::RespondentSource;
 use crate::domain::vietnam_time;
 use crate::storage::campaigns as store;
-use crate::storage::respondents::SOURCE_SAMPLE;
 
 use super::campaigns::{issue_tokens, open, period, OpenCampaign};
 use super::questionnaires::QuestionnaireFile;
@@ -69,7 +69,14 @@ pub fn seed(
     for q in store::questionnaires(&mut *app.conn()?, campaign_id)? {
         let qn = app.questionnaire_version(q.version_id)?;
         let unit = demo_unit(&q.code, &qn.rates);
-        for t in issue_tokens(app, campaign_id, &q.code, Some(unit), 1, SOURCE_SAMPLE)? {
+        for t in issue_tokens(
+            app,
+            campaign_id,
+            &q.code,
+            Some(unit),
+            1,
+            RespondentSource::Sample,
+        )? {
             links.push(DemoLink {
                 label: format!("{} ({unit})", q.title),
                 path: format!("/s/{}", t.as_str()),

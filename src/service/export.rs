@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::questionnaire::{Question, QuestionKind};
+use crate::domain::states::RespondentSource;
 use crate::report::table::{Cell, Column, Header, Row};
 use crate::storage::campaigns as store;
-use crate::storage::respondents::SOURCE_SAMPLE;
 use crate::storage::{draws, responses, units};
 
 use super::{App, Result, ServiceError};
@@ -145,15 +145,15 @@ impl Microdata {
         let mut rows = Vec::new();
         for r in &page {
             for ((_, rated), values) in answers.range((r.id, i64::MIN)..=(r.id, i64::MAX)) {
-                let weight = match (&r.stratum, r.source.as_str()) {
-                    (Some(s), SOURCE_SAMPLE) => self.weights.get(s).copied(),
+                let weight = match (&r.stratum, r.source) {
+                    (Some(s), RespondentSource::Sample) => self.weights.get(s).copied(),
                     _ => None,
                 };
                 let mut row: Row = vec![
                     Cell::Int(r.id),
                     Cell::from(self.code.as_str()),
                     Cell::from(self.version.as_str()),
-                    Cell::from(r.source.as_str()),
+                    Cell::from(r.source.code()),
                     Cell::from(r.submitted_at.date().to_string()),
                     Cell::from(r.unit_id.and_then(|u| self.units.get(&u).cloned())),
                     Cell::from(self.units.get(rated).cloned()),

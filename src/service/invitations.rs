@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::domain::email::Email;
+use crate::domain::states::{InvitationState, RespondentStatus};
 use crate::mail::{render, Invitation, MailError, Mailer, Message, Template};
 use crate::storage::draws;
 use crate::storage::invitations::{self as inv, Job};
@@ -22,9 +23,6 @@ use crate::storage::{campaigns as store, units};
 
 use super::campaigns::period;
 use super::{now, App, Result, ServiceError};
-
-/// Not sent because it is no longer needed (the person answered meanwhile).
-pub const CANCELLED: &str = "cancelled";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -71,7 +69,7 @@ pub fn queue_invitations(app: &App, mailer: &Mailer, campaign_id: i64) -> Result
                         &mut *app.writer()?,
                         respondent_id,
                         0,
-                        inv::QUEUED,
+                        InvitationState::Queued,
                         None,
                         &id,
                         now,
@@ -84,7 +82,7 @@ pub fn queue_invitations(app: &App, mailer: &Mailer, campaign_id: i64) -> Result
                         &mut *app.writer()?,
                         respondent_id,
                         0,
-                        inv::FAILED,
+                        InvitationState::Failed,
                         Some("không có địa chỉ e-mail"),
                         &id,
                         now,
@@ -146,7 +144,7 @@ pub fn send(
             inv::finish(
                 &mut *app.writer()?,
                 job.id,
-                CANCELLED,
+                InvitationState::Cancelled,
                 Some("đã trả lời"),
                 now(),
             )?;
@@ -154,7 +152,13 @@ pub fn send(
             continue;
         }
         if job.opted_out_at.is_some() {
-            inv::finish(&mut *app.writer()?, job.id, inv::OPTED_OUT, None, now())?;
+            inv::finish(
+                &mut *app.writer()?,
+                job.id,
+                InvitationState::OptedOut,
+                None,
+                now(),
+            )?;
             report.skipped += 1;
             continue;
         }
@@ -165,14 +169,20 @@ pub fn send(
         next_at = Instant::now() + gap;
         match deliver(app, mailer, settings, &campaign, closes_on, &job) {
             Ok(()) => {
-                inv::finish(&mut *app.writer()?, job.id, inv::SENT, None, now())?;
+                inv::finish(
+                    &mut *app.writer()?,
+                    job.id,
+                    InvitationState::Sent,
+                    None,
+                    now(),
+                )?;
                 report.sent += 1;
             }
             Err(e) if e.is_transient() && job.attempts + 1 < settings.max_attempts => {
                 inv::finish(
                     &mut *app.writer()?,
                     job.id,
-                    inv::QUEUED,
+                    InvitationState::Queued,
                     Some(&why(&e)),
                     now(),
                 )?;
@@ -182,7 +192,7 @@ pub fn send(
                 inv::finish(
                     &mut *app.writer()?,
                     job.id,
-                    inv::FAILED,
+                    InvitationState::Failed,
                     Some(&why(&e)),
                     now(),
                 )?;
@@ -192,7 +202,7 @@ pub fn send(
                 inv::finish(
                     &mut *app.writer()?,
                     job.id,
-                    inv::BOUNCED,
+                    InvitationState::Bounced,
                     Some(&why(&e)),
                     now(),
                 )?;
@@ -346,7 +356,7 @@ pub fn queue_reminders(
     let cutoff = now() - chrono::Duration::days(after_days.max(0));
     let mut report = RemindReport::default();
     for (respondent_id, latest) in last {
-        let due = latest.state == inv::SENT
+        let due = latest.state == InvitationState::Sent
             && latest.sent_at.is_some_and(|t| t <= cutoff)
             && latest.seq < max_reminders;
         if !due {
@@ -354,14 +364,14 @@ pub fn queue_reminders(
         }
         let r = respondents::by_id(&mut *app.conn()?, respondent_id)?;
         let Some(r) = r else { continue };
-        if r.status == respondents::STATUS_SUBMITTED || r.opted_out_at.is_some() {
+        if r.status == RespondentStatus::Submitted || r.opted_out_at.is_some() {
             continue;
         }
         if inv::enqueue(
             &mut *app.writer()?,
             respondent_id,
             latest.seq + 1,
-            inv::QUEUED,
+            InvitationState::Queued,
             None,
             &mailer.new_message_id(),
             now(),
@@ -387,7 +397,7 @@ pub fn opt_out(app: &App, token: &str) -> Result<OptOut> {
     let token = crate::domain::token::Token::parse(token).ok_or(ServiceError::TokenUnavailable)?;
     let r = respondents::by_token_hash(&mut *app.conn()?, &token.hash().0)?
         .ok_or(ServiceError::TokenUnavailable)?;
-    if r.status == respondents::STATUS_SUBMITTED {
+    if r.status == RespondentStatus::Submitted {
         return Ok(OptOut::Answered);
     }
     if r.opted_out_at.is_some() {
@@ -448,13 +458,14 @@ impl Rates {
         } else {
             self.sampled += 1;
         }
-        match m.invitation.as_deref() {
-            Some(inv::SENT) => self.invited += 1,
-            Some(inv::FAILED) | Some(inv::BOUNCED) => self.undeliverable += 1,
+        let invitation = m.invitation.as_deref().map(InvitationState::parse);
+        match invitation {
+            Some(Ok(InvitationState::Sent)) => self.invited += 1,
+            Some(Ok(InvitationState::Failed | InvitationState::Bounced)) => self.undeliverable += 1,
             _ => {}
         }
         self.opened += u64::from(m.opened);
-        self.answered += u64::from(m.status.as_deref() == Some(respondents::STATUS_SUBMITTED));
+        self.answered += u64::from(m.status.as_deref() == Some(RespondentStatus::Submitted.code()));
         self.refused += u64::from(m.opted_out);
     }
 
@@ -526,7 +537,7 @@ pub fn opt_out_state(app: &App, token: &str) -> Result<OptOut> {
     let token = crate::domain::token::Token::parse(token).ok_or(ServiceError::TokenUnavailable)?;
     let r = respondents::by_token_hash(&mut *app.conn()?, &token.hash().0)?
         .ok_or(ServiceError::TokenUnavailable)?;
-    Ok(if r.status == respondents::STATUS_SUBMITTED {
+    Ok(if r.status == RespondentStatus::Submitted {
         OptOut::Answered
     } else if r.opted_out_at.is_some() {
         OptOut::Already

@@ -13,7 +13,7 @@ use crate::domain::questionnaire::{Questionnaire, Rates};
 use crate::domain::token::Token;
 use crate::storage::campaigns;
 use crate::storage::respondents::{
-    self, NewRespondent, RespondentRow, SOURCE_OPEN, STATUS_SUBMITTED,
+    self, NewRespondent, RespondentRow, RespondentSource, RespondentStatus,
 };
 use crate::storage::responses::{self, Submission, SubmitOutcome};
 use crate::storage::units::{self, UnitRow};
@@ -94,7 +94,7 @@ pub fn open_form(app: &App, token: &str) -> Result<FormAccess> {
     let mut conn = app.conn()?;
     let respondent = respondents::by_token_hash(&mut conn, &token.hash().0)?
         .ok_or(ServiceError::TokenUnavailable)?;
-    if respondent.status == STATUS_SUBMITTED {
+    if respondent.status == RespondentStatus::Submitted {
         return Ok(FormAccess::Submitted {
             submit_key: respondent.submit_key,
         });
@@ -169,7 +169,7 @@ fn tally_updates(
         return Ok(vec![]);
     };
     let stratum =
-        super::results::tally_stratum(s.respondent.stratum.as_deref(), &s.respondent.source);
+        super::results::tally_stratum(s.respondent.stratum.as_deref(), s.respondent.source);
     Ok(super::results::tally_updates(
         &scorer,
         &stratum,
@@ -532,7 +532,7 @@ pub fn start_open(
         campaign_id,
         questionnaire_code: code,
         unit_id: Some(unit.id),
-        source: SOURCE_OPEN,
+        source: RespondentSource::Open,
     };
     respondents::insert_many(&mut *app.writer()?, &r, &[token.hash().0], now())?;
     Ok(token)

@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::domain::profile::Profile;
 use crate::domain::questionnaire::{Rates, RespondentGroup};
 use crate::domain::sampling::StratumId;
+use crate::domain::states::RespondentSource;
 use crate::domain::survey::{unit_survey, GroupInput, Scorer, StratumFrame, Tally, UnitSurvey};
 use crate::storage::campaigns::{self as store, CampaignRow};
-use crate::storage::respondents::SOURCE_SAMPLE;
 use crate::storage::tallies::{self, OUTSIDE_DRAW};
 use crate::storage::units::{self, UnitRow};
 use crate::storage::{draws, responses};
@@ -43,9 +43,9 @@ pub struct CampaignResults {
 
 /// The tally a response counts in: its stratum of the draw, or the one tally
 /// of answers from outside the draw (open links, hand-issued tokens).
-pub(crate) fn tally_stratum(stratum: Option<&str>, source: &str) -> String {
+pub(crate) fn tally_stratum(stratum: Option<&str>, source: RespondentSource) -> String {
     match (stratum, source) {
-        (Some(h), SOURCE_SAMPLE) => h.to_string(),
+        (Some(h), RespondentSource::Sample) => h.to_string(),
         _ => OUTSIDE_DRAW.to_string(),
     }
 }
@@ -328,7 +328,7 @@ pub fn recomputed(app: &App, campaign_id: i64) -> Result<Vec<(i64, String, Strin
                     }
                 };
                 let empty = crate::domain::answers::Answers::new();
-                let stratum = tally_stratum(r.stratum.as_deref(), &r.source);
+                let stratum = tally_stratum(r.stratum.as_deref(), r.source);
                 let answers = answers.get(&r.id).unwrap_or(&empty);
                 for u in tally_updates(&scorer, &stratum, &rated, answers) {
                     sums.entry((u.rated_unit_id, group.clone(), u.stratum))

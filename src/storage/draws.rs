@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::respondents::{SOURCE_SAMPLE, STATUS_NEW};
+use super::respondents::{RespondentSource, RespondentStatus};
 use super::schema::{
     draw_strata as ds, draws, frame_persons as fp, respondents, sample_members as sm,
 };
@@ -170,8 +170,8 @@ fn new_respondent<'a>(
         respondents::questionnaire_code.eq(r.questionnaire_code.as_str()),
         respondents::unit_id.eq(Some(r.unit_id)),
         respondents::token_hash.eq(r.token_hash.as_str()),
-        respondents::source.eq(SOURCE_SAMPLE),
-        respondents::status.eq(STATUS_NEW),
+        respondents::source.eq(RespondentSource::Sample.code()),
+        respondents::status.eq(RespondentStatus::New.code()),
         respondents::created_at.eq(now),
         respondents::updated_at.eq(now),
         respondents::stratum.eq(Some(stratum)),

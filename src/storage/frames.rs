@@ -8,8 +8,7 @@ use super::schema::{draws, frame_persons as fp, frames};
 use super::{DbConn, StorageError};
 use crate::per_backend;
 
-pub const LOADING: &str = "loading";
-pub const ACTIVE: &str = "active";
+use crate::domain::states::FrameStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = frames)]
@@ -36,7 +35,7 @@ pub struct NewPerson {
 pub fn active(conn: &mut DbConn, campaign_id: i64) -> Result<Option<FrameRow>, StorageError> {
     Ok(frames::table
         .filter(frames::campaign_id.eq(campaign_id))
-        .filter(frames::status.eq(ACTIVE))
+        .filter(frames::status.eq(FrameStatus::Active.code()))
         .select(FrameRow::as_select())
         .first(conn)
         .optional()?)
@@ -54,7 +53,7 @@ pub fn begin(
     conn.transaction(|conn| {
         let stale: Vec<i64> = frames::table
             .filter(frames::campaign_id.eq(campaign_id))
-            .filter(frames::status.eq(LOADING))
+            .filter(frames::status.eq(FrameStatus::Loading.code()))
             .select(frames::id)
             .load(conn)?;
         remove(conn, &stale)?;
@@ -63,7 +62,7 @@ pub fn begin(
             frames::sha256.eq(sha256),
             frames::file_name.eq(file_name),
             frames::row_count.eq(0i64),
-            frames::status.eq(LOADING),
+            frames::status.eq(FrameStatus::Loading.code()),
             frames::imported_at.eq(now),
         );
         Ok(per_backend!(conn => diesel::insert_into(frames::table)
@@ -135,7 +134,7 @@ pub fn activate(
             .load(conn)?;
         remove(conn, &old)?;
         diesel::update(frames::table.find(frame_id))
-            .set(frames::status.eq(ACTIVE))
+            .set(frames::status.eq(FrameStatus::Active.code()))
             .execute(conn)?;
         Ok(Activated::Done)
     })

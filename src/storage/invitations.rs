@@ -8,16 +8,7 @@ use super::schema::{frame_persons as fp, invitations as inv, respondents, sample
 use super::{DbConn, StorageError};
 use crate::per_backend;
 
-pub const QUEUED: &str = "queued";
-/// Being handed to the mail server; after a crash, sent again with the
-/// same Message-ID.
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-/// Gave up after transient errors, or no address.
-pub const FAILED: &str = "failed";
-/// The mail server refused the address for good.
-pub const BOUNCED: &str = "bounced";
-pub const OPTED_OUT: &str = "opted_out";
+pub use crate::domain::states::InvitationState;
 
 /// Queues a message unless this person already has message `seq`; true
 /// when queued now.
@@ -25,7 +16,7 @@ pub fn enqueue(
     conn: &mut DbConn,
     respondent_id: i64,
     seq: i32,
-    state: &str,
+    state: InvitationState,
     reason: Option<&str>,
     message_id: &str,
     now: NaiveDateTime,
@@ -33,7 +24,7 @@ pub fn enqueue(
     let values = (
         inv::respondent_id.eq(respondent_id),
         inv::seq.eq(seq),
-        inv::state.eq(state),
+        inv::state.eq(state.code()),
         inv::reason.eq(reason),
         inv::attempts.eq(0),
         inv::message_id.eq(message_id),
@@ -54,7 +45,8 @@ pub struct Job {
     pub id: i64,
     pub respondent_id: i64,
     pub seq: i32,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: InvitationState,
     pub attempts: i32,
     pub message_id: String,
     pub frame_person_id: i64,
@@ -78,7 +70,10 @@ pub fn claim_next(
             .inner_join(sm::table.on(sm::respondent_id.eq(respondents::id.nullable())))
             .inner_join(fp::table.on(fp::id.eq(sm::frame_person_id)))
             .filter(respondents::campaign_id.eq(campaign_id))
-            .filter(inv::state.eq_any([QUEUED, SENDING]))
+            .filter(inv::state.eq_any([
+                InvitationState::Queued.code(),
+                InvitationState::Sending.code(),
+            ]))
             .filter(inv::id.gt(after_id))
             .order(inv::id)
             .select((
@@ -97,13 +92,17 @@ pub fn claim_next(
             .first(conn)
             .optional()?;
         let Some(job) = job else { return Ok(None) };
-        let taken = diesel::update(inv::table.find(job.id).filter(inv::state.eq(&job.state)))
-            .set((
-                inv::state.eq(SENDING),
-                inv::attempts.eq(inv::attempts + 1),
-                inv::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let taken = diesel::update(
+            inv::table
+                .find(job.id)
+                .filter(inv::state.eq(job.state.code())),
+        )
+        .set((
+            inv::state.eq(InvitationState::Sending.code()),
+            inv::attempts.eq(inv::attempts + 1),
+            inv::updated_at.eq(now),
+        ))
+        .execute(conn)?;
         Ok((taken == 1).then_some(job))
     })
 }
@@ -111,14 +110,14 @@ pub fn claim_next(
 pub fn finish(
     conn: &mut DbConn,
     id: i64,
-    state: &str,
+    state: InvitationState,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
-    let sent_at = (state == SENT).then_some(now);
+    let sent_at = (state == InvitationState::Sent).then_some(now);
     diesel::update(inv::table.find(id))
         .set((
-            inv::state.eq(state),
+            inv::state.eq(state.code()),
             inv::reason.eq(reason),
             inv::updated_at.eq(now),
             inv::sent_at.eq(sent_at),
@@ -136,9 +135,12 @@ pub fn cancel_for(
     Ok(diesel::update(
         inv::table
             .filter(inv::respondent_id.eq(respondent_id))
-            .filter(inv::state.eq(QUEUED)),
+            .filter(inv::state.eq(InvitationState::Queued.code())),
     )
-    .set((inv::state.eq(OPTED_OUT), inv::updated_at.eq(now)))
+    .set((
+        inv::state.eq(InvitationState::OptedOut.code()),
+        inv::updated_at.eq(now),
+    ))
     .execute(conn)?)
 }
 
@@ -146,7 +148,8 @@ pub fn cancel_for(
 pub struct InvitationRow {
     pub respondent_id: i64,
     pub seq: i32,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: InvitationState,
     pub reason: Option<String>,
     pub attempts: i32,
     pub message_id: String,

@@ -6,14 +6,7 @@ use super::{DbConn, StorageError};
 use crate::domain::answers::Answers;
 use crate::per_backend;
 
-pub const STATUS_NEW: &str = "new";
-pub const STATUS_IN_PROGRESS: &str = "in_progress";
-pub const STATUS_SUBMITTED: &str = "submitted";
-
-/// Where a respondent came from: drawn into the probability sample, or an
-/// open link (a QR code at the counter) whose answers are not.
-pub const SOURCE_SAMPLE: &str = "sample";
-pub const SOURCE_OPEN: &str = "open";
+pub use crate::domain::states::{RespondentSource, RespondentStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = respondents)]
@@ -23,8 +16,10 @@ pub struct RespondentRow {
     pub questionnaire_code: String,
     pub unit_id: Option<i64>,
     pub token_hash: String,
-    pub source: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub source: RespondentSource,
+    #[diesel(deserialize_as = String)]
+    pub status: RespondentStatus,
     pub submit_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -38,7 +33,7 @@ pub struct NewRespondent<'a> {
     pub campaign_id: i64,
     pub questionnaire_code: &'a str,
     pub unit_id: Option<i64>,
-    pub source: &'a str,
+    pub source: RespondentSource,
 }
 
 /// Stores one respondent per token hash, all or nothing.
@@ -56,8 +51,8 @@ pub fn insert_many(
                     respondents::questionnaire_code.eq(r.questionnaire_code),
                     respondents::unit_id.eq(r.unit_id),
                     respondents::token_hash.eq(hash),
-                    respondents::source.eq(r.source),
-                    respondents::status.eq(STATUS_NEW),
+                    respondents::source.eq(r.source.code()),
+                    respondents::status.eq(RespondentStatus::New.code()),
                     respondents::created_at.eq(now),
                     respondents::updated_at.eq(now),
                 ))
@@ -106,11 +101,11 @@ pub fn save_draft(
             respondents::table.filter(
                 respondents::id
                     .eq(respondent_id)
-                    .and(respondents::status.ne(STATUS_SUBMITTED)),
+                    .and(respondents::status.ne(RespondentStatus::Submitted.code())),
             ),
         )
         .set((
-            respondents::status.eq(STATUS_IN_PROGRESS),
+            respondents::status.eq(RespondentStatus::InProgress.code()),
             respondents::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -178,7 +173,7 @@ pub fn opt_out(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool, S
     let n = diesel::update(
         respondents::table
             .find(id)
-            .filter(respondents::status.ne(STATUS_SUBMITTED))
+            .filter(respondents::status.ne(RespondentStatus::Submitted.code()))
             .filter(respondents::opted_out_at.is_null()),
     )
     .set(respondents::opted_out_at.eq(now))

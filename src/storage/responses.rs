@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::respondents::{RespondentRow, STATUS_SUBMITTED};
+use super::respondents::{RespondentRow, RespondentSource, RespondentStatus};
 use super::schema::{answers, draft_answers as da, respondents, responses};
 use super::{DbConn, StorageError};
 use crate::domain::answers::Answers;
@@ -53,11 +53,11 @@ pub fn submit(
             respondents::table.filter(
                 respondents::id
                     .eq(r.id)
-                    .and(respondents::status.ne(STATUS_SUBMITTED)),
+                    .and(respondents::status.ne(RespondentStatus::Submitted.code())),
             ),
         )
         .set((
-            respondents::status.eq(STATUS_SUBMITTED),
+            respondents::status.eq(RespondentStatus::Submitted.code()),
             respondents::submit_key.eq(s.idempotency_key),
             respondents::submitted_at.eq(now),
             respondents::updated_at.eq(now),
@@ -89,7 +89,7 @@ pub fn submit(
             responses::questionnaire_version_id.eq(s.version_id),
             responses::unit_id.eq(r.unit_id),
             responses::respondent_id.eq((!s.anonymous).then_some(r.id)),
-            responses::source.eq(&r.source),
+            responses::source.eq(r.source.code()),
             responses::submitted_at.eq(now),
             responses::stratum.eq(r.stratum.as_deref()),
         );
@@ -127,7 +127,8 @@ pub struct ResponseRow {
     pub questionnaire_version_id: i64,
     pub unit_id: Option<i64>,
     pub respondent_id: Option<i64>,
-    pub source: String,
+    #[diesel(deserialize_as = String)]
+    pub source: RespondentSource,
     pub submitted_at: NaiveDateTime,
     pub stratum: Option<String>,
 }
@@ -271,7 +272,7 @@ pub fn per_stratum(
     use diesel::dsl::count_star;
     Ok(responses::table
         .filter(responses::campaign_id.eq(campaign_id))
-        .filter(responses::source.eq(super::respondents::SOURCE_SAMPLE))
+        .filter(responses::source.eq(RespondentSource::Sample.code()))
         .group_by(responses::stratum)
         .select((responses::stratum, count_star()))
         .load(conn)?)

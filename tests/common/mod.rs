@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chiso::config::Settings;
+use chiso::domain::states::RespondentSource;
 use chiso::service::{self, campaigns, questionnaires, App};
-use chiso::storage::respondents::SOURCE_SAMPLE;
 use diesel::prelude::*;
 use rand::RngCore;
 
@@ -180,7 +180,8 @@ pub fn open_profile_campaign(
 }
 
 pub fn issue(app: &App, campaign: i64, code: &str, unit: &str) -> String {
-    campaigns::issue_tokens(app, campaign, code, Some(unit), 1, SOURCE_SAMPLE).expect("token")[0]
+    campaigns::issue_tokens(app, campaign, code, Some(unit), 1, RespondentSource::Sample)
+        .expect("token")[0]
         .as_str()
         .to_string()
 }

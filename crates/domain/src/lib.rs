@@ -14,6 +14,7 @@ pub mod problems;
 pub mod profile;
 pub mod questionnaire;
 pub mod sampling;
+pub mod states;
 pub mod survey;
 pub mod throttle;
 pub mod token;

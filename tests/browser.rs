@@ -73,8 +73,7 @@ async fn phone(driver: &Driver) -> Client {
             "mobileEmulation": { "deviceMetrics": { "width": PHONE_WIDTH, "height": 740, "pixelRatio": 2.0, "touch": true } }
         }),
     );
-    ClientBuilder::rustls()
-        .expect("tls")
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)
         .await

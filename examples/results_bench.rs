@@ -17,6 +17,7 @@
 //! full recomputation from the stored answers. Prints figures; asserts
 //! nothing about time. `bench/results.sh` runs both for two sizes.
 
+use chiso::domain::ids::UnitId;
 use std::path::Path;
 use std::time::Instant;
 
@@ -133,10 +134,12 @@ fn build(url: &str, responses: usize) {
     println!("units, frame, draw: {:.1} s", t.elapsed().as_secs_f64());
 
     // The citizen questionnaire's stored rows, as in examples/survey_bench.rs.
-    let version =
-        campaigns::questionnaires(&mut chiso::storage::connect(app.database_url()).unwrap(), c)
-            .unwrap()[0]
-            .version_id;
+    let version = campaigns::questionnaires(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        c.get(),
+    )
+    .unwrap()[0]
+        .version_id;
     let q = app.questionnaire_version(version).unwrap();
     let questions: Vec<(String, Vec<String>)> = q
         .questions()
@@ -152,9 +155,12 @@ fn build(url: &str, responses: usize) {
             _ => None,
         })
         .collect();
-    let d = draws::of_campaign(&mut chiso::storage::connect(app.database_url()).unwrap(), c)
-        .unwrap()
-        .unwrap();
+    let d = draws::of_campaign(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        c.get(),
+    )
+    .unwrap()
+    .unwrap();
     let members: Vec<(i64, String)> = draws::member_states(
         &mut chiso::storage::connect(app.database_url()).unwrap(),
         d.id,
@@ -246,7 +252,7 @@ fn time(url: &str) {
     let c = service::campaigns::summaries(&app).expect("campaigns")[0].id;
     let responses = chiso::storage::responses::per_stratum(
         &mut chiso::storage::connect(app.database_url()).unwrap(),
-        c,
+        c.get(),
     )
     .unwrap()
     .iter()
@@ -280,7 +286,7 @@ fn time(url: &str) {
         })
         .count();
     let t = Instant::now();
-    let one = results::unit_result(&app, c, r.units[0].unit_id).expect("unit");
+    let one = results::unit_result(&app, c, UnitId(r.units[0].unit_id)).expect("unit");
     let unit_page = t.elapsed().as_secs_f64();
     drop(one);
 

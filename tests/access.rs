@@ -238,7 +238,7 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires() {
             username: row.username,
             display_name: row.display_name,
             role: chiso::domain::access::Role::UnitOfficer,
-            unit_id: row.unit_id,
+            unit_id: row.unit_id.map(UnitId),
         };
         let pdf = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(pdf.path(), b"%PDF-1.4\n").unwrap();
@@ -248,7 +248,7 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires() {
                 data_dir: t.data.path(),
                 who: &user,
                 campaign_id: c,
-                unit_id: own,
+                unit_id: UnitId(own),
             },
             SelfScoreInput {
                 criterion: "1.2.1".into(),

@@ -64,7 +64,7 @@ NH-NV,Phòng Nội vụ,co_quan,co_quan\n\
 NH-TC,Phòng Tài chính - Kế hoạch,co_quan,co_quan\n\
 NH-KT,Phòng Kinh tế,co_quan,co_quan\n";
 
-fn open_profiled_campaign(app: &App, questionnaires_dir: &Path) -> i64 {
+fn open_profiled_campaign(app: &App, questionnaires_dir: &Path) -> CampaignId {
     open_profile_campaign(
         app,
         questionnaires_dir,
@@ -93,7 +93,7 @@ fn staff_user(app: &App, name: &str) -> StaffUser {
         username: row.username,
         display_name: row.display_name,
         role: Role::parse(&row.role).unwrap(),
-        unit_id: row.unit_id,
+        unit_id: row.unit_id.map(UnitId),
     }
 }
 
@@ -118,7 +118,7 @@ struct World {
     _db: TestDb,
     dir: tempfile::TempDir,
     data: tempfile::TempDir,
-    campaign: i64,
+    campaign: CampaignId,
 }
 
 impl World {
@@ -141,8 +141,8 @@ impl World {
         On {
             data_dir: self.data.path(),
             who,
-            campaign_id: self.campaign,
-            unit_id: unit,
+            campaign_id: CampaignId(self.campaign.get()),
+            unit_id: UnitId(unit),
         }
     }
 
@@ -228,7 +228,13 @@ fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() 
             w.fill(&officer, unit, &[], at("2021-12-01 09:00"));
             let got = appraisal::submit(&w.app, &w.on(&officer, unit), at(when)).unwrap();
             assert_eq!(got, want, "{backend:?} {code}");
-            let a = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-20 09:00")).unwrap();
+            let a = appraisal::appraised(
+                &w.app,
+                CampaignId(w.campaign.get()),
+                UnitId(unit),
+                at("2021-12-20 09:00"),
+            )
+            .unwrap();
             assert_eq!(a.lateness, want);
             assert_eq!(
                 a.components.deductions,
@@ -261,7 +267,13 @@ fn late_days_cost_a_point_each_and_after_the_grace_days_the_dossier_is_locked() 
         assert!(invalid_text(e).contains("hồ sơ đã khóa"));
         assert_eq!(w.audit_count(), before, "a refused change writes nothing");
         // Never submitted: the dossier criterion scores 0, by the profile's rule.
-        let a = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-11 08:00")).unwrap();
+        let a = appraisal::appraised(
+            &w.app,
+            CampaignId(w.campaign.get()),
+            UnitId(unit),
+            at("2021-12-11 08:00"),
+        )
+        .unwrap();
         assert_eq!(a.lateness, Lateness::TooLate { days: 3 });
         let dossier = p
             .criteria_set_for("co_quan")
@@ -339,7 +351,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             assert!(appraisal::assign(
                 &w.app,
                 &admin,
-                w.campaign,
+                CampaignId(w.campaign.get()),
                 "td-all",
                 &d.code,
                 at("2021-12-01 08:00")
@@ -349,7 +361,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         appraisal::assign(
             &w.app,
             &admin,
-            w.campaign,
+            CampaignId(w.campaign.get()),
             "td-tuphap",
             "tu_phap",
             at("2021-12-01 08:00"),
@@ -359,7 +371,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         assert!(appraisal::assign(
             &w.app,
             &admin,
-            w.campaign,
+            CampaignId(w.campaign.get()),
             "cb-tp",
             "tu_phap",
             at("2021-12-01 08:00")
@@ -368,7 +380,7 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         assert!(appraisal::assign(
             &w.app,
             &admin,
-            w.campaign,
+            CampaignId(w.campaign.get()),
             "td-all",
             "khong_co",
             at("2021-12-01 08:00")
@@ -485,8 +497,14 @@ fn appraisal_explanation_approval_and_the_audit_log() {
         .unwrap();
         // The file is kept under its SHA-256, the same as the bytes'.
         let sha = hex::encode(Sha256::digest(&bytes));
-        let (path, name, _) =
-            appraisal::evidence_file(&w.app, w.data.path(), w.campaign, unit, &sha).unwrap();
+        let (path, name, _) = appraisal::evidence_file(
+            &w.app,
+            w.data.path(),
+            CampaignId(w.campaign.get()),
+            UnitId(unit),
+            &sha,
+        )
+        .unwrap();
         assert_eq!(std::fs::read(path).unwrap(), bytes);
         assert_eq!(name, "bao-cao-quy-IV.pdf");
         // A second answer to the same request is refused.
@@ -522,7 +540,13 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             appraisal::appraise_criterion(&w.app, &w.on(&all, unit), input, at("2021-12-11 09:00"))
                 .unwrap_or_else(|e| panic!("{code}: {e}"));
         }
-        let a = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-12 09:00")).unwrap();
+        let a = appraisal::appraised(
+            &w.app,
+            CampaignId(w.campaign.get()),
+            UnitId(unit),
+            at("2021-12-12 09:00"),
+        )
+        .unwrap();
         let leaf = |c: &str| a.leaves.iter().find(|l| l.code == c).unwrap().clone();
         // 70 % of the 2 points reached, because the evidence came in the explanation round.
         assert_eq!(
@@ -592,7 +616,13 @@ fn appraisal_explanation_approval_and_the_audit_log() {
             appraisal::approve(&w.app, &w.on(&admin, unit), at("2021-12-16 09:00")).unwrap_err();
         assert!(invalid_text(e).contains("đã phê duyệt"));
         assert_eq!(w.audit_count(), before, "{backend:?}");
-        let after = appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-16 09:00")).unwrap();
+        let after = appraisal::appraised(
+            &w.app,
+            CampaignId(w.campaign.get()),
+            UnitId(unit),
+            at("2021-12-16 09:00"),
+        )
+        .unwrap();
         assert_eq!(after, a);
 
         // The audit log keeps who, when, old, new and why.
@@ -797,8 +827,8 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
                 &On {
                     data_dir: t.data.path(),
                     who: &who,
-                    campaign_id: c,
-                    unit_id: unit,
+                    campaign_id: CampaignId(c.get()),
+                    unit_id: UnitId(unit),
                 },
                 SelfScoreInput {
                     criterion: code,
@@ -976,7 +1006,13 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring() {
             )
             .await;
         assert_eq!(r.status, 303);
-        let a = appraisal::appraised(&t.app, c, unit, chiso::service::now()).unwrap();
+        let a = appraisal::appraised(
+            &t.app,
+            CampaignId(c.get()),
+            UnitId(unit),
+            chiso::service::now(),
+        )
+        .unwrap();
         let leaf = a.leaves.iter().find(|l| l.code == "1.1.1").unwrap();
         assert_eq!(
             leaf.score,
@@ -1003,7 +1039,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
             appraisal::assign(
                 &w.app,
                 &admin,
-                w.campaign,
+                CampaignId(w.campaign.get()),
                 "td-all",
                 &d.code,
                 at("2021-12-01 08:00"),
@@ -1113,7 +1149,13 @@ fn a_stored_dossier_stage_this_version_does_not_know_is_an_error_not_a_default()
             appraisal::submit(&w.app, &w.on(&officer, unit), at("2021-12-02 09:00")).unwrap_err();
         assert!(matches!(e, ServiceError::Internal(_)), "{backend:?} {e:?}");
         assert!(appraisal::view(&w.app, &w.on(&admin, unit), at("2021-12-02 09:00")).is_err());
-        assert!(appraisal::appraised(&w.app, w.campaign, unit, at("2021-12-02 09:00")).is_err());
+        assert!(appraisal::appraised(
+            &w.app,
+            CampaignId(w.campaign.get()),
+            UnitId(unit),
+            at("2021-12-02 09:00")
+        )
+        .is_err());
         assert_eq!(w.audit_count(), before, "{backend:?}: nothing written");
     }
 }

@@ -264,7 +264,7 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits() {
         screenshot(&c, "done").await;
         c.close().await.unwrap();
 
-        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
+        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
         assert_eq!(responses.len(), 1, "{backend:?}");
         let answers =
             chiso::storage::responses::answers_of(&mut t.conn(), responses[0].id).unwrap();

@@ -471,7 +471,7 @@ async fn respondents_get_a_friendly_503_while_postgres_is_down_and_the_service_r
     assert_eq!(t.response_count(), 1);
     let answers = responses::answers_of(
         &mut t.conn(),
-        responses::list(&mut t.conn(), t.campaign).unwrap()[0].id,
+        responses::list(&mut t.conn(), t.campaign.get()).unwrap()[0].id,
     )
     .unwrap();
     assert_eq!(answers.len(), 27, "the whole response");
@@ -530,7 +530,7 @@ async fn respondents_get_a_friendly_503_while_postgres_is_down_and_the_service_r
         "outage in flight: {} stored before the cut, {refused} refused",
         acknowledged.len()
     );
-    let stored = assert_consistent(&t.app, t.campaign, &acknowledged);
+    let stored = assert_consistent(&t.app, t.campaign.get(), &acknowledged);
     // A refusal is honest about what the server saw, not about the commit: a
     // connection can die after PostgreSQL made a COMMIT durable and before
     // its reply arrived. Such a submission is stored once, and the retry
@@ -550,7 +550,7 @@ async fn respondents_get_a_friendly_503_while_postgres_is_down_and_the_service_r
     }
     let all: HashSet<String> = tokens.iter().cloned().collect();
     assert_eq!(
-        assert_consistent(&t.app, t.campaign, &all),
+        assert_consistent(&t.app, t.campaign.get(), &all),
         1 + tokens.len()
     );
     t.stop().await;

@@ -56,7 +56,7 @@ fn staff(app: &App, name: &str, role: &str, unit: Option<&str>) -> StaffUser {
         username: row.username,
         display_name: row.display_name,
         role: chiso::domain::access::Role::parse(&row.role).unwrap(),
-        unit_id: row.unit_id,
+        unit_id: row.unit_id.map(UnitId),
     }
 }
 
@@ -129,7 +129,7 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
             data_dir: data.path(),
             who,
             campaign_id: campaign,
-            unit_id,
+            unit_id: UnitId(unit_id),
         };
         let set = profile
             .criteria_set_for(u.unit_type)
@@ -192,13 +192,18 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
     Year {
         t,
         profile,
-        campaign,
+        campaign: campaign.get(),
     }
 }
 
 impl Year {
     fn table(&self) -> IndexTable {
-        publication::table(&self.t.app, self.campaign, chrono::Utc::now().naive_utc()).unwrap()
+        publication::table(
+            &self.t.app,
+            CampaignId(self.campaign),
+            chrono::Utc::now().naive_utc(),
+        )
+        .unwrap()
     }
 
     fn admin(&self) -> StaffUser {
@@ -388,10 +393,10 @@ async fn hai_phong_2025_from_dossiers_to_the_published_table() {
 
         // Publication: the table is frozen and the year's scores recorded.
         let admin = y.admin();
-        let published = publication::publish(&y.t.app, &admin, y.campaign).unwrap();
+        let published = publication::publish(&y.t.app, &admin, CampaignId(y.campaign)).unwrap();
         assert!(published.published_at.is_some());
         assert_eq!(published.survey_source, "published");
-        assert!(publication::publish(&y.t.app, &admin, y.campaign).is_err());
+        assert!(publication::publish(&y.t.app, &admin, CampaignId(y.campaign)).is_err());
         let again = y.table();
         assert_eq!(
             serde_json::to_value(&again.rows).unwrap(),
@@ -400,7 +405,7 @@ async fn hai_phong_2025_from_dossiers_to_the_published_table() {
         );
         let err = publication::import_survey(
             &y.t.app,
-            y.campaign,
+            CampaignId(y.campaign),
             "unit,criterion,points\nS-A,1.1,0\n".as_bytes(),
             "muon.csv",
         )
@@ -442,7 +447,7 @@ async fn son_la_2021_bands_on_the_index_and_ranks_two_blocks() {
             "Sơn La rates no heads"
         );
         // Unapproved dossiers keep a table from publication: none here.
-        publication::publish(&y.t.app, &y.admin(), y.campaign).unwrap();
+        publication::publish(&y.t.app, &y.admin(), CampaignId(y.campaign)).unwrap();
         y.t.stop().await;
     }
 }
@@ -570,7 +575,7 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
                 data_dir: data.path(),
                 who: &officer,
                 campaign_id: c,
-                unit_id: unit_id(&t.app, "S1"),
+                unit_id: UnitId(unit_id(&t.app, "S1")),
             },
             SelfScoreInput {
                 criterion: "1.7".into(),
@@ -604,9 +609,11 @@ async fn a_table_with_an_unapproved_dossier_is_not_published() {
         assert!(err.contains("dt.csv:3: cột criterion"), "{err}");
         assert!(err.contains("dt.csv:4: cột points"), "{err}");
         assert!(err.contains("dt.csv:5: cột points"), "{err}");
-        assert!(chiso::storage::publication::survey_points(&mut t.conn(), c)
-            .unwrap()
-            .is_empty());
+        assert!(
+            chiso::storage::publication::survey_points(&mut t.conn(), c.get())
+                .unwrap()
+                .is_empty()
+        );
         t.stop().await;
     }
 }

@@ -46,7 +46,7 @@ fn campaign(t: &TestApp, dir: &std::path::Path) -> i64 {
         sampling::set_rule(&t.app, c, RespondentGroup::parse(g).unwrap(), None).unwrap();
     }
     sampling::draw(&t.app, c, Some("kết quả")).unwrap();
-    c
+    c.get()
 }
 
 /// Answers every page of the citizen form with random levels.
@@ -101,14 +101,14 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine()
             let token = r.location.unwrap().rsplit('/').next().unwrap().to_string();
             answer_randomly(&t, &token, unit, &mut rng).await;
         }
-        let live = results::unit_result(&t.app, c, unit).unwrap();
+        let live = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
         let live_json = serde_json::to_string(&live).unwrap();
 
         // A full recomputation from the stored answers finds nothing to change.
-        let report = results::recompute(&t.app, c).unwrap();
+        let report = results::recompute(&t.app, CampaignId(c)).unwrap();
         assert_eq!(report.differed, 0, "{backend:?}");
         assert!(report.tallies >= 2, "a stratum per field and the open link");
-        let again = results::unit_result(&t.app, c, unit).unwrap();
+        let again = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
         assert_eq!(
             live_json,
             serde_json::to_string(&again).unwrap(),
@@ -169,7 +169,7 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine()
             *per.entry(s).or_default() += 1;
         }
         let population = |s: &str| {
-            let plan = sampling::plan(&t.app, c).unwrap();
+            let plan = sampling::plan(&t.app, CampaignId(c)).unwrap();
             plan.rows
                 .iter()
                 .flat_map(|r| r.plan.strata.iter())
@@ -313,7 +313,7 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         let headers = reader.headers().unwrap().clone();
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-        let live = results::unit_result(&t.app, c, unit).unwrap();
+        let live = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
         let s = live.survey.as_ref().unwrap();
         let c821 = s.criteria.iter().find(|x| x.code == "8.2.1").unwrap();
         let row = rows

@@ -72,11 +72,11 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 }
 
 /// A campaign following Hải Phòng's profile (its sampling rules included).
-fn campaign_with_profile(t: &TestApp) -> i64 {
+fn campaign_with_profile(t: &TestApp) -> CampaignId {
     campaign_with(t, false)
 }
 
-fn campaign_with(t: &TestApp, anonymous: bool) -> i64 {
+fn campaign_with(t: &TestApp, anonymous: bool) -> CampaignId {
     open_profile_campaign(
         &t.app,
         &repo_path("questionnaires"),
@@ -163,17 +163,19 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
     for backend in backends() {
         let t = TestApp::spawn(backend).await;
         let c = campaign_with_profile(&t);
-        let r = sampling::import_frame(&t.app, c, &frame, "khung_mau.csv").unwrap();
+        let r =
+            sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung_mau.csv").unwrap();
         assert_eq!(r.outcome, sampling::ImportOutcome::Imported);
         assert_eq!(r.rows, 4 * (300 + 40 + 30 + 6));
-        let again = sampling::import_frame(&t.app, c, &frame, "khung_mau.csv").unwrap();
+        let again =
+            sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung_mau.csv").unwrap();
         assert_eq!(
             again.outcome,
             sampling::ImportOutcome::Unchanged,
             "{backend:?}"
         );
 
-        let plan = sampling::plan(&t.app, c).unwrap();
+        let plan = sampling::plan(&t.app, CampaignId(c.get())).unwrap();
         assert!(plan.problems.is_empty(), "{:?}", plan.problems);
         let citizen = plan
             .rows
@@ -200,10 +202,10 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
             "quota 5 at 90 %: ceil(5.56), capped at N = 6"
         );
 
-        let d = sampling::draw(&t.app, c, Some("kiểm toán 2026")).unwrap();
+        let d = sampling::draw(&t.app, CampaignId(c.get()), Some("kiểm toán 2026")).unwrap();
         assert_eq!(d.sample, plan.sample());
         assert_eq!(d.reserves, plan.reserves());
-        let keys = drawn_keys(&t, c);
+        let keys = drawn_keys(&t, c.get());
         let people: BTreeSet<&String> = keys.iter().map(|k| &k.0).collect();
         assert_eq!(people.len(), keys.len(), "nobody is drawn twice");
         // Exact stratum sizes: every planned stratum got its n and reserves.
@@ -232,21 +234,22 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
             None => first_backend_draw = Some(keys.clone()),
             Some(first) => assert_eq!(first, &keys, "{backend:?} draws like the first backend"),
         }
-        let v = sampling::verify(&t.app, c).unwrap();
+        let v = sampling::verify(&t.app, CampaignId(c.get())).unwrap();
         assert!(v.problems.is_empty(), "{:?}", v.problems);
         assert_eq!(v.members as u64, d.sample + d.reserves);
 
         // After the draw the frame and rules are fixed.
         let other = write(dir.path(), "khac.csv", &frame_csv(301));
-        let e = sampling::import_frame(&t.app, c, &other, "khac.csv").unwrap_err();
+        let e =
+            sampling::import_frame(&t.app, CampaignId(c.get()), &other, "khac.csv").unwrap_err();
         assert!(e.to_string().contains("đã rút mẫu"), "{e}");
         assert!(
-            sampling::draw(&t.app, c, None).is_err(),
+            sampling::draw(&t.app, CampaignId(c.get()), None).is_err(),
             "one draw per campaign"
         );
 
         // A sampled person's derived token opens their form.
-        let draw = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+        let draw = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
         let member = draws::members(&mut t.conn(), draw.id)
             .unwrap()
             .into_iter()
@@ -256,7 +259,7 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
             .app
             .secret()
             .unwrap()
-            .invitation_token(c, member.frame_person_id);
+            .invitation_token(c.get(), member.frame_person_id);
         let page = t.get(&format!("/s/{}", token.as_str())).await;
         assert_eq!(page.status, 200, "{backend:?}");
         assert!(page.body.contains("Xã Đông Hải"));
@@ -270,7 +273,7 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend() 
                 .execute(&mut t.conn())
                 .unwrap();
         }
-        let v = sampling::verify(&t.app, c).unwrap();
+        let v = sampling::verify(&t.app, CampaignId(c.get())).unwrap();
         assert!(
             v.problems
                 .iter()
@@ -289,7 +292,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         let t = TestApp::spawn(backend).await;
         let c = campaign_with_profile(&t);
         let good = write(dir.path(), "tot.csv", &frame_csv(50));
-        sampling::import_frame(&t.app, c, &good, "tot.csv").unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &good, "tot.csv").unwrap();
 
         let mut bad = frame_csv(60);
         bad.push_str("K99999,KHONG-CO,citizen,a@b.vn,Đất đai,x\r\n");
@@ -298,7 +301,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         bad.push_str("K00001,SNV,citizen,a@b.vn,Đất đai,x\r\n");
         let lines = bad.lines().count();
         let path = write(dir.path(), "loi.csv", &bad);
-        let e = sampling::import_frame(&t.app, c, &path, "loi.csv").unwrap_err();
+        let e = sampling::import_frame(&t.app, CampaignId(c.get()), &path, "loi.csv").unwrap_err();
         let chiso::service::ServiceError::Invalid(problems) = e else {
             panic!("{e}")
         };
@@ -321,7 +324,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
             );
         }
         // The campaign still has the good frame, whole.
-        let active = frames::active(&mut t.conn(), c).unwrap().unwrap();
+        let active = frames::active(&mut t.conn(), c.get()).unwrap().unwrap();
         assert_eq!(active.file_name, "tot.csv");
         assert_eq!(active.row_count as usize, 4 * (50 + 40 + 30 + 6));
         let all: i64 = {
@@ -341,7 +344,7 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         let rows = long.lines().count() - 1;
         assert!(rows > 20_000, "{rows}");
         let path = write(dir.path(), "dai.csv", &long);
-        let e = sampling::import_frame(&t.app, c, &path, "dai.csv").unwrap_err();
+        let e = sampling::import_frame(&t.app, CampaignId(c.get()), &path, "dai.csv").unwrap_err();
         assert!(
             e.to_string()
                 .contains(&format!("dai.csv:{}: cột email", rows + 1)),
@@ -363,13 +366,16 @@ async fn a_bad_frame_is_reported_by_line_and_changes_nothing() {
         };
         assert_eq!(frames_now, 1, "{backend:?} nor its frame row");
         assert_eq!(
-            frames::active(&mut t.conn(), c).unwrap().unwrap().file_name,
+            frames::active(&mut t.conn(), c.get())
+                .unwrap()
+                .unwrap()
+                .file_name,
             "tot.csv"
         );
 
         // A good new file replaces the frame until the draw.
         let newer = write(dir.path(), "moi.csv", &frame_csv(70));
-        let r = sampling::import_frame(&t.app, c, &newer, "moi.csv").unwrap();
+        let r = sampling::import_frame(&t.app, CampaignId(c.get()), &newer, "moi.csv").unwrap();
         assert_eq!(r.outcome, sampling::ImportOutcome::Replaced);
         t.stop().await;
     }
@@ -403,29 +409,36 @@ async fn invitations_over_smtp_bring_the_people_drawn_to_their_form() {
         let t = TestApp::spawn(backend).await;
         let c = campaign_with_profile(&t);
         let frame = write(dir.path(), "khung.csv", &frame_csv(20));
-        sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
         // Leaders only, to keep the mail count small.
         for g in ["citizen", "business", "civil_servant"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-            sampling::set_rule(&t.app, c, group, None).unwrap();
+            sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
         }
-        let d = sampling::draw(&t.app, c, Some("thư mời")).unwrap();
+        let d = sampling::draw(&t.app, CampaignId(c.get()), Some("thư mời")).unwrap();
         assert_eq!(d.sample, 24, "6 leaders per unit, all drawn");
 
         let peer = SmtpPeer::start();
         // One address is refused for good by the mail server.
-        let draw = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+        let draw = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
         let refused_key = draws::members(&mut t.conn(), draw.id).unwrap()[0]
             .person_key
             .clone();
         let refused = format!("nguoi{}@vi-du.vn", refused_key[1..].parse::<u32>().unwrap());
         peer.refuse_rcpt(&refused, 550, "5.1.1 Không có hộp thư này");
         let mailer = smtp_mailer(&peer);
-        let q = invitations::queue_invitations(&t.app, &mailer, c).unwrap();
+        let q = invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
         assert_eq!(q.queued, 24);
-        let again = invitations::queue_invitations(&t.app, &mailer, c).unwrap();
+        let again = invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
         assert_eq!(again.queued, 0, "nobody is queued twice");
-        let s = invitations::send(&t.app, &mailer, &send_settings(&t), c, &|| false).unwrap();
+        let s = invitations::send(
+            &t.app,
+            &mailer,
+            &send_settings(&t),
+            CampaignId(c.get()),
+            &|| false,
+        )
+        .unwrap();
         assert_eq!((s.sent, s.bounced), (23, 1), "{backend:?} {s:?}");
         let received = peer.wait_for(23, Duration::from_secs(10));
         assert_eq!(received.len(), 23);
@@ -457,7 +470,7 @@ async fn invitations_over_smtp_bring_the_people_drawn_to_their_form() {
 
         // The refused address was replaced by a reserve? Leaders have no
         // reserves under the profile, so the place stays empty and says so.
-        let rows = inv::of_campaign(&mut t.conn(), c).unwrap();
+        let rows = inv::of_campaign(&mut t.conn(), c.get()).unwrap();
         let bounced = rows
             .iter()
             .find(|r| r.state == inv::InvitationState::Bounced)
@@ -468,7 +481,7 @@ async fn invitations_over_smtp_bring_the_people_drawn_to_their_form() {
         );
 
         // Opening a link counts as opened; the rates say who was reached.
-        let rates = invitations::response_rates(&t.app, c).unwrap();
+        let rates = invitations::response_rates(&t.app, CampaignId(c.get())).unwrap();
         let total = rates.last().unwrap();
         assert_eq!(total.rates.sampled, 24);
         assert_eq!(total.rates.invited, 23);
@@ -478,14 +491,22 @@ async fn invitations_over_smtp_bring_the_people_drawn_to_their_form() {
 
         // A reminder goes to those who have not answered once the days passed;
         // nobody is reminded twice in one round.
-        let none = invitations::queue_reminders(&t.app, &mailer, c, 7, 2).unwrap();
+        let none =
+            invitations::queue_reminders(&t.app, &mailer, CampaignId(c.get()), 7, 2).unwrap();
         assert_eq!(none.queued, 0, "too early");
-        let due = invitations::queue_reminders(&t.app, &mailer, c, 0, 2).unwrap();
+        let due = invitations::queue_reminders(&t.app, &mailer, CampaignId(c.get()), 0, 2).unwrap();
         assert_eq!(due.queued, 23);
-        let s = invitations::send(&t.app, &mailer, &send_settings(&t), c, &|| false).unwrap();
+        let s = invitations::send(
+            &t.app,
+            &mailer,
+            &send_settings(&t),
+            CampaignId(c.get()),
+            &|| false,
+        )
+        .unwrap();
         assert_eq!(s.sent, 23);
         assert_eq!(
-            invitations::queue_reminders(&t.app, &mailer, c, 0, 1)
+            invitations::queue_reminders(&t.app, &mailer, CampaignId(c.get()), 0, 1)
                 .unwrap()
                 .queued,
             0,
@@ -503,22 +524,28 @@ async fn opting_out_stops_the_mail_and_releases_a_reserve() {
         let c = campaign_with_profile(&t);
         // 300 citizens a unit: 238 invited and reserves behind them.
         let frame = write(dir.path(), "khung.csv", &frame_csv(300));
-        sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
         for g in ["business", "civil_servant", "leader"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-            sampling::set_rule(&t.app, c, group, None).unwrap();
+            sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
         }
-        sampling::draw(&t.app, c, Some("từ chối")).unwrap();
+        sampling::draw(&t.app, CampaignId(c.get()), Some("từ chối")).unwrap();
         let memory = chiso::mail::Memory::default();
         let mailer = Mailer::with_transport(
             &chiso::mail::MailSettings::default(),
             Transport::Memory(memory.clone()),
         )
         .unwrap();
-        invitations::queue_invitations(&t.app, &mailer, c).unwrap();
-        let sent = invitations::send(&t.app, &mailer, &send_settings(&t), c, &|| false)
-            .unwrap()
-            .sent;
+        invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
+        let sent = invitations::send(
+            &t.app,
+            &mailer,
+            &send_settings(&t),
+            CampaignId(c.get()),
+            &|| false,
+        )
+        .unwrap()
+        .sent;
         let first = memory.messages()[0].clone();
         let opt_out = common::mail::Mail::parse(&first.raw)
             .list_unsubscribe
@@ -534,9 +561,16 @@ async fn opting_out_stops_the_mail_and_releases_a_reserve() {
         assert!(done.body.contains("Đã ghi nhận"));
 
         // The reserve is invited in the refuser's place; the refuser gets no reminder.
-        let q = invitations::queue_invitations(&t.app, &mailer, c).unwrap();
+        let q = invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
         assert_eq!(q.queued, 1, "{backend:?} one reserve released and queued");
-        invitations::send(&t.app, &mailer, &send_settings(&t), c, &|| false).unwrap();
+        invitations::send(
+            &t.app,
+            &mailer,
+            &send_settings(&t),
+            CampaignId(c.get()),
+            &|| false,
+        )
+        .unwrap();
         assert_eq!(memory.messages().len(), sent + 1);
         // Someone else answers through their link: no reminder for them either.
         let second = common::mail::Mail::parse(&memory.messages()[1].raw);
@@ -550,23 +584,30 @@ async fn opting_out_stops_the_mail_and_releases_a_reserve() {
             .unwrap()
             .id;
         answer_citizen(&t, &token, unit, "").await;
-        let r = invitations::queue_reminders(&t.app, &mailer, c, 0, 2).unwrap();
+        let r = invitations::queue_reminders(&t.app, &mailer, CampaignId(c.get()), 0, 2).unwrap();
         assert_eq!(
             r.queued,
             sent - 1,
             "{backend:?} everyone but the refuser and the one who answered, reserve included"
         );
         let reminded = memory.messages().len();
-        invitations::send(&t.app, &mailer, &send_settings(&t), c, &|| false).unwrap();
+        invitations::send(
+            &t.app,
+            &mailer,
+            &send_settings(&t),
+            CampaignId(c.get()),
+            &|| false,
+        )
+        .unwrap();
         let to_answerer = memory.messages()[reminded..]
             .iter()
             .filter(|m| common::mail::survey_link(&m.raw).as_deref() == Some(link.as_str()))
             .count();
         assert_eq!(to_answerer, 0, "{backend:?} no reminder to who answered");
-        let rates = invitations::response_rates(&t.app, c).unwrap();
+        let rates = invitations::response_rates(&t.app, CampaignId(c.get())).unwrap();
         let total = rates.last().unwrap();
         assert_eq!((total.rates.refused, total.rates.released), (1, 1));
-        assert_strata_summary(&t, c);
+        assert_strata_summary(&t, c.get());
         t.stop().await;
     }
 }
@@ -579,10 +620,10 @@ async fn an_undeliverable_address_releases_a_reserve_and_sending_keeps_its_pace(
         let c = campaign_with_profile(&t);
         // Citizens only, with reserves behind the sample.
         let frame = write(dir.path(), "khung.csv", &frame_csv(60));
-        sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
         for g in ["business", "civil_servant", "leader"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-            sampling::set_rule(&t.app, c, group, None).unwrap();
+            sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
         }
         let rule = chiso::domain::sampling::GroupRule::from_toml(
             "rule = \"quota\"\nquota = { so = 5, phuong = 5, xa = 5, dac_khu = 5 }\n\
@@ -590,10 +631,10 @@ async fn an_undeliverable_address_releases_a_reserve_and_sending_keeps_its_pace(
         )
         .unwrap();
         let citizen = chiso::domain::questionnaire::RespondentGroup::Citizen;
-        sampling::set_rule(&t.app, c, citizen, Some(&rule)).unwrap();
-        let d = sampling::draw(&t.app, c, Some("trả lại")).unwrap();
+        sampling::set_rule(&t.app, CampaignId(c.get()), citizen, Some(&rule)).unwrap();
+        let d = sampling::draw(&t.app, CampaignId(c.get()), Some("trả lại")).unwrap();
         assert_eq!(d.sample, 20, "{backend:?}");
-        let draw = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+        let draw = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
         let members = draws::members(&mut t.conn(), draw.id).unwrap();
         let first = members.iter().find(|m| m.reserve_rank.is_none()).unwrap();
         let peer = SmtpPeer::start();
@@ -603,14 +644,14 @@ async fn an_undeliverable_address_releases_a_reserve_and_sending_keeps_its_pace(
         );
         peer.refuse_rcpt(&address, 550, "5.1.1 Không có hộp thư này");
         let mailer = smtp_mailer(&peer);
-        invitations::queue_invitations(&t.app, &mailer, c).unwrap();
+        invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
         // 20 messages at 40 a second take at least 19/40 s.
         let paced = invitations::Settings {
             per_second: 40.0,
             ..send_settings(&t)
         };
         let started = std::time::Instant::now();
-        let s = invitations::send(&t.app, &mailer, &paced, c, &|| false).unwrap();
+        let s = invitations::send(&t.app, &mailer, &paced, CampaignId(c.get()), &|| false).unwrap();
         let took = started.elapsed();
         assert_eq!(
             (s.sent, s.bounced, s.reserves_released),
@@ -634,12 +675,19 @@ async fn an_undeliverable_address_releases_a_reserve_and_sending_keeps_its_pace(
             Some(1),
             "the first reserve in the draw's order"
         );
-        let q = invitations::queue_invitations(&t.app, &mailer, c).unwrap();
+        let q = invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
         assert_eq!(q.queued, 1, "{backend:?} the reserve is invited");
-        assert_strata_summary(&t, c);
-        invitations::send(&t.app, &mailer, &send_settings(&t), c, &|| false).unwrap();
+        assert_strata_summary(&t, c.get());
+        invitations::send(
+            &t.app,
+            &mailer,
+            &send_settings(&t),
+            CampaignId(c.get()),
+            &|| false,
+        )
+        .unwrap();
         assert_eq!(peer.wait_for(20, Duration::from_secs(10)).len(), 20);
-        let total = invitations::response_rates(&t.app, c).unwrap();
+        let total = invitations::response_rates(&t.app, CampaignId(c.get())).unwrap();
         let total = total.last().unwrap();
         assert_eq!(
             (
@@ -709,7 +757,7 @@ async fn an_administrator_runs_the_sample_from_the_staff_pages() {
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        let rules = sampling::rules(&t.app, c).unwrap();
+        let rules = sampling::rules(&t.app, CampaignId(c.get())).unwrap();
         let business = &rules[&chiso::domain::questionnaire::RespondentGroup::Business];
         assert_eq!(business.response_rate.value(), 0.5);
         // A bad value is explained and changes nothing.
@@ -750,7 +798,7 @@ async fn an_administrator_runs_the_sample_from_the_staff_pages() {
         let outbox = t.data.path().join("outbox");
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         let drawn = {
-            let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+            let d = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
             draws::members(&mut t.conn(), d.id)
                 .unwrap()
                 .iter()
@@ -800,10 +848,10 @@ async fn an_area_design_takes_villages_by_size_then_people_in_them() {
     for backend in backends() {
         let t = TestApp::spawn(backend).await;
         let c = campaign_with_profile(&t);
-        sampling::import_frame(&t.app, c, &frame, "thon.csv").unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "thon.csv").unwrap();
         for g in ["business", "civil_servant", "leader"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-            sampling::set_rule(&t.app, c, group, None).unwrap();
+            sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
         }
         let rule = chiso::domain::sampling::GroupRule::from_toml(
             "rule = \"yamane\"\nmargin = 0.1\nresponse_rate = 0.5\nreserve_share = 0.1\n\
@@ -812,12 +860,12 @@ async fn an_area_design_takes_villages_by_size_then_people_in_them() {
         .unwrap();
         sampling::set_rule(
             &t.app,
-            c,
+            CampaignId(c.get()),
             chiso::domain::questionnaire::RespondentGroup::Citizen,
             Some(&rule),
         )
         .unwrap();
-        let plan = sampling::plan(&t.app, c).unwrap();
+        let plan = sampling::plan(&t.app, CampaignId(c.get())).unwrap();
         assert!(plan.problems.is_empty(), "{:?}", plan.problems);
         let row = &plan.rows[0];
         let cp = row.plan.clusters.as_ref().unwrap();
@@ -825,8 +873,8 @@ async fn an_area_design_takes_villages_by_size_then_people_in_them() {
         assert_eq!((row.plan.target, cp.selected, cp.per_cluster), (164, 3, 55));
         assert_eq!(cp.first_stage_clusters, 6);
 
-        sampling::draw(&t.app, c, Some("làng")).unwrap();
-        let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+        sampling::draw(&t.app, CampaignId(c.get()), Some("làng")).unwrap();
+        let d = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
         let members = draws::members(&mut t.conn(), d.id).unwrap();
         let mut by_village: BTreeMap<String, (usize, f64)> = BTreeMap::new();
         for m in members.iter().filter(|m| m.reserve_rank.is_none()) {
@@ -859,8 +907,11 @@ async fn an_area_design_takes_villages_by_size_then_people_in_them() {
                 "{village}: {weight} vs {want}"
             );
         }
-        assert!(sampling::verify(&t.app, c).unwrap().problems.is_empty());
-        let keys = drawn_keys(&t, c);
+        assert!(sampling::verify(&t.app, CampaignId(c.get()))
+            .unwrap()
+            .problems
+            .is_empty());
+        let keys = drawn_keys(&t, c.get());
         match &first {
             None => first = Some(keys),
             Some(f) => assert_eq!(f, &keys, "{backend:?} the same villages and people"),
@@ -899,7 +950,7 @@ async fn an_area_design_selects_villages_by_the_frames_size_measure() {
         let c = campaign_with_profile(&t);
         for g in ["business", "civil_servant", "leader"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-            sampling::set_rule(&t.app, c, group, None).unwrap();
+            sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
         }
         let rule = chiso::domain::sampling::GroupRule::from_toml(
             "rule = \"quota\"\nquota = { so = 90, phuong = 90, xa = 90, dac_khu = 90 }\n\
@@ -908,22 +959,22 @@ async fn an_area_design_selects_villages_by_the_frames_size_measure() {
         .unwrap();
         sampling::set_rule(
             &t.app,
-            c,
+            CampaignId(c.get()),
             chiso::domain::questionnaire::RespondentGroup::Citizen,
             Some(&rule),
         )
         .unwrap();
-        sampling::import_frame(&t.app, c, &bad, "ho_sai.csv").unwrap();
-        let err = sampling::draw(&t.app, c, Some("hộ"))
+        sampling::import_frame(&t.app, CampaignId(c.get()), &bad, "ho_sai.csv").unwrap();
+        let err = sampling::draw(&t.app, CampaignId(c.get()), Some("hộ"))
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("Thôn 2") && err.contains("50") && err.contains("51"),
             "{backend:?}: {err}"
         );
-        sampling::import_frame(&t.app, c, &frame, "ho.csv").unwrap();
-        sampling::draw(&t.app, c, Some("hộ")).unwrap();
-        let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "ho.csv").unwrap();
+        sampling::draw(&t.app, CampaignId(c.get()), Some("hộ")).unwrap();
+        let d = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
         let mut weight_of: BTreeMap<String, f64> = BTreeMap::new();
         for m in draws::members(&mut t.conn(), d.id).unwrap() {
             if m.reserve_rank.is_none() {
@@ -955,7 +1006,10 @@ async fn an_area_design_selects_villages_by_the_frames_size_measure() {
                 );
             }
         }
-        assert!(sampling::verify(&t.app, c).unwrap().problems.is_empty());
+        assert!(sampling::verify(&t.app, CampaignId(c.get()))
+            .unwrap()
+            .problems
+            .is_empty());
         t.stop().await;
     }
 }
@@ -968,13 +1022,13 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
         let c = campaign_with(&t, true);
         let frame_text = frame_csv(60);
         let frame = write(dir.path(), "khung.csv", &frame_text);
-        sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
         for g in ["business", "civil_servant", "leader"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-            sampling::set_rule(&t.app, c, group, None).unwrap();
+            sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
         }
-        sampling::draw(&t.app, c, Some("ẩn danh")).unwrap();
-        let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+        sampling::draw(&t.app, CampaignId(c.get()), Some("ẩn danh")).unwrap();
+        let d = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
         let members = draws::members(&mut t.conn(), d.id).unwrap();
         // Ten sampled citizens of one unit answer through their own links.
         let answering: Vec<_> = members
@@ -991,7 +1045,7 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
                 .app
                 .secret()
                 .unwrap()
-                .invitation_token(c, m.frame_person_id);
+                .invitation_token(c.get(), m.frame_person_id);
             answer_citizen(
                 &t,
                 token.as_str(),
@@ -1075,7 +1129,7 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
             assert!(!text.contains("Bí Mật"), "free text leaked");
         }
         // The response rows themselves cannot be joined to the people.
-        let stored = chiso::storage::responses::list(&mut t.conn(), c).unwrap();
+        let stored = chiso::storage::responses::list(&mut t.conn(), c.get()).unwrap();
         assert!(
             stored.iter().all(|r| r.respondent_id.is_none()),
             "{backend:?}"
@@ -1097,8 +1151,8 @@ async fn markup_in_unit_names_and_strata_is_shown_as_text_on_the_sampling_pages(
         let csv = format!("code,name,block,unit_type\nSNV,\"{evil_unit}\",so,so\n");
         chiso::service::units::import(&t.app, csv.as_bytes(), "units.csv").unwrap();
         let c = campaign_with_profile(&t);
-        sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
-        sampling::draw(&t.app, c, Some("escape")).unwrap();
+        sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
+        sampling::draw(&t.app, CampaignId(c.get()), Some("escape")).unwrap();
         let admin = t.staff("admin1", "admin", None).await;
         let base = format!("/staff/campaigns/{c}");
         for path in [

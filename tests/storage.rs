@@ -112,10 +112,11 @@ fn a_token_is_used_once_and_drafts_stop_after_submission() {
             Some("5")
         );
 
-        let version = chiso::storage::campaigns::questionnaire(&mut c, campaign, "civil_servant")
-            .unwrap()
-            .unwrap()
-            .version_id;
+        let version =
+            chiso::storage::campaigns::questionnaire(&mut c, campaign.get(), "civil_servant")
+                .unwrap()
+                .unwrap()
+                .version_id;
         let sub = responses::Submission {
             respondent: &r,
             version_id: version,
@@ -152,7 +153,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission() {
             "no drafts after submission"
         );
         assert!(respondents::drafts(&mut c, r.id).unwrap().is_empty());
-        assert_eq!(responses::list(&mut c, campaign).unwrap().len(), 1);
+        assert_eq!(responses::list(&mut c, campaign.get()).unwrap().len(), 1);
     }
 }
 

@@ -53,7 +53,7 @@ async fn a_citizen_answers_page_by_page_resumes_and_submits() {
         assert_eq!(done.status, 200, "{backend:?}: {}", done.body);
         assert!(done.body.contains("Cảm ơn"));
 
-        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
+        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
         assert_eq!(responses.len(), 1);
         assert_eq!(responses[0].source.code(), "sample");
         let answers =
@@ -274,7 +274,7 @@ async fn fifty_simultaneous_submissions_of_one_token_store_exactly_one_response(
         assert_eq!(t.response_count(), 1, "{backend:?}");
         let answers = chiso::storage::responses::answers_of(
             &mut t.conn(),
-            chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap()[0].id,
+            chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap()[0].id,
         )
         .unwrap();
         assert_eq!(answers.len(), 27, "the one response is whole");
@@ -405,7 +405,7 @@ async fn an_open_link_starts_a_response_outside_the_sample() {
                 .status,
             200
         );
-        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
+        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
         assert_eq!(responses.len(), 1);
         assert_eq!(responses[0].source.code(), "open", "{backend:?}");
         assert_eq!(responses[0].unit_id, Some(unit));
@@ -444,7 +444,7 @@ async fn a_commune_leader_rates_every_so_on_one_link() {
                 r.status
             );
         }
-        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign).unwrap();
+        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
         assert_eq!(responses.len(), 1);
         let answers =
             chiso::storage::responses::answers_of(&mut t.conn(), responses[0].id).unwrap();
@@ -476,7 +476,7 @@ async fn an_anonymous_campaign_keeps_no_link_from_response_to_respondent() {
             post_page(&t, &token, 1, "submit", IDEM, &p1).await.status,
             200
         );
-        let r = chiso::storage::responses::list(&mut t.conn(), anon).unwrap();
+        let r = chiso::storage::responses::list(&mut t.conn(), anon.get()).unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].respondent_id, None, "{backend:?}");
         // No timestamp finer than the day could join the rows back.

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use chiso::config::Settings;
+use chiso::domain::ids::CampaignId;
 use chiso::service;
 
 use super::common::connect;
@@ -16,7 +17,7 @@ pub enum FrameCommand {
     /// person_key,unit,group[,email][,size] and any stratifying columns.
     Import {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         file: PathBuf,
     },
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use chiso::config::Settings;
+use chiso::domain::ids::CampaignId;
 use chiso::domain::index::table;
 use chiso::report::export::{write_csv, write_json, CsvOptions};
 use chiso::service;
@@ -36,7 +37,7 @@ pub enum IndexCommand {
     /// rank in block, head-of-agency rating, per unit (as the staff page shows it).
     Show {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
         /// The duty-to-explain list instead of the table.
@@ -47,7 +48,7 @@ pub enum IndexCommand {
     /// points) for a campaign whose survey ran elsewhere.
     ImportSurvey {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         file: PathBuf,
     },
     /// A year's published scores (columns unit, field.<code>…): the units' own
@@ -66,7 +67,7 @@ pub enum IndexCommand {
     /// records the year's scores.
     Publish {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         /// The administrator publishing (a staff user name).
         #[arg(long = "as")]
         user: String,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use chiso::config::Settings;
+use chiso::domain::ids::CampaignId;
 use chiso::service;
 
 use super::common::connect;
@@ -15,7 +16,7 @@ pub enum InviteCommand {
     /// (at most `invitations.per_second`); safe to stop and run again.
     Send {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         /// Messages per second (overrides the setting).
         #[arg(long)]
         per_second: Option<f64>,
@@ -24,7 +25,7 @@ pub enum InviteCommand {
     /// days (at most `invitations.max_reminders` each), then send them.
     Remind {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long)]
         after_days: Option<i64>,
         #[arg(long)]

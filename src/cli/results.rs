@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use chiso::config::Settings;
+use chiso::domain::ids::CampaignId;
 use chiso::service;
 
 use super::common::{connect, PlanFormat};
@@ -14,14 +15,14 @@ pub enum ResultsCommand {
     /// Each unit's survey points with their 95 % interval and flags.
     Show {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long, value_enum, default_value = "table")]
         format: PlanFormat,
     },
     /// Rebuild the running sums from the stored answers; says how many differed.
     Recompute {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
     },
 }
 

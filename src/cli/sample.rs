@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use chiso::config::Settings;
+use chiso::domain::ids::CampaignId;
 use chiso::domain::questionnaire::RespondentGroup;
 use chiso::domain::sampling::GroupRule;
 use chiso::service;
@@ -18,20 +19,20 @@ pub enum SampleCommand {
     /// Show the plan: per unit, group and stratum N, n, reserves and the margin of error.
     Plan {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long, value_enum, default_value = "table")]
         format: PlanFormat,
     },
     /// Print the campaign's sampling rules (TOML, one table per group).
     Rules {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
     },
     /// Set one group's rule from a TOML file (the keys of a profile's [sampling.GROUP]),
     /// or stop sampling the group with --none.
     SetRule {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         /// citizen, business, civil_servant or leader.
         #[arg(long)]
         group: String,
@@ -43,14 +44,14 @@ pub enum SampleCommand {
     /// Draw the sample (seeded; a random seed unless given) and make each sampled person's token.
     Draw {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long)]
         seed: Option<String>,
     },
     /// Repeat the stored draw from its seed, rules and frame and compare.
     Verify {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
     },
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use chiso::config::Settings;
+use chiso::domain::ids::CampaignId;
 use chiso::domain::states::RespondentSource;
 use chiso::service::campaigns;
 
@@ -15,7 +16,7 @@ pub enum TokensCommand {
     /// Issue one-time respondent links and print them (they are stored only as hashes).
     Issue {
         #[arg(long)]
-        campaign: i64,
+        campaign: CampaignId,
         #[arg(long = "questionnaire", short = 'q')]
         questionnaire: String,
         /// The respondent's unit (required when the questionnaire rates the respondent's own unit).

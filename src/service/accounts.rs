@@ -9,6 +9,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::domain::access::{check_password, Actor, Role, Username};
+use crate::domain::ids::UnitId;
 use crate::domain::throttle::Window;
 use crate::storage::users::{self, NewUser, UserRow};
 use crate::storage::{api_tokens, rate_limits, sessions, units};
@@ -94,7 +95,7 @@ pub struct StaffUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
 }
 
 impl StaffUser {
@@ -111,7 +112,7 @@ impl StaffUser {
             id: r.id,
             username: r.username,
             display_name: r.display_name,
-            unit_id: r.unit_id,
+            unit_id: r.unit_id.map(UnitId),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Opening survey campaigns and issuing respondent tokens.
 
+use crate::domain::ids::{CampaignId, UnitId};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -30,7 +31,7 @@ pub struct OpenCampaign {
 
 /// Opens a campaign and freezes the current version of each questionnaire:
 /// later edits of the files make new versions for later campaigns.
-pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Result<i64> {
+pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Result<CampaignId> {
     let mut problems = Vec::new();
     if let Err(e) = check_year(req.year) {
         problems.push(e.to_string());
@@ -87,7 +88,9 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
         profile_code: req.profile.as_ref().map(|p| p.profile.code.as_str()),
         profile_source: req.profile.as_ref().map(|p| p.source.as_str()),
     };
-    Ok(store::insert(&mut conn, &campaign, &versions, &rules, now)?)
+    Ok(CampaignId(store::insert(
+        &mut conn, &campaign, &versions, &rules, now,
+    )?))
 }
 
 pub fn period(c: &CampaignRow) -> CampaignPeriod {
@@ -101,12 +104,13 @@ pub fn period(c: &CampaignRow) -> CampaignPeriod {
 /// returned once and stored only as hashes.
 pub fn issue_tokens(
     app: &App,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     code: &str,
     unit_code: Option<&str>,
     count: usize,
     source: RespondentSource,
 ) -> Result<Vec<Token>> {
+    let campaign_id = campaign_id.get();
     if !(1..=100_000).contains(&count) {
         return Err(ServiceError::invalid("số lượng mã phải từ 1 đến 100000"));
     }
@@ -159,7 +163,7 @@ pub struct QuestionnaireSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignSummary {
-    pub id: i64,
+    pub id: CampaignId,
     pub year: i32,
     pub name: String,
     pub opens_on: NaiveDate,
@@ -175,8 +179,8 @@ pub fn summaries(app: &App) -> Result<Vec<CampaignSummary>> {
     list.into_iter().map(|c| summary_of(app, c)).collect()
 }
 
-pub fn summary(app: &App, id: i64) -> Result<CampaignSummary> {
-    let c = store::get(&mut *app.conn()?, id)?
+pub fn summary(app: &App, id: CampaignId) -> Result<CampaignSummary> {
+    let c = store::get(&mut *app.conn()?, id.get())?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;
     summary_of(app, c)
 }
@@ -221,7 +225,7 @@ fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
         })
         .collect();
     Ok(CampaignSummary {
-        id: c.id,
+        id: CampaignId(c.id),
         year: c.year,
         name: c.name,
         opens_on: p.opens_on(),
@@ -241,7 +245,8 @@ pub struct UnitCount {
 }
 
 /// Responses about one unit (as the respondent's unit) per campaign.
-pub fn unit_counts(app: &App, unit_id: i64) -> Result<Vec<UnitCount>> {
+pub fn unit_counts(app: &App, unit_id: UnitId) -> Result<Vec<UnitCount>> {
+    let unit_id = unit_id.get();
     let mut conn = app.conn()?;
     let rows = responses::counts_for_unit(&mut conn, unit_id)?;
     let mut out = Vec::new();
@@ -278,7 +283,8 @@ pub struct TextAnswer {
 /// Free-text answers of a campaign, per questionnaire and question, newest
 /// first, at most `limit` per questionnaire. Respondents wrote these: pages
 /// must show them as text, never as markup.
-pub fn text_answers(app: &App, campaign_id: i64, limit: i64) -> Result<Vec<TextAnswers>> {
+pub fn text_answers(app: &App, campaign_id: CampaignId, limit: i64) -> Result<Vec<TextAnswers>> {
+    let campaign_id = campaign_id.get();
     let mut conn = app.conn()?;
     store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;

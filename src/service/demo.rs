@@ -1,6 +1,7 @@
 //! A small demo province: units in the three blocks, an open campaign with
 //! every shipped questionnaire, and a few respondent tokens.
 
+use crate::domain::ids::CampaignId;
 use chrono::Duration;
 
 use crate::domain::questionnaire::Rates;
@@ -62,7 +63,7 @@ pub fn seed(
                 anonymous: false,
                 profile: profile.cloned(),
             };
-            open(app, files, &req)?
+            open(app, files, &req)?.get()
         }
     };
     let mut links = Vec::new();
@@ -71,7 +72,7 @@ pub fn seed(
         let unit = demo_unit(&q.code, &qn.rates);
         for t in issue_tokens(
             app,
-            campaign_id,
+            CampaignId(campaign_id),
             &q.code,
             Some(unit),
             1,

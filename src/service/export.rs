@@ -3,6 +3,7 @@
 //! leave: no name, e-mail, person key, token or respondent id is selected,
 //! and free-text answers (where people write names) stay on the staff page.
 
+use crate::domain::ids::CampaignId;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::questionnaire::{Question, QuestionKind};
@@ -40,7 +41,8 @@ fn exported(q: &Question) -> bool {
     !matches!(q.kind, QuestionKind::Text { .. })
 }
 
-pub fn microdata(app: &App, campaign_id: i64, code: &str) -> Result<Microdata> {
+pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Microdata> {
+    let campaign_id = campaign_id.get();
     let mut conn = app.conn()?;
     store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;

@@ -8,6 +8,7 @@
 //! program shows one message. Nobody is ever queued twice: a person has one
 //! row per message number.
 
+use crate::domain::ids::CampaignId;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -52,7 +53,12 @@ fn draw_of(app: &App, campaign_id: i64) -> Result<draws::DrawRow> {
 /// Queues an invitation for everyone drawn (and every released reserve) who
 /// has none yet. People without an address cannot be reached: their reserve
 /// is released and queued in turn.
-pub fn queue_invitations(app: &App, mailer: &Mailer, campaign_id: i64) -> Result<QueueReport> {
+pub fn queue_invitations(
+    app: &App,
+    mailer: &Mailer,
+    campaign_id: CampaignId,
+) -> Result<QueueReport> {
+    let campaign_id = campaign_id.get();
     let draw = draw_of(app, campaign_id)?;
     let mut report = QueueReport::default();
     loop {
@@ -123,9 +129,10 @@ pub fn send(
     app: &App,
     mailer: &Mailer,
     settings: &Settings,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     stop: &dyn Fn() -> bool,
 ) -> Result<SendReport> {
+    let campaign_id = campaign_id.get();
     let campaign = store::get(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
     let closes_on = period(&campaign).closes_on();
@@ -340,10 +347,11 @@ pub struct RemindReport {
 pub fn queue_reminders(
     app: &App,
     mailer: &Mailer,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     after_days: i64,
     max_reminders: i32,
 ) -> Result<RemindReport> {
+    let campaign_id = campaign_id.get();
     draw_of(app, campaign_id)?;
     let rows = inv::of_campaign(&mut *app.conn()?, campaign_id)?;
     let mut last: std::collections::BTreeMap<i64, &inv::InvitationRow> = Default::default();
@@ -417,8 +425,9 @@ pub fn opt_out(app: &App, token: &str) -> Result<OptOut> {
 /// Invitations per state; a reminder's state carries `_nhac`.
 pub fn state_counts(
     app: &App,
-    campaign_id: i64,
+    campaign_id: CampaignId,
 ) -> Result<std::collections::BTreeMap<String, usize>> {
+    let campaign_id = campaign_id.get();
     let mut states = std::collections::BTreeMap::new();
     for r in inv::of_campaign(&mut *app.conn()?, campaign_id)? {
         let key = format!("{}{}", r.state, if r.seq > 0 { "_nhac" } else { "" });
@@ -487,7 +496,8 @@ pub struct RateRow {
 
 /// Response rates per unit, group and stratum, with a total per unit and
 /// group, and the campaign's total last.
-pub fn response_rates(app: &App, campaign_id: i64) -> Result<Vec<RateRow>> {
+pub fn response_rates(app: &App, campaign_id: CampaignId) -> Result<Vec<RateRow>> {
+    let campaign_id = campaign_id.get();
     let draw = draw_of(app, campaign_id)?;
     let states = draws::member_states(&mut *app.conn()?, draw.id)?;
     let names: std::collections::HashMap<i64, String> = units::list(&mut *app.conn()?)?

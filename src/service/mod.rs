@@ -17,6 +17,7 @@ pub mod sender;
 mod toml_files;
 pub mod units;
 
+use crate::domain::ids::CampaignId;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -230,8 +231,9 @@ impl App {
     /// frozen reads the file of its code from the profiles directory.
     pub fn campaign_profile(
         &self,
-        campaign_id: i64,
+        campaign_id: CampaignId,
     ) -> Result<Arc<crate::domain::profile::Profile>> {
+        let campaign_id = campaign_id.get();
         if let Some(p) = self
             .campaign_profiles
             .read()

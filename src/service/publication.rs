@@ -9,6 +9,7 @@
 //! Past years come from `published_scores` (written at publication, or
 //! imported). The rules are `domain::index`'s; nothing here decides a score.
 
+use crate::domain::ids::CampaignId;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
@@ -108,7 +109,7 @@ struct Ctx {
 }
 
 fn ctx(app: &App, campaign_id: i64) -> Result<Ctx> {
-    let profile = app.campaign_profile(campaign_id)?;
+    let profile = app.campaign_profile(CampaignId(campaign_id))?;
     let campaign = campaign_store::get(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt đánh giá {campaign_id}")))?;
     let units = units::list(&mut *app.conn()?)?;
@@ -174,7 +175,7 @@ fn survey_scores(app: &App, campaign_id: i64) -> Result<(SurveyMap, &'static str
         // No draw and nothing imported: no survey yet, every survey criterion withheld.
         return Ok((SurveyMap::new(), "live"));
     }
-    let live = results::campaign_results(app, campaign_id)?;
+    let live = results::campaign_results(app, CampaignId(campaign_id))?;
     let mut map = SurveyMap::new();
     for u in live.units {
         let Some(s) = u.survey else { continue };
@@ -222,7 +223,8 @@ fn rounded(nodes: &BTreeMap<String, Points>, decimals: u32) -> BTreeMap<String, 
 }
 
 /// The campaign's index table as it stands: live until published, frozen after.
-pub fn table(app: &App, campaign_id: i64, now: NaiveDateTime) -> Result<IndexTable> {
+pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<IndexTable> {
+    let campaign_id = campaign_id.get();
     let Ctx {
         campaign,
         profile,
@@ -275,7 +277,7 @@ pub fn table(app: &App, campaign_id: i64, now: NaiveDateTime) -> Result<IndexTab
         let (appraisal, problem, dossier) = match appraisal::appraised_with_survey(
             app,
             &profile,
-            campaign_id,
+            CampaignId(campaign_id),
             u,
             now,
             &survey_inputs,
@@ -394,14 +396,15 @@ pub fn table(app: &App, campaign_id: i64, now: NaiveDateTime) -> Result<IndexTab
 /// council; the survey points are frozen as they are now and each unit's
 /// published field, criterion and sub-criterion scores become the year's
 /// record, which next year's changes and the explain list read.
-pub fn publish(app: &App, who: &StaffUser, campaign_id: i64) -> Result<IndexTable> {
+pub fn publish(app: &App, who: &StaffUser, campaign_id: CampaignId) -> Result<IndexTable> {
+    let campaign_id = campaign_id.get();
     if !allows(who.actor(), Action::PublishIndex) {
         return Err(ServiceError::Forbidden(
             "Chỉ quản trị (Sở Nội vụ) được công bố kết quả.".into(),
         ));
     }
     let at = now();
-    let t = table(app, campaign_id, at)?;
+    let t = table(app, CampaignId(campaign_id), at)?;
     if let Some(when) = t.published_at {
         return Err(ServiceError::invalid(format!(
             "Kết quả đợt này đã công bố lúc {} (UTC); không công bố lại.",
@@ -485,7 +488,13 @@ fn refuse_if_published(app: &App, campaign_id: i64) -> Result<()> {
 /// `criterion`, `points`), for a campaign whose survey ran elsewhere. The
 /// whole file or nothing; every problem as `file:line: column: reason`. A
 /// survey criterion a unit has no row for is withheld.
-pub fn import_survey(app: &App, campaign_id: i64, reader: impl Read, file: &str) -> Result<usize> {
+pub fn import_survey(
+    app: &App,
+    campaign_id: CampaignId,
+    reader: impl Read,
+    file: &str,
+) -> Result<usize> {
+    let campaign_id = campaign_id.get();
     let Ctx { profile, units, .. } = ctx(app, campaign_id)?;
     refuse_if_published(app, campaign_id)?;
     let table = crate::domain::index::table::read_table(reader, file)?;

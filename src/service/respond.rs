@@ -2,6 +2,7 @@
 //! submitting. The page-by-page state machine lives here; the web turns a
 //! request into a [`PagePost`] and a [`PageReply`] into a response.
 
+use crate::domain::ids::CampaignId;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -46,7 +47,7 @@ struct CampaignFacts {
 
 impl FormSession {
     pub fn rated_ids(&self) -> Vec<i64> {
-        self.rated.iter().map(|u| u.id).collect()
+        self.rated.iter().map(|u| u.id.get()).collect()
     }
 
     pub fn page_count(&self) -> usize {
@@ -344,7 +345,7 @@ pub fn post_page(app: &App, token: &str, client: &str, post: &PagePost) -> Resul
         return Ok(PageReply::NoSuchPage);
     };
     let qn = form.questionnaire.clone();
-    let unit = form.rated[page.unit_index].id;
+    let unit = form.rated[page.unit_index].id.get();
     let section = &qn.sections[page.section_index];
 
     // The page's values as stored text, and the answers not acceptable.
@@ -445,7 +446,7 @@ pub fn post_page(app: &App, token: &str, client: &str, post: &PagePost) -> Resul
                 let target =
                     answers::page_of(&qn, &form.rated_ids(), *first_unit, first_code).unwrap_or(p);
                 let target_page = all[target];
-                let target_unit = form.rated[target_page.unit_index].id;
+                let target_unit = form.rated[target_page.unit_index].id.get();
                 let on_target = answers::missing_in_section(
                     &qn,
                     target_page.section_index,
@@ -474,7 +475,8 @@ pub struct OpenLink {
     pub units: Vec<Unit>,
 }
 
-pub fn open_link(app: &App, campaign_id: i64, code: &str) -> Result<OpenLink> {
+pub fn open_link(app: &App, campaign_id: CampaignId, code: &str) -> Result<OpenLink> {
+    let campaign_id = campaign_id.get();
     let mut conn = app.conn()?;
     let not_found = || ServiceError::NotFound("không có đợt khảo sát hoặc phiếu này".to_string());
     let campaign = campaigns::get(&mut conn, campaign_id)?.ok_or_else(not_found)?;
@@ -498,11 +500,12 @@ pub fn open_link(app: &App, campaign_id: i64, code: &str) -> Result<OpenLink> {
 /// (the token in their resume cookie) can still be continued.
 pub fn open_landing(
     app: &App,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     code: &str,
     resume: Option<&str>,
 ) -> Result<(OpenLink, Option<String>)> {
-    let link = open_link(app, campaign_id, code)?;
+    let campaign_id = campaign_id.get();
+    let link = open_link(app, CampaignId(campaign_id), code)?;
     let resumable = resume
         .filter(|t| matches!(open_form(app, t), Ok(FormAccess::Open(_))))
         .map(str::to_string);
@@ -513,15 +516,16 @@ pub fn open_landing(
 /// A client that starts more forms than the window allows is throttled.
 pub fn start_open(
     app: &App,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     code: &str,
     unit_code: &str,
     client: &str,
 ) -> Result<Token> {
+    let campaign_id = campaign_id.get();
     if !accounts::note_open_start(app, client)? {
         return Err(ServiceError::Throttled);
     }
-    let link = open_link(app, campaign_id, code)?;
+    let link = open_link(app, CampaignId(campaign_id), code)?;
     let unit = link
         .units
         .iter()
@@ -531,7 +535,7 @@ pub fn start_open(
     let r = NewRespondent {
         campaign_id,
         questionnaire_code: code,
-        unit_id: Some(unit.id),
+        unit_id: Some(unit.id.get()),
         source: RespondentSource::Open,
     };
     respondents::insert_many(&mut *app.writer()?, &r, &[token.hash().0], now())?;

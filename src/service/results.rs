@@ -2,6 +2,7 @@
 //! with every response, and the full recomputation from the stored answers
 //! that must give the same sums to the bit.
 
+use crate::domain::ids::{CampaignId, UnitId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -122,7 +123,7 @@ fn context(app: &App, campaign_id: i64) -> Result<Context> {
     let mut conn = app.conn()?;
     let campaign = store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
-    let profile = app.campaign_profile(campaign_id)?;
+    let profile = app.campaign_profile(CampaignId(campaign_id))?;
     let units = units::list(&mut conn)?;
     let cqs = store::questionnaires(&mut conn, campaign_id)?;
     drop(conn);
@@ -251,7 +252,8 @@ fn stored(
 }
 
 /// Every unit's survey component, from the running sums.
-pub fn campaign_results(app: &App, campaign_id: i64) -> Result<CampaignResults> {
+pub fn campaign_results(app: &App, campaign_id: CampaignId) -> Result<CampaignResults> {
+    let campaign_id = campaign_id.get();
     let ctx = context(app, campaign_id)?;
     let tallies = stored(app, campaign_id)?;
     let units = ctx
@@ -270,7 +272,9 @@ pub fn campaign_results(app: &App, campaign_id: i64) -> Result<CampaignResults> 
 }
 
 /// One unit's survey result.
-pub fn unit_result(app: &App, campaign_id: i64, unit_id: i64) -> Result<UnitResult> {
+pub fn unit_result(app: &App, campaign_id: CampaignId, unit_id: UnitId) -> Result<UnitResult> {
+    let campaign_id = campaign_id.get();
+    let unit_id = unit_id.get();
     let ctx = context(app, campaign_id)?;
     let unit = ctx
         .units
@@ -282,7 +286,8 @@ pub fn unit_result(app: &App, campaign_id: i64, unit_id: i64) -> Result<UnitResu
 
 /// The tallies a full recomputation gives: every stored response streamed
 /// through the same scoring as at submission.
-pub fn recomputed(app: &App, campaign_id: i64) -> Result<Vec<(i64, String, String, Tally)>> {
+pub fn recomputed(app: &App, campaign_id: CampaignId) -> Result<Vec<(i64, String, String, Tally)>> {
+    let campaign_id = campaign_id.get();
     let mut conn = app.conn()?;
     let cqs = store::questionnaires(&mut conn, campaign_id)?;
     drop(conn);
@@ -355,10 +360,11 @@ pub struct RecomputeReport {
 
 /// Rebuilds the running sums from the stored answers and replaces them,
 /// saying how many differed.
-pub fn recompute(app: &App, campaign_id: i64) -> Result<RecomputeReport> {
+pub fn recompute(app: &App, campaign_id: CampaignId) -> Result<RecomputeReport> {
+    let campaign_id = campaign_id.get();
     store::get(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
-    let fresh = recomputed(app, campaign_id)?;
+    let fresh = recomputed(app, CampaignId(campaign_id))?;
     let old = tallies::of_campaign(&mut *app.conn()?, campaign_id)?;
     let old: BTreeMap<(i64, String, String), Tally> =
         old.into_iter().map(|(u, g, s, t)| ((u, g, s), t)).collect();

@@ -1,6 +1,7 @@
 //! A campaign's sampling: the frame in the database, the plan its rules give,
 //! the seeded draw and its verification.
 
+use crate::domain::ids::CampaignId;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
@@ -75,10 +76,11 @@ fn read_error(path: &Path, e: std::io::Error) -> ServiceError {
 /// campaign as it was and is reported as `file:line: column: reason`.
 pub fn import_frame(
     app: &App,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     path: &Path,
     file_name: &str,
 ) -> Result<ImportReport> {
+    let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let sha256 = file_sha256(path)?;
     let current = frames::active(&mut *app.conn()?, campaign_id)?;
@@ -201,7 +203,8 @@ fn already_drawn() -> ServiceError {
 }
 
 /// The campaign's sampling rules, per respondent group.
-pub fn rules(app: &App, campaign_id: i64) -> Result<SamplingRules> {
+pub fn rules(app: &App, campaign_id: CampaignId) -> Result<SamplingRules> {
+    let campaign_id = campaign_id.get();
     let rows = store::plan_rules(&mut *app.conn()?, campaign_id)?;
     parse_rules(rows.iter().map(|(g, r)| (g.as_str(), r.as_str())))
 }
@@ -222,10 +225,11 @@ fn parse_rules<'a>(rows: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Sam
 /// sample is drawn.
 pub fn set_rule(
     app: &App,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     group: RespondentGroup,
     rule: Option<&GroupRule>,
 ) -> Result<()> {
+    let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let mut conn = app.writer()?;
     if draws::of_campaign(&mut conn, campaign_id)?.is_some() {
@@ -265,7 +269,8 @@ pub struct SampleOverview {
     pub invitation_states: BTreeMap<String, usize>,
 }
 
-pub fn overview(app: &App, campaign_id: i64) -> Result<SampleOverview> {
+pub fn overview(app: &App, campaign_id: CampaignId) -> Result<SampleOverview> {
+    let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let frame = frames::active(&mut *app.conn()?, campaign_id)?.map(|f| FrameSummary {
         file: f.file_name,
@@ -273,16 +278,16 @@ pub fn overview(app: &App, campaign_id: i64) -> Result<SampleOverview> {
         sha256: f.sha256,
         imported_at: f.imported_at,
     });
-    let rules = rules(app, campaign_id)?;
+    let rules = rules(app, CampaignId(campaign_id))?;
     let plan = frame
         .is_some()
-        .then(|| plan(app, campaign_id).map_err(|e| e.to_string()));
+        .then(|| plan(app, CampaignId(campaign_id)).map_err(|e| e.to_string()));
     let draw = draws::of_campaign(&mut *app.conn()?, campaign_id)?.map(|d| DrawSummary {
         seed: d.seed,
         frame_sha256: d.frame_sha256,
         drawn_at: d.drawn_at,
     });
-    let invitation_states = super::invitations::state_counts(app, campaign_id)?;
+    let invitation_states = super::invitations::state_counts(app, CampaignId(campaign_id))?;
     Ok(SampleOverview {
         frame,
         rules,
@@ -393,9 +398,10 @@ fn unit_infos(app: &App) -> Result<HashMap<i64, UnitInfo>> {
 
 /// The plan the campaign's rules give on its frame: for every unit, group
 /// and stratum N, n, reserves and the margin of error expected.
-pub fn plan(app: &App, campaign_id: i64) -> Result<CampaignPlan> {
+pub fn plan(app: &App, campaign_id: CampaignId) -> Result<CampaignPlan> {
+    let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
-    let rules = rules(app, campaign_id)?;
+    let rules = rules(app, CampaignId(campaign_id))?;
     plan_with(app, campaign_id, &rules, None)
 }
 
@@ -808,7 +814,8 @@ fn run_draw(
 /// one transaction with a respondent and token for each sampled person;
 /// the reserves wait in order. The seed, rules, plan and frame digest are
 /// kept so that [`verify`] (and an auditor) can repeat it.
-pub fn draw(app: &App, campaign_id: i64, seed: Option<&str>) -> Result<DrawReport> {
+pub fn draw(app: &App, campaign_id: CampaignId, seed: Option<&str>) -> Result<DrawReport> {
+    let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let seed = match seed {
         Some(s) => DrawSeed::parse(s).map_err(|e| ServiceError::invalid(e.to_string()))?,
@@ -819,7 +826,7 @@ pub fn draw(app: &App, campaign_id: i64, seed: Option<&str>) -> Result<DrawRepor
     }
     let frame = frames::active(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::invalid("đợt khảo sát chưa có khung mẫu"))?;
-    let rules = rules(app, campaign_id)?;
+    let rules = rules(app, CampaignId(campaign_id))?;
     if rules.is_empty() {
         return Err(ServiceError::invalid(
             "đợt khảo sát chưa có quy tắc chọn mẫu cho nhóm nào",
@@ -910,7 +917,8 @@ pub struct VerifyReport {
 /// Repeats the campaign's draw from its stored seed, rules and frame and
 /// compares: the frame digest, the plan, and every drawn person's stratum,
 /// role and place.
-pub fn verify(app: &App, campaign_id: i64) -> Result<VerifyReport> {
+pub fn verify(app: &App, campaign_id: CampaignId) -> Result<VerifyReport> {
+    let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let stored = draws::of_campaign(&mut *app.conn()?, campaign_id)?
         .ok_or_else(|| ServiceError::invalid("đợt khảo sát này chưa rút mẫu"))?;

@@ -3,6 +3,7 @@
 //! (claiming is a guarded update, and a lease keeps one sender per campaign
 //! across processes), so this only stops one instance starting two.
 
+use crate::domain::ids::CampaignId;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +18,8 @@ pub struct Senders {
 
 impl Senders {
     /// Whether this instance is sending a campaign's invitations now.
-    pub fn is_sending(&self, campaign_id: i64) -> bool {
+    pub fn is_sending(&self, campaign_id: CampaignId) -> bool {
+        let campaign_id = campaign_id.get();
         self.running
             .lock()
             .map(|s| s.contains(&campaign_id))
@@ -26,7 +28,14 @@ impl Senders {
 
     /// Starts sending a campaign's queued messages in the background, unless
     /// this instance already is. Returns whether a sender was started.
-    pub fn start(&self, app: &Arc<App>, mailer: &Mailer, opts: Settings, campaign_id: i64) -> bool {
+    pub fn start(
+        &self,
+        app: &Arc<App>,
+        mailer: &Mailer,
+        opts: Settings,
+        campaign_id: CampaignId,
+    ) -> bool {
+        let campaign_id = campaign_id.get();
         let Ok(mut running) = self.running.lock() else {
             return false;
         };
@@ -37,7 +46,7 @@ impl Senders {
         let spawned = std::thread::Builder::new()
             .name(format!("invitations-{campaign_id}"))
             .spawn(move || {
-                match invitations::send(&app, &mailer, &opts, campaign_id, &|| false) {
+                match invitations::send(&app, &mailer, &opts, CampaignId(campaign_id), &|| false) {
                     Ok(r) => tracing::info!(
                         campaign = campaign_id,
                         sent = r.sent,

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use crate::domain::ids::UnitId;
 use crate::domain::units_csv::parse_csv;
 use crate::storage::units::{self, UnitRow};
 
@@ -11,7 +12,7 @@ use super::{now, App, Result, ServiceError};
 /// A unit as pages, exports and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub code: String,
     pub name: String,
     /// Ranking block, e.g. `so`, `phuong`, `xa_dac_khu`.
@@ -22,7 +23,7 @@ pub struct Unit {
 impl From<UnitRow> for Unit {
     fn from(u: UnitRow) -> Self {
         Self {
-            id: u.id,
+            id: UnitId(u.id),
             code: u.code,
             name: u.name,
             block: u.block,
@@ -56,10 +57,10 @@ pub fn list(app: &App) -> Result<Vec<Unit>> {
         .collect())
 }
 
-pub fn find(app: &App, id: i64) -> Result<Option<Unit>> {
-    Ok(units::by_id(&mut *app.conn()?, id)?.map(Unit::from))
+pub fn find(app: &App, id: UnitId) -> Result<Option<Unit>> {
+    Ok(units::by_id(&mut *app.conn()?, id.get())?.map(Unit::from))
 }
 
-pub fn get(app: &App, id: i64) -> Result<Unit> {
+pub fn get(app: &App, id: UnitId) -> Result<Unit> {
     find(app, id)?.ok_or_else(|| ServiceError::NotFound(format!("không có đơn vị {id}")))
 }

@@ -16,6 +16,7 @@ use super::body::FormFields;
 use super::upload::{Limits, UploadForm};
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::points::Points;
 use crate::service::appraisal::{
     self as svc, AnswerInput, AppraiseInput, Decision, NewFile, On, SelfScoreInput, EVIDENCE_KINDS,
@@ -62,15 +63,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn ids(campaign: &str, unit: &str) -> Result<(i64, i64), WebError> {
-    Ok((
-        campaign.parse().map_err(|_| WebError::NotFound)?,
-        unit.parse().map_err(|_| WebError::NotFound)?,
-    ))
-}
-
 /// A unit officer asking for another unit's dossier learns nothing: 404.
-fn may_see(staff: &Staff, unit: i64) -> Result<(), WebError> {
+fn may_see(staff: &Staff, unit: UnitId) -> Result<(), WebError> {
     staff.require_unit(Action::ViewDossier(unit))
 }
 
@@ -80,15 +74,15 @@ fn see_other(to: String) -> HttpResponse {
         .finish()
 }
 
-fn dossier_path(campaign: i64, unit: i64) -> String {
+fn dossier_path(campaign: CampaignId, unit: UnitId) -> String {
     format!("/staff/campaigns/{campaign}/dossiers/{unit}")
 }
 
 async fn render(
     state: &web::Data<State>,
     staff: &Staff,
-    campaign: i64,
-    unit: i64,
+    campaign: CampaignId,
+    unit: UnitId,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
@@ -121,9 +115,9 @@ async fn render(
 async fn dossier(
     state: web::Data<State>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     render(&state, &staff, campaign, unit, vec![], StatusCode::OK).await
 }
@@ -132,8 +126,8 @@ async fn dossier(
 async fn outcome(
     state: &web::Data<State>,
     staff: &Staff,
-    campaign: i64,
-    unit: i64,
+    campaign: CampaignId,
+    unit: UnitId,
     result: Result<(), WebError>,
 ) -> Result<HttpResponse, WebError> {
     match result {
@@ -190,8 +184,8 @@ fn take_evidence(form: &mut UploadForm) -> Option<super::upload::Upload> {
 async fn act<T, F>(
     state: &web::Data<State>,
     staff: &Staff,
-    campaign: i64,
-    unit: i64,
+    campaign: CampaignId,
+    unit: UnitId,
     f: F,
 ) -> Result<T, WebError>
 where
@@ -218,10 +212,10 @@ async fn self_score(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::EditDossier(unit))?;
     let mut form = staff
@@ -259,10 +253,10 @@ async fn submit(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::EditDossier(unit))?;
     staff
@@ -279,10 +273,10 @@ async fn appraise(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::Appraise)?;
     let form = staff
@@ -320,10 +314,10 @@ async fn request_explanation(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::Appraise)?;
     let form = staff
@@ -341,10 +335,10 @@ async fn answer(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(CampaignId, UnitId, String)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     let request_id: i64 = path.2.parse().map_err(|_| WebError::NotFound)?;
     may_see(&staff, unit)?;
     staff.require(Action::EditDossier(unit))?;
@@ -377,10 +371,10 @@ async fn approve(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::ApproveAppraisal)?;
     staff
@@ -406,9 +400,9 @@ fn content_type(kind: &str) -> &'static str {
 async fn evidence(
     state: web::Data<State>,
     staff: Staff,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(CampaignId, UnitId, String)>,
 ) -> Result<HttpResponse, WebError> {
-    let (campaign, unit) = ids(&path.0, &path.1)?;
+    let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     let sha = path.2.clone();
     let data_dir = state.settings.data_dir.clone();
@@ -440,17 +434,17 @@ async fn evidence(
 async fn worklist(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewWorklist)?;
-    let campaign: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let campaign = id.into_inner();
     render_worklist(&state, &staff, campaign, vec![], StatusCode::OK).await
 }
 
 async fn render_worklist(
     state: &web::Data<State>,
     staff: &Staff,
-    campaign: i64,
+    campaign: CampaignId,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
@@ -484,11 +478,11 @@ async fn assign(
     state: web::Data<State>,
     staff: Staff,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::AssignAppraisers)?;
-    let campaign: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let campaign = id.into_inner();
     let form = staff
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::auth::Staff;
 use super::{blocking, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::ids::CampaignId;
 use crate::report::export::{write_csv, write_json, CsvOptions, XlsxExport};
 use crate::report::table::{Header, Row};
 use crate::service::export::{self, Microdata};
@@ -114,11 +115,11 @@ where
 async fn microdata(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ExportData)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = id.into_inner();
     let format = parse_format(q.format.as_deref())?;
     let codebook_only = match q.part.as_deref() {
         None | Some("data") => false,
@@ -351,11 +352,11 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
 async fn estimates(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ExportData)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = id.into_inner();
     let format = parse_format(q.format.as_deref())?;
     let r = blocking(&state, move |app| {
         crate::service::results::campaign_results(app, id)

@@ -11,6 +11,7 @@ use super::auth::Staff;
 use super::upload::Limits;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::index::{RatingOutcome, ScoreRule};
 use crate::domain::profile::BandBasis;
 use crate::domain::upload::FileKind;
@@ -58,15 +59,11 @@ struct Query {
     done: Option<String>,
 }
 
-fn campaign_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
-
 fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 
-async fn load(state: &web::Data<State>, id: i64) -> Result<IndexTable, WebError> {
+async fn load(state: &web::Data<State>, id: CampaignId) -> Result<IndexTable, WebError> {
     blocking(state, move |app| publication::table(app, id, now())).await
 }
 
@@ -199,11 +196,11 @@ fn chart(
 async fn page(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewIndex)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     render(
         &state,
         &staff,
@@ -219,7 +216,7 @@ async fn page(
 async fn render(
     state: &web::Data<State>,
     staff: &Staff,
-    id: i64,
+    id: CampaignId,
     block: Option<String>,
     done: Option<String>,
     errors: Vec<String>,
@@ -295,7 +292,7 @@ async fn render(
     Ok(html_page(status, body))
 }
 
-fn back(id: i64, done: &str) -> HttpResponse {
+fn back(id: CampaignId, done: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((
             "Location",
@@ -308,7 +305,7 @@ fn back(id: i64, done: &str) -> HttpResponse {
 async fn refused(
     state: &web::Data<State>,
     staff: &Staff,
-    id: i64,
+    id: CampaignId,
     e: WebError,
 ) -> Result<HttpResponse, WebError> {
     match e {
@@ -331,12 +328,12 @@ async fn refused(
 async fn publish(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::PublishIndex)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     staff
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;
@@ -357,12 +354,12 @@ fn limits(state: &State) -> Limits {
 async fn import_survey(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ImportIndexData)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let mut form = staff
         .upload(&req, payload, &limits(&state), &[FileKind::Csv])
         .await?;
@@ -382,12 +379,12 @@ async fn import_survey(
 async fn import_scores(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ImportIndexData)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let mut form = staff
         .upload(&req, payload, &limits(&state), &[FileKind::Csv])
         .await?;
@@ -459,13 +456,13 @@ struct Card {
     campaign: String,
 }
 
-async fn card(state: &web::Data<State>, id: i64, unit: i64) -> Result<Card, WebError> {
+async fn card(state: &web::Data<State>, id: CampaignId, unit: UnitId) -> Result<Card, WebError> {
     blocking(state, move |app| {
         let t = publication::table(app, id, now())?;
         let row = t
             .rows
             .into_iter()
-            .find(|r| r.unit_id == unit)
+            .find(|r| r.unit_id == unit.get())
             .ok_or_else(|| {
                 ServiceError::NotFound("Đơn vị này không có trong bảng chỉ số của đợt.".into())
             })?;
@@ -533,10 +530,9 @@ async fn card(state: &web::Data<State>, id: i64, unit: i64) -> Result<Card, WebE
 async fn scorecard(
     state: web::Data<State>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
 ) -> Result<HttpResponse, WebError> {
-    let id = campaign_id(&path.0)?;
-    let unit: i64 = path.1.parse().map_err(|_| WebError::NotFound)?;
+    let (id, unit) = path.into_inner();
     staff.require_unit(Action::ViewScorecard(unit))?;
     let c = card(&state, id, unit).await?;
     let body = templates::render(
@@ -677,12 +673,11 @@ enum Sheet {
 async fn export_sheet(
     state: &web::Data<State>,
     staff: &Staff,
-    id: &str,
+    id: CampaignId,
     q: &FormatQuery,
     sheet: Sheet,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewIndex)?;
-    let id = campaign_id(id)?;
     let t = load(state, id).await?;
     let (base, name, table) = match sheet {
         Sheet::Index => ("chi-so", "chi_so", publication::index_sheet(&t)),
@@ -700,29 +695,28 @@ async fn export_sheet(
 async fn export_index(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, WebError> {
-    export_sheet(&state, &staff, &id, &q, Sheet::Index).await
+    export_sheet(&state, &staff, id.into_inner(), &q, Sheet::Index).await
 }
 
 async fn export_explain(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, WebError> {
-    export_sheet(&state, &staff, &id, &q, Sheet::Explain).await
+    export_sheet(&state, &staff, id.into_inner(), &q, Sheet::Explain).await
 }
 
 async fn export_scorecard(
     state: web::Data<State>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let id = campaign_id(&path.0)?;
-    let unit: i64 = path.1.parse().map_err(|_| WebError::NotFound)?;
+    let (id, unit) = path.into_inner();
     staff.require_unit(Action::ViewScorecard(unit))?;
     let c = card(&state, id, unit).await?;
     let base = format!("bang-diem_{}_dot{id}", c.row.code);

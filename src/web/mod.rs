@@ -128,6 +128,9 @@ pub fn server(state: State, listener: TcpListener) -> std::io::Result<actix_web:
     let mut srv = HttpServer::new(move || {
         ActixApp::new()
             .app_data(state.clone())
+            // A path that names no id (`/staff/campaigns/abc`) is a page that
+            // does not exist: the friendly 404, as for an unknown id.
+            .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

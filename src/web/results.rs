@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Staff;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::index::SurveyScore;
 use crate::domain::survey::ComponentStatus;
 use crate::report::chart::{interval_chart, Axis, IntervalChart, IntervalRow, ValueFormat};
@@ -30,7 +31,7 @@ struct Query {
 /// One table row of the results page.
 #[derive(Serialize)]
 struct Row {
-    id: i64,
+    id: UnitId,
     name: String,
     code: String,
     status: &'static str,
@@ -45,7 +46,7 @@ struct Row {
 fn row(u: &UnitResult) -> Row {
     let c = u.survey.as_ref().map(|s| &s.component);
     Row {
-        id: u.unit_id,
+        id: UnitId(u.unit_id),
         name: u.name.clone(),
         code: u.code.clone(),
         status: match c.map(|c| c.status) {
@@ -108,11 +109,11 @@ fn chart(title: &str, max: f64, units: &[&UnitResult]) -> Option<String> {
 async fn campaign(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewResults)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = id.into_inner();
     let r = blocking(&state, move |app| results::campaign_results(app, id)).await?;
     let max = r
         .units
@@ -159,11 +160,9 @@ async fn campaign(
 async fn unit(
     state: web::Data<State>,
     staff: Staff,
-    path: web::Path<(String, String)>,
+    path: web::Path<(CampaignId, UnitId)>,
 ) -> Result<HttpResponse, WebError> {
     let (id, unit) = path.into_inner();
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let unit: i64 = unit.parse().map_err(|_| WebError::NotFound)?;
     staff.require_unit(Action::ViewUnitResults(unit))?;
     let u = blocking(&state, move |app| results::unit_result(app, id, unit)).await?;
     let criteria: Vec<_> = u

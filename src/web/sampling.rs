@@ -13,6 +13,7 @@ use super::auth::Staff;
 use super::upload::Limits;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::ids::CampaignId;
 use crate::domain::questionnaire::RespondentGroup;
 use crate::domain::sampling::{AllocationRule, GroupRule, SizeRule};
 use crate::domain::upload::FileKind;
@@ -26,10 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/campaigns/{id}/draw", web::post().to(draw))
         .route("/staff/campaigns/{id}/invitations", web::post().to(invite))
         .route("/staff/campaigns/{id}/response-rates", web::get().to(rates));
-}
-
-fn campaign_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
 }
 
 /// A rule as the form shows it: percentages as percentages.
@@ -260,7 +257,7 @@ struct DrawView {
     drawn_at: String,
 }
 
-fn overview(app: &crate::service::App, id: i64) -> crate::service::Result<Overview> {
+fn overview(app: &crate::service::App, id: CampaignId) -> crate::service::Result<Overview> {
     let o = sampling::overview(app, id)?;
     let rules = RespondentGroup::ALL
         .iter()
@@ -293,7 +290,7 @@ fn overview(app: &crate::service::App, id: i64) -> crate::service::Result<Overvi
 async fn render(
     state: &web::Data<State>,
     staff: &Staff,
-    id: i64,
+    id: CampaignId,
     status: StatusCode,
     errors: Vec<String>,
     notice: Option<String>,
@@ -324,11 +321,11 @@ async fn render(
 async fn page(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let notice = q.done.as_deref().map(|d| {
         match d {
             "frame" => "Đã nhập khung mẫu.",
@@ -347,10 +344,10 @@ async fn page(
 async fn verify(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let report = blocking(&state, move |app| sampling::verify(app, id)).await;
     match report {
         Ok(r) => render(&state, &staff, id, StatusCode::OK, vec![], None, Some(r)).await,
@@ -370,7 +367,7 @@ async fn verify(
     }
 }
 
-fn back(id: i64, done: &str) -> HttpResponse {
+fn back(id: CampaignId, done: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((
             "Location",
@@ -382,7 +379,7 @@ fn back(id: i64, done: &str) -> HttpResponse {
 async fn unprocessable(
     state: &web::Data<State>,
     staff: &Staff,
-    id: i64,
+    id: CampaignId,
     outcome: WebError,
 ) -> Result<HttpResponse, WebError> {
     match outcome {
@@ -405,12 +402,12 @@ async fn unprocessable(
 async fn upload_frame(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let limits = Limits {
         max_bytes: state.settings.max_upload_bytes,
         tmp_dir: state.settings.upload_tmp_dir(),
@@ -433,12 +430,12 @@ async fn upload_frame(
 async fn set_rule(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let form = staff
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;
@@ -478,12 +475,12 @@ async fn set_rule(
 async fn draw(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let form = staff
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;
@@ -504,12 +501,12 @@ async fn draw(
 async fn invite(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let form = staff
         .form(&req, payload, state.settings.max_body_bytes)
         .await?;
@@ -532,7 +529,7 @@ async fn invite(
     Ok(back(id, if remind { "remind" } else { "send" }))
 }
 
-fn start_sender(state: &web::Data<State>, id: i64) {
+fn start_sender(state: &web::Data<State>, id: CampaignId) {
     let opts = invitations::Settings {
         public_url: state.settings.public_url(),
         organization: state.settings.mail.organization.clone(),
@@ -546,10 +543,10 @@ fn start_sender(state: &web::Data<State>, id: i64) {
 async fn rates(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewSampling)?;
-    let id = campaign_id(&id)?;
+    let id = id.into_inner();
     let (summary, rows) = blocking(&state, move |app| {
         Ok((
             campaigns::summary(app, id)?,

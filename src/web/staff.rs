@@ -9,6 +9,7 @@ use super::auth::Staff;
 use super::upload::Limits;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
+use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::upload::FileKind;
 use crate::service::campaigns::{self, OpenCampaign};
 use crate::service::questionnaires;
@@ -207,10 +208,10 @@ async fn open_campaign(
 async fn campaign(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewCampaigns)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = id.into_inner();
     let summary = blocking(&state, move |app| campaigns::summary(app, id)).await?;
     let base = state.settings.public_url();
     let body = templates::render(
@@ -223,9 +224,9 @@ async fn campaign(
 async fn unit(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<UnitId>,
 ) -> Result<HttpResponse, WebError> {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = id.into_inner();
     staff.require_unit(Action::ViewUnit(id))?;
     let (unit, counts) = blocking(&state, move |app| {
         let unit = units::find(app, id)?
@@ -247,10 +248,10 @@ const TEXT_ANSWERS_SHOWN: i64 = 1000;
 async fn text_answers(
     state: web::Data<State>,
     staff: Staff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewAnswers)?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id = id.into_inner();
     let (summary, groups) = blocking(&state, move |app| {
         Ok((
             campaigns::summary(app, id)?,

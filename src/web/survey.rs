@@ -13,6 +13,7 @@ use super::auth::{client_address, served_over_tls};
 use super::body::{read_form, FormFields};
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::answers::{is_visible, pages, Answers};
+use crate::domain::ids::CampaignId;
 use crate::domain::questionnaire::{Choice, Question, QuestionKind, Rates};
 use crate::service::accounts;
 use crate::service::respond::{self, Nav, Notice, PagePost, PageReply, PageView};
@@ -339,11 +340,16 @@ fn render_page(view: &PageView, status: actix_web::http::StatusCode) -> HttpResp
     for q in &section.questions {
         let same_page_condition = q.show_if.as_ref().is_some_and(|c| on_page(&c.question));
         if same_page_condition {
-            css.extend(condition_css(unit.id, q));
-        } else if !is_visible(qn, q, unit.id, answers) {
+            css.extend(condition_css(unit.id.get(), q));
+        } else if !is_visible(qn, q, unit.id.get(), answers) {
             continue;
         }
-        questions.push(question_view(q, unit.id, answers, errors.get(&q.code)));
+        questions.push(question_view(
+            q,
+            unit.id.get(),
+            answers,
+            errors.get(&q.code),
+        ));
     }
     let error_list: Vec<_> = questions
         .iter()
@@ -382,13 +388,13 @@ fn render_page(view: &PageView, status: actix_web::http::StatusCode) -> HttpResp
     html_page(status, body)
 }
 
-fn resume_cookie_name(campaign: i64, code: &str) -> String {
+fn resume_cookie_name(campaign: CampaignId, code: &str) -> String {
     format!("chiso_resume_{campaign}_{code}")
 }
 
 async fn open_start(
     state: web::Data<State>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(CampaignId, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let (campaign, code) = path.into_inner();
@@ -426,7 +432,7 @@ async fn open_start(
 
 async fn open_begin(
     state: web::Data<State>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(CampaignId, String)>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {

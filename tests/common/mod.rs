@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chiso::config::Settings;
+#[allow(unused_imports)]
+pub use chiso::domain::ids::{CampaignId, UnitId};
 use chiso::domain::states::RespondentSource;
 use chiso::service::{self, campaigns, questionnaires, App};
 use diesel::prelude::*;
@@ -128,7 +130,7 @@ pub fn app_with(db: &TestDb, options: chiso::service::Options) -> App {
 }
 
 /// The shipped demo units and an open campaign with every shipped questionnaire.
-pub fn seed_province(app: &App, questionnaires_dir: &Path) -> i64 {
+pub fn seed_province(app: &App, questionnaires_dir: &Path) -> CampaignId {
     service::units::import(
         app,
         service::demo::DEMO_UNITS_CSV.as_bytes(),
@@ -139,7 +141,7 @@ pub fn seed_province(app: &App, questionnaires_dir: &Path) -> i64 {
 }
 
 /// Opens a campaign running from `from` to `to` days relative to today.
-pub fn open_campaign(app: &App, dir: &Path, from: i64, to: i64, anonymous: bool) -> i64 {
+pub fn open_campaign(app: &App, dir: &Path, from: i64, to: i64, anonymous: bool) -> CampaignId {
     let files = questionnaires::load(&[dir.to_path_buf()]).expect("questionnaires");
     let today = chrono::Utc::now().date_naive();
     let req = campaigns::OpenCampaign {
@@ -163,7 +165,7 @@ pub fn open_profile_campaign(
     year: i32,
     name: &str,
     anonymous: bool,
-) -> i64 {
+) -> CampaignId {
     let files = questionnaires::load(&[dir.to_path_buf()]).expect("questionnaires");
     let profile = service::profiles::find(&dir.join("profiles"), profile).expect("profile");
     let today = chrono::Utc::now().date_naive();
@@ -179,7 +181,7 @@ pub fn open_profile_campaign(
     campaigns::open(app, &files, &req).expect("open campaign")
 }
 
-pub fn issue(app: &App, campaign: i64, code: &str, unit: &str) -> String {
+pub fn issue(app: &App, campaign: CampaignId, code: &str, unit: &str) -> String {
     campaigns::issue_tokens(app, campaign, code, Some(unit), 1, RespondentSource::Sample)
         .expect("token")[0]
         .as_str()
@@ -189,7 +191,7 @@ pub fn issue(app: &App, campaign: i64, code: &str, unit: &str) -> String {
 pub struct TestApp {
     pub base: String,
     pub app: Arc<App>,
-    pub campaign: i64,
+    pub campaign: CampaignId,
     pub client: reqwest::Client,
     pub db: TestDb,
     pub questionnaires_dir: PathBuf,
@@ -376,7 +378,7 @@ impl TestApp {
     }
 
     pub fn response_count(&self) -> usize {
-        chiso::storage::responses::list(&mut self.conn(), self.campaign)
+        chiso::storage::responses::list(&mut self.conn(), self.campaign.get())
             .unwrap()
             .len()
     }

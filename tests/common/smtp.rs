@@ -69,7 +69,7 @@ pub fn test_ca() -> (Arc<rustls::ServerConfig>, String) {
         .unwrap()
         .signed_by(&key, &ca, &ca_key)
         .unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

@@ -1,6 +1,7 @@
 //! Staff roles and what each may do. Every staff route asks [`allows`]; the
 //! respondent needs no account (their token is their only key).
 
+use crate::ids::UnitId;
 use std::fmt;
 
 use super::code::{check_code, CodeError};
@@ -59,7 +60,7 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
     pub role: Role,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
 }
 
 /// Something a staff member may try to do.
@@ -71,7 +72,7 @@ pub enum Action {
     ViewCampaigns,
     OpenCampaign,
     /// A unit's page: its results and (later) its self-assessment dossier.
-    ViewUnit(i64),
+    ViewUnit(UnitId),
     /// Import or update units from a file.
     ImportUnits,
     /// Read what respondents wrote (free-text answers).
@@ -85,11 +86,11 @@ pub enum Action {
     /// Every unit's survey results of a campaign.
     ViewResults,
     /// One unit's survey results.
-    ViewUnitResults(i64),
+    ViewUnitResults(UnitId),
     /// A unit's self-assessment dossier, its appraisal, history and evidence.
-    ViewDossier(i64),
+    ViewDossier(UnitId),
     /// Self-score, submit and answer requests to explain: the unit's own officer.
-    EditDossier(i64),
+    EditDossier(UnitId),
     /// Appraise criteria (the service also checks the assigned departments).
     Appraise,
     /// The worklist of submitted dossiers per department.
@@ -101,7 +102,7 @@ pub enum Action {
     /// A campaign's index table, rankings, head ratings and explain list.
     ViewIndex,
     /// One unit's scorecard.
-    ViewScorecard(i64),
+    ViewScorecard(UnitId),
     /// Import survey points or past years' scores for the index.
     ImportIndexData,
     /// Publish a campaign's index table (freezes it).
@@ -186,10 +187,10 @@ mod tests {
     fn a_unit_officer_sees_only_their_unit() {
         let officer = Actor {
             role: Role::UnitOfficer,
-            unit_id: Some(7),
+            unit_id: Some(UnitId(7)),
         };
-        assert!(allows(officer, Action::ViewUnit(7)));
-        assert!(!allows(officer, Action::ViewUnit(8)));
+        assert!(allows(officer, Action::ViewUnit(UnitId(7))));
+        assert!(!allows(officer, Action::ViewUnit(UnitId(8))));
         assert!(!allows(officer, Action::ViewCampaigns));
         let admin = Actor {
             role: Role::Admin,
@@ -207,19 +208,23 @@ mod tests {
     fn dossiers_belong_to_their_unit_appraisal_to_appraisers_approval_to_admins() {
         let officer = Actor {
             role: Role::UnitOfficer,
-            unit_id: Some(7),
+            unit_id: Some(UnitId(7)),
         };
         let of = |role| Actor {
             role,
             unit_id: None,
         };
-        assert!(allows(officer, Action::ViewDossier(7)) && allows(officer, Action::EditDossier(7)));
         assert!(
-            !allows(officer, Action::ViewDossier(8)) && !allows(officer, Action::EditDossier(8))
+            allows(officer, Action::ViewDossier(UnitId(7)))
+                && allows(officer, Action::EditDossier(UnitId(7)))
+        );
+        assert!(
+            !allows(officer, Action::ViewDossier(UnitId(8)))
+                && !allows(officer, Action::EditDossier(UnitId(8)))
         );
         for role in [Role::Admin, Role::Analyst, Role::Appraiser] {
-            assert!(allows(of(role), Action::ViewDossier(8)));
-            assert!(!allows(of(role), Action::EditDossier(8)));
+            assert!(allows(of(role), Action::ViewDossier(UnitId(8))));
+            assert!(!allows(of(role), Action::EditDossier(UnitId(8))));
         }
         assert!(allows(of(Role::Appraiser), Action::Appraise));
         assert!(!allows(of(Role::Admin), Action::Appraise));

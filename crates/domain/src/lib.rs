@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod code;
 pub mod email;
 pub mod estimate;
+pub mod ids;
 pub mod index;
 pub mod points;
 pub mod problems;

@@ -5,6 +5,7 @@
 //! assignments) and words the refusals.
 
 use crate::domain::access::{allows, Action, Role};
+use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::profile::Criterion;
 use crate::storage::{assignments, DbConn};
 
@@ -16,7 +17,7 @@ fn forbidden(msg: impl Into<String>) -> ServiceError {
 
 /// The unit's own officer: self-scores, submission, answers.
 pub(super) fn require_officer(who: &StaffUser, unit_id: i64) -> Result<()> {
-    if allows(who.actor(), Action::EditDossier(unit_id)) {
+    if allows(who.actor(), Action::EditDossier(UnitId(unit_id))) {
         Ok(())
     } else {
         Err(forbidden(
@@ -26,7 +27,12 @@ pub(super) fn require_officer(who: &StaffUser, unit_id: i64) -> Result<()> {
 }
 
 /// The departments whose criteria `who` appraises in a campaign.
-pub fn assigned_departments(app: &App, who: &StaffUser, campaign_id: i64) -> Result<Vec<String>> {
+pub fn assigned_departments(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: CampaignId,
+) -> Result<Vec<String>> {
+    let campaign_id = campaign_id.get();
     Ok(assignments::departments_of(
         &mut *app.conn()?,
         campaign_id,
@@ -36,8 +42,11 @@ pub fn assigned_departments(app: &App, who: &StaffUser, campaign_id: i64) -> Res
 
 /// An appraiser reads the dossiers of a campaign only once assigned to one
 /// of its departments there; other roles are scoped by `access::allows`.
-pub fn may_read_dossiers(app: &App, who: &StaffUser, campaign_id: i64) -> Result<()> {
-    if who.role == Role::Appraiser && assigned_departments(app, who, campaign_id)?.is_empty() {
+pub fn may_read_dossiers(app: &App, who: &StaffUser, campaign_id: CampaignId) -> Result<()> {
+    let campaign_id = campaign_id.get();
+    if who.role == Role::Appraiser
+        && assigned_departments(app, who, CampaignId(campaign_id))?.is_empty()
+    {
         return Err(forbidden(
             "Thẩm định viên chỉ xem hồ sơ của đợt có lĩnh vực được phân công.",
         ));

@@ -6,6 +6,7 @@
 //! dossier's row, then writes and appends its audit rows in the same
 //! transaction.
 
+use crate::domain::ids::CampaignId;
 use chrono::NaiveDateTime;
 
 use crate::domain::access::Role;
@@ -63,6 +64,8 @@ pub fn appraise_criterion(
         unit_id,
         ..
     } = *on;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     let ctx = load(app, campaign_id, unit_id)?;
     let c = ctx.leaf(&input.criterion)?.clone();
     let reason = input.reason.trim().to_string();
@@ -213,6 +216,8 @@ pub fn request_explanation(
         unit_id,
         ..
     } = *on;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     let ctx = load(app, campaign_id, unit_id)?;
     let c = ctx.leaf(criterion)?.clone();
     let request = request.trim().to_string();
@@ -260,14 +265,15 @@ pub fn request_explanation(
 pub fn assign(
     app: &App,
     who: &StaffUser,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     username: &str,
     department: &str,
     now: NaiveDateTime,
 ) -> Result<bool> {
+    let campaign_id = campaign_id.get();
     require_assigner(who)?;
     let mut conn = app.writer()?;
-    let profile = app.campaign_profile(campaign_id)?;
+    let profile = app.campaign_profile(CampaignId(campaign_id))?;
     if profile.department(department).is_none() {
         return Err(ServiceError::invalid(format!(
             "Bộ quy tắc {} không có cơ quan thẩm định \"{department}\".",
@@ -301,6 +307,8 @@ pub fn approve(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<()> {
         unit_id,
         ..
     } = *on;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     require_council(who)?;
     let ctx = load(app, campaign_id, unit_id)?;
     let mut conn = app.writer()?;

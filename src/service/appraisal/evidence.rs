@@ -4,6 +4,7 @@
 //! supplemented in the explanation round, or missing), which the domain's
 //! 70 % rule reads. The status is stored by its code; the mapping lives here.
 
+use crate::domain::ids::{CampaignId, UnitId};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -97,10 +98,12 @@ pub(super) fn store_new(data_dir: &Path, f: Option<&NewFile>) -> Result<Option<E
 pub fn evidence_file(
     app: &App,
     data_dir: &Path,
-    campaign_id: i64,
-    unit_id: i64,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
     sha256: &str,
 ) -> Result<(PathBuf, String, String)> {
+    let campaign_id = campaign_id.get();
+    let unit_id = unit_id.get();
     let not_found = || ServiceError::NotFound("Không có tệp kiểm chứng này.".into());
     if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());

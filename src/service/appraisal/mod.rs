@@ -41,6 +41,7 @@ mod scores;
 mod unit_commands;
 mod views;
 
+use crate::domain::ids::{CampaignId, UnitId};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -84,8 +85,8 @@ pub const APPROVED: &str = DossierStage::Approved.code();
 pub struct On<'a> {
     pub data_dir: &'a Path,
     pub who: &'a StaffUser,
-    pub campaign_id: i64,
-    pub unit_id: i64,
+    pub campaign_id: CampaignId,
+    pub unit_id: UnitId,
 }
 
 /// What a dossier is judged with: its campaign's profile and the unit's set.
@@ -139,7 +140,7 @@ fn load(app: &App, campaign_id: i64, unit_id: i64) -> Result<Ctx> {
     let unit = units::by_id(&mut conn, unit_id)?
         .ok_or_else(|| ServiceError::NotFound("Không có đơn vị này.".into()))?;
     drop(conn);
-    let profile = app.campaign_profile(campaign_id)?;
+    let profile = app.campaign_profile(CampaignId(campaign_id))?;
     if profile.criteria_set_for(&unit.unit_type).is_none() {
         return Err(ServiceError::invalid(format!(
             "Bộ quy tắc {} không có bộ tiêu chí cho loại đơn vị \"{}\".",

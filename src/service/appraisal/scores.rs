@@ -4,6 +4,7 @@
 //! the survey's points the whole index of a unit. Nothing here decides a
 //! score.
 
+use crate::domain::ids::{CampaignId, UnitId};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -102,17 +103,25 @@ fn compute_for(
 /// decided each, and the components (the appraised one among them).
 pub fn appraised(
     app: &App,
-    campaign_id: i64,
-    unit_id: i64,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
     now: NaiveDateTime,
 ) -> Result<Appraisal> {
+    let campaign_id = campaign_id.get();
+    let unit_id = unit_id.get();
     let ctx = load(app, campaign_id, unit_id)?;
     let s = stored(app, campaign_id, unit_id)?;
     compute(&ctx, &s, now)
 }
 
 /// The unit's self-scores by criterion (none without a dossier).
-pub fn self_scores(app: &App, campaign_id: i64, unit_id: i64) -> Result<BTreeMap<String, Points>> {
+pub fn self_scores(
+    app: &App,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
+) -> Result<BTreeMap<String, Points>> {
+    let campaign_id = campaign_id.get();
+    let unit_id = unit_id.get();
     let s = stored_scores(app, campaign_id, unit_id)?;
     Ok(s.own
         .iter()
@@ -127,11 +136,12 @@ pub fn self_scores(app: &App, campaign_id: i64, unit_id: i64) -> Result<BTreeMap
 pub fn appraised_with_survey(
     app: &App,
     profile: &Profile,
-    campaign_id: i64,
+    campaign_id: CampaignId,
     unit: &UnitRow,
     now: NaiveDateTime,
     survey: &BTreeMap<String, SurveyScore>,
 ) -> Result<(Appraisal, String)> {
+    let campaign_id = campaign_id.get();
     let set = profile.criteria_set_for(&unit.unit_type).ok_or_else(|| {
         ServiceError::invalid(format!(
             "Bộ quy tắc {} không có bộ tiêu chí cho loại đơn vị \"{}\".",

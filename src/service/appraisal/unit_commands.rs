@@ -56,6 +56,8 @@ pub fn save_self_score(
         unit_id,
         ..
     } = *on;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     require_officer(who, unit_id)?;
     let ctx = load(app, campaign_id, unit_id)?;
     let c = ctx.leaf(&input.criterion)?.clone();
@@ -154,6 +156,8 @@ pub fn submit(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<Lateness> {
         unit_id,
         ..
     } = *on;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     require_officer(who, unit_id)?;
     let ctx = load(app, campaign_id, unit_id)?;
     let mut conn = app.writer()?;
@@ -222,6 +226,8 @@ pub fn answer_explanation(
         unit_id,
         ..
     } = *on;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     require_officer(who, unit_id)?;
     let ctx = load(app, campaign_id, unit_id)?;
     let answer = input.answer.trim().to_string();

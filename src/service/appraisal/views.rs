@@ -4,6 +4,7 @@
 //! the templates' (`templates/appraisal/labels.html`). Sentences that are
 //! also refusals (the deadline lock) come from [`super::lifecycle`].
 
+use crate::domain::ids::{CampaignId, UnitId};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -140,15 +141,17 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
         unit_id,
         ..
     } = *on;
-    may_read_dossiers(app, who, campaign_id)?;
+    // Storage and the rules below take the plain ids.
+    let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
+    may_read_dossiers(app, who, CampaignId(campaign_id))?;
     let ctx = load(app, campaign_id, unit_id)?;
     let s = stored(app, campaign_id, unit_id)?;
-    let mine = assigned_departments(app, who, campaign_id)?;
+    let mine = assigned_departments(app, who, CampaignId(campaign_id))?;
     let computed = compute(&ctx, &s, now);
     let d = s.dossier.as_ref();
     let state = stage_of(d);
     let lock_state = lock_at(&ctx.profile, d, now);
-    let officer = allows(who.actor(), Action::EditDossier(unit_id));
+    let officer = allows(who.actor(), Action::EditDossier(UnitId(unit_id)));
     let editable = state.allows(DossierEvent::SaveSelfScore {
         appraisal_begun: !s.done.is_empty(),
     }) && !lock_state.is_locked();
@@ -334,8 +337,9 @@ pub struct Worklist {
 
 /// The submitted dossiers and, per department `who` appraises (every
 /// department for the administrator), how far their appraisal is.
-pub fn worklist(app: &App, who: &StaffUser, campaign_id: i64) -> Result<Worklist> {
-    let profile = app.campaign_profile(campaign_id)?;
+pub fn worklist(app: &App, who: &StaffUser, campaign_id: CampaignId) -> Result<Worklist> {
+    let campaign_id = campaign_id.get();
+    let profile = app.campaign_profile(CampaignId(campaign_id))?;
     let mut conn = app.conn()?;
     let campaign = campaign_store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("Không có đợt đánh giá {campaign_id}.")))?;

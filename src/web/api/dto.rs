@@ -25,7 +25,7 @@ impl From<&StaffUser> for MeDto {
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             role: u.role.code().to_string(),
-            unit_id: u.unit_id,
+            unit_id: u.unit_id.map(|u| u.get()),
         }
     }
 }
@@ -86,7 +86,7 @@ impl From<CampaignSummary> for CampaignDto {
     fn from(c: CampaignSummary) -> Self {
         use crate::domain::campaign::CampaignStatus as S;
         Self {
-            id: c.id,
+            id: c.id.get(),
             year: c.year,
             name: c.name,
             opens_on: c.opens_on,
@@ -145,7 +145,7 @@ pub struct UnitDto {
 impl From<Unit> for UnitDto {
     fn from(u: Unit) -> Self {
         Self {
-            id: u.id,
+            id: u.id.get(),
             code: u.code,
             name: u.name,
             block: u.block,

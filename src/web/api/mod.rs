@@ -22,6 +22,7 @@ pub use error::{ApiError, ErrorBody};
 use super::auth::client_address;
 use super::{blocking, State};
 use crate::domain::access::{allows, Action};
+use crate::domain::ids::{CampaignId, UnitId};
 use crate::service::accounts::{self, ApiAuth, StaffUser};
 use crate::service::campaigns::{self, OpenCampaign};
 use crate::service::{questionnaires, units};
@@ -140,10 +141,6 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&body).map_err(|e| error::json_error(JsonError::Parse(e.to_string())))
 }
 
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().map_err(|_| ApiError::not_found())
-}
-
 async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(doc::ApiDoc::openapi())
 }
@@ -175,10 +172,10 @@ async fn list_campaigns(
 async fn get_campaign(
     state: web::Data<State>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(Action::ViewCampaigns)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let c = blocking(&state, move |app| campaigns::summary(app, id)).await?;
     Ok(HttpResponse::Ok().json(CampaignDto::from(c)))
 }
@@ -216,7 +213,7 @@ async fn open_campaign(
     .await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header(("Location", format!("/api/v1/campaigns/{id}")))
-        .json(CreatedDto { id }))
+        .json(CreatedDto { id: id.get() }))
 }
 
 /// The units the token's owner may see (a unit officer: their own).
@@ -240,9 +237,9 @@ async fn list_units(state: web::Data<State>, staff: ApiStaff) -> Result<HttpResp
 async fn get_unit(
     state: web::Data<State>,
     staff: ApiStaff,
-    id: web::Path<String>,
+    id: web::Path<UnitId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     // A unit officer asking about another unit learns nothing, not even
     // that it exists; a role that may see no unit is simply forbidden.
     staff.require(Action::ViewUnit(id)).map_err(|e| {

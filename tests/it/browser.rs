@@ -4,13 +4,11 @@
 //! Skipped with a message when chromedriver is absent, unless
 //! CHISO_REQUIRE_BROWSER=1 (CI sets it), where absence is a failure.
 
-mod common;
-
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::support::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const PHONE_WIDTH: u64 = 360;
@@ -172,107 +170,104 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
-#[actix_web::test]
-async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits() {
+per_backend!(async a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits);
+async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(backend: Backend) {
     let Some(driver) = chromedriver() else { return };
-    for backend in backends() {
-        let t = TestApp::spawn(backend).await;
-        let unit = unit_id(&t.app, "P-BINHMINH");
-        let token = t.token("citizen", "P-BINHMINH");
-        let link = format!("{}/s/{token}", t.base);
+    let t = TestApp::spawn(backend).await;
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let token = t.token("citizen", "P-BINHMINH");
+    let link = format!("{}/s/{token}", t.base);
 
-        let c = phone(&driver).await;
-        c.goto(&link).await.unwrap();
-        wait_text(&c, "Trang 1/7").await;
-        // The follow-up question appears only once "yes" is chosen: CSS, no script needed.
-        let follow_up = format!("q-{unit}-SO_LAN");
-        assert!(!is_shown(&c, &follow_up).await);
-        // The background save must not change the page's height: a page that
-        // shrinks while scrolled to its end moves the buttons under a tap.
-        let height_before = page_height(&c).await;
-        click_label(&c, unit, "KENH", 0).await;
-        wait_for_autosave(&c).await;
-        assert_eq!(
-            page_height(&c).await,
-            height_before,
-            "the autosave notice keeps the layout still"
-        );
-        click_label(&c, unit, "DI_LAI", 0).await;
-        assert!(is_shown(&c, &follow_up).await);
-        c.find(Locator::Id(&format!("q-{unit}-SO_LAN-in")))
-            .await
-            .unwrap()
-            .send_keys("3")
-            .await
-            .unwrap();
+    let c = phone(&driver).await;
+    c.goto(&link).await.unwrap();
+    wait_text(&c, "Trang 1/7").await;
+    // The follow-up question appears only once "yes" is chosen: CSS, no script needed.
+    let follow_up = format!("q-{unit}-SO_LAN");
+    assert!(!is_shown(&c, &follow_up).await);
+    // The background save must not change the page's height: a page that
+    // shrinks while scrolled to its end moves the buttons under a tap.
+    let height_before = page_height(&c).await;
+    click_label(&c, unit, "KENH", 0).await;
+    wait_for_autosave(&c).await;
+    assert_eq!(
+        page_height(&c).await,
+        height_before,
+        "the autosave notice keeps the layout still"
+    );
+    click_label(&c, unit, "DI_LAI", 0).await;
+    assert!(is_shown(&c, &follow_up).await);
+    c.find(Locator::Id(&format!("q-{unit}-SO_LAN-in")))
+        .await
+        .unwrap()
+        .send_keys("3")
+        .await
+        .unwrap();
+    assert!(
+        fits_the_phone(&c).await,
+        "no sideways scrolling at {PHONE_WIDTH}px"
+    );
+    screenshot(&c, "page1").await;
+    press(&c, "next").await;
+
+    let grids: [(&str, usize); 5] = [("TC", 4), ("TT", 5), ("CC", 6), ("KQ", 4), ("GY", 3)];
+    for (page, (prefix, n)) in grids[..2].iter().enumerate() {
+        wait_text(&c, &format!("Trang {}/7", page + 2)).await;
         assert!(
             fits_the_phone(&c).await,
-            "no sideways scrolling at {PHONE_WIDTH}px"
+            "the likert grid fits a {PHONE_WIDTH}px phone"
         );
-        screenshot(&c, "page1").await;
+        for i in 1..=*n {
+            click_label(&c, unit, &format!("{prefix}{i}"), 3).await;
+        }
+        if *prefix == "TC" {
+            screenshot(&c, "likert").await;
+        }
         press(&c, "next").await;
-
-        let grids: [(&str, usize); 5] = [("TC", 4), ("TT", 5), ("CC", 6), ("KQ", 4), ("GY", 3)];
-        for (page, (prefix, n)) in grids[..2].iter().enumerate() {
-            wait_text(&c, &format!("Trang {}/7", page + 2)).await;
-            assert!(
-                fits_the_phone(&c).await,
-                "the likert grid fits a {PHONE_WIDTH}px phone"
-            );
-            for i in 1..=*n {
-                click_label(&c, unit, &format!("{prefix}{i}"), 3).await;
-            }
-            if *prefix == "TC" {
-                screenshot(&c, "likert").await;
-            }
-            press(&c, "next").await;
-        }
-        wait_text(&c, "Trang 4/7").await;
-        c.close().await.unwrap();
-
-        // A new browser session, the same link: back where they stopped, answers kept.
-        let c = phone(&driver).await;
-        c.goto(&link).await.unwrap();
-        wait_text(&c, "Trang 4/7").await;
-        c.goto(&format!("{link}?p=1")).await.unwrap();
-        wait_text(&c, "Trang 2/7").await;
-        let tc1 = c
-            .find(Locator::Id(&format!("q-{unit}-TC1-3")))
-            .await
-            .unwrap();
-        assert!(
-            tc1.is_selected().await.unwrap(),
-            "saved answer is still checked"
-        );
-        c.goto(&format!("{link}?p=3")).await.unwrap();
-        for (page, (prefix, n)) in grids[2..].iter().enumerate() {
-            wait_text(&c, &format!("Trang {}/7", page + 4)).await;
-            for i in 1..=*n {
-                click_label(&c, unit, &format!("{prefix}{i}"), 4).await;
-            }
-            press(&c, "next").await;
-        }
-        wait_text(&c, "Trang 7/7").await;
-        c.find(Locator::Css("textarea"))
-            .await
-            .unwrap()
-            .send_keys("Phục vụ tốt, cảm ơn.")
-            .await
-            .unwrap();
-        press(&c, "submit").await;
-        wait_text(&c, "Cảm ơn Ông/Bà").await;
-        screenshot(&c, "done").await;
-        c.close().await.unwrap();
-
-        let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
-        assert_eq!(responses.len(), 1, "{backend:?}");
-        let answers =
-            chiso::storage::responses::answers_of(&mut t.conn(), responses[0].id).unwrap();
-        let get = |c: &str| answers.get(&(unit, c.to_string())).cloned();
-        assert_eq!(get("SO_LAN").as_deref(), Some("3"));
-        assert_eq!(get("TC1").as_deref(), Some("4"));
-        assert_eq!(get("GY3").as_deref(), Some("5"));
-        assert_eq!(get("GOP_Y").as_deref(), Some("Phục vụ tốt, cảm ơn."));
-        t.stop().await;
     }
+    wait_text(&c, "Trang 4/7").await;
+    c.close().await.unwrap();
+
+    // A new browser session, the same link: back where they stopped, answers kept.
+    let c = phone(&driver).await;
+    c.goto(&link).await.unwrap();
+    wait_text(&c, "Trang 4/7").await;
+    c.goto(&format!("{link}?p=1")).await.unwrap();
+    wait_text(&c, "Trang 2/7").await;
+    let tc1 = c
+        .find(Locator::Id(&format!("q-{unit}-TC1-3")))
+        .await
+        .unwrap();
+    assert!(
+        tc1.is_selected().await.unwrap(),
+        "saved answer is still checked"
+    );
+    c.goto(&format!("{link}?p=3")).await.unwrap();
+    for (page, (prefix, n)) in grids[2..].iter().enumerate() {
+        wait_text(&c, &format!("Trang {}/7", page + 4)).await;
+        for i in 1..=*n {
+            click_label(&c, unit, &format!("{prefix}{i}"), 4).await;
+        }
+        press(&c, "next").await;
+    }
+    wait_text(&c, "Trang 7/7").await;
+    c.find(Locator::Css("textarea"))
+        .await
+        .unwrap()
+        .send_keys("Phục vụ tốt, cảm ơn.")
+        .await
+        .unwrap();
+    press(&c, "submit").await;
+    wait_text(&c, "Cảm ơn Ông/Bà").await;
+    screenshot(&c, "done").await;
+    c.close().await.unwrap();
+
+    let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
+    assert_eq!(responses.len(), 1, "{backend:?}");
+    let answers = chiso::storage::responses::answers_of(&mut t.conn(), responses[0].id).unwrap();
+    let get = |c: &str| answers.get(&(unit, c.to_string())).cloned();
+    assert_eq!(get("SO_LAN").as_deref(), Some("3"));
+    assert_eq!(get("TC1").as_deref(), Some("4"));
+    assert_eq!(get("GY3").as_deref(), Some("5"));
+    assert_eq!(get("GOP_Y").as_deref(), Some("Phục vụ tốt, cảm ơn."));
+    t.stop().await;
 }

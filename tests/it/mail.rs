@@ -1,18 +1,16 @@
 //! The mail layer against a real SMTP peer on loopback: lettre's own SMTP
 //! transport, no mock. Messages are read back with a MIME parser.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::support::mail::{count_link, survey_link, Mail};
+use crate::support::smtp::{test_ca, PeerTls, SmtpPeer};
 use chiso::domain::email::Email;
 use chiso::mail::{
     render, FileOutbox, Invitation, MailError, MailSettings, Mailer, Memory, Message, Security,
     Template, Transport, TransportKind,
 };
 use chrono::NaiveDate;
-use common::mail::{count_link, survey_link, Mail};
-use common::smtp::{test_ca, PeerTls, SmtpPeer};
 
 const SURVEY: &str = "http://127.0.0.1:8080/s/Tk7pQ2xZ9wLm";
 const OPT_OUT: &str = "http://127.0.0.1:8080/s/Tk7pQ2xZ9wLm/tu-choi";

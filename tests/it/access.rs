@@ -1,0 +1,1086 @@
+//! Who may see and do what: every staff route with every role, sessions,
+//! CSRF and the throttles, on every backend.
+
+use crate::support::*;
+
+per_backend!(async every_staff_route_answers_each_role_as_its_scope_requires);
+async fn every_staff_route_answers_each_role_as_its_scope_requires(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let own = unit_id(&t.app, "P-BINHMINH");
+    let other = unit_id(&t.app, "SNV");
+    let admin = t.staff("admin1", "admin", None).await;
+    let analyst = t.staff("analyst1", "analyst", None).await;
+    let appraiser = t.staff("appraiser1", "appraiser", None).await;
+    let officer = t
+        .staff("officer1", "unit_officer", Some("P-BINHMINH"))
+        .await;
+    let who = [
+        ("admin", &admin),
+        ("analyst", &analyst),
+        ("appraiser", &appraiser),
+        ("officer", &officer),
+    ];
+    let campaign = format!("/staff/campaigns/{}", t.campaign);
+    let text_answers = format!("/staff/campaigns/{}/text-answers", t.campaign);
+    let sample = format!("/staff/campaigns/{}/sample", t.campaign);
+    let verify = format!("/staff/campaigns/{}/sample/verify", t.campaign);
+    let rates = format!("/staff/campaigns/{}/response-rates", t.campaign);
+    let microdata = format!("/staff/campaigns/{}/export/microdata?q=citizen", t.campaign);
+    let own_unit = format!("/staff/units/{own}");
+    // The test campaign has no province profile: who may look is told so (422).
+    let results = format!("/staff/campaigns/{}/results", t.campaign);
+    let own_results = format!("/staff/campaigns/{}/results/{own}", t.campaign);
+    let other_results = format!("/staff/campaigns/{}/results/{other}", t.campaign);
+    let estimates = format!("/staff/campaigns/{}/export/estimates", t.campaign);
+    let other_unit = format!("/staff/units/{other}");
+
+    // (path, expected status for admin, analyst, appraiser, unit officer)
+    // Verify and rates need a draw: for those who may look, 422 says so.
+    // Where the pages exist, the same roles get 200 (tests/results.rs,
+    // tests/sampling.rs).
+    let gets: [(&str, [u16; 4]); 14] = [
+        (&results, [422, 422, 403, 403]),
+        (&own_results, [422, 422, 403, 422]),
+        (&other_results, [422, 422, 403, 404]),
+        (&estimates, [422, 422, 403, 403]),
+        (&microdata, [200, 200, 403, 403]),
+        (&sample, [200, 200, 403, 403]),
+        (&verify, [422, 422, 403, 403]),
+        (&rates, [422, 422, 403, 403]),
+        ("/staff/me", [200, 200, 200, 200]),
+        ("/staff", [200, 200, 403, 403]),
+        (&campaign, [200, 200, 403, 403]),
+        (&text_answers, [200, 200, 403, 403]),
+        (&own_unit, [200, 200, 403, 200]),
+        (&other_unit, [200, 200, 403, 404]),
+    ];
+    for (path, expected) in gets {
+        let anon = t.get(path).await;
+        assert_eq!(anon.status, 303, "{backend:?} anonymous GET {path}");
+        assert!(
+            anon.location
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("/login?next="),
+            "{path}"
+        );
+        for ((role, login), want) in who.iter().zip(expected) {
+            assert_eq!(
+                t.staff_get(login, path).await.status,
+                want,
+                "{backend:?} {role} GET {path}"
+            );
+        }
+    }
+
+    let open = [
+        ("name", "Đợt mới"),
+        ("year", "2026"),
+        ("opens", "2026-11-01"),
+        ("closes", "2026-12-31"),
+        ("q", "citizen"),
+    ];
+    for ((role, login), want) in who.iter().zip([303, 403, 403, 403]) {
+        assert_eq!(
+            t.staff_post(login, "/staff/campaigns", &open).await.status,
+            want,
+            "{backend:?} {role} opens a campaign"
+        );
+    }
+    assert_eq!(
+        t.post("/staff/campaigns", &open).await.status,
+        303,
+        "anonymous is sent to log in"
+    );
+    assert_eq!(
+        chiso::service::campaigns::summaries(&t.app).unwrap().len(),
+        2,
+        "only the admin's campaign was opened"
+    );
+
+    let csv = "code,name,block,unit_type\nMOI,Sở Mới,so,so\n";
+    for ((role, login), want) in who.iter().zip([200, 403, 403, 403]) {
+        let r = t
+            .staff_upload(
+                login,
+                "/staff/units/import",
+                "don_vi.csv",
+                csv.as_bytes(),
+                true,
+            )
+            .await;
+        assert_eq!(
+            r.status, want,
+            "{backend:?} {role} imports units: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        t.staff_upload_anonymous("/staff/units/import", "don_vi.csv", csv.as_bytes())
+            .await
+            .status,
+        303,
+        "anonymous is sent to log in"
+    );
+
+    let c = t.campaign;
+    // (path, fields, expected status for admin, analyst, appraiser, unit officer)
+    type Post<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 4]);
+    let posts: [Post; 3] = [
+        (
+            format!("/staff/campaigns/{c}/rules"),
+            vec![("group", "citizen")],
+            [303, 403, 403, 403],
+        ),
+        (
+            format!("/staff/campaigns/{c}/draw"),
+            vec![],
+            [422, 403, 403, 403],
+        ),
+        (
+            format!("/staff/campaigns/{c}/invitations"),
+            vec![("action", "send")],
+            [422, 403, 403, 403],
+        ),
+    ];
+    for (path, fields, expected) in &posts {
+        for ((role, login), want) in who.iter().zip(expected) {
+            assert_eq!(
+                t.staff_post(login, path, fields).await.status,
+                *want,
+                "{backend:?} {role} POST {path}"
+            );
+        }
+        assert_eq!(t.post(path, fields).await.status, 303, "anonymous to login");
+    }
+    let frame = "person_key,unit,group\nK1,SNV,citizen\n";
+    let frame_path = format!("/staff/campaigns/{c}/frame");
+    for ((role, login), want) in who.iter().zip([303, 403, 403, 403]) {
+        let r = t
+            .staff_upload(login, &frame_path, "khung.csv", frame.as_bytes(), true)
+            .await;
+        assert_eq!(
+            r.status, want,
+            "{backend:?} {role} uploads a frame: {}",
+            r.body
+        );
+    }
+
+    // A forged form without the session's CSRF token is refused.
+    let forged = TestApp::page(
+        t.client
+            .post(format!("{}/staff/campaigns", t.base))
+            .header("cookie", &admin.cookie)
+            .form(&open)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(forged.status, 403, "{backend:?}");
+    assert!(forged.body.contains("Phiên làm việc không hợp lệ"));
+
+    // Every role logs out the same way, and the session is gone after.
+    assert_eq!(
+        t.post("/logout", &[]).await.status,
+        303,
+        "anonymous to login"
+    );
+    for (role, login) in who {
+        let r = t.staff_post(login, "/logout", &[]).await;
+        assert_eq!(r.status, 303, "{backend:?} {role} logs out");
+        assert_eq!(r.location.as_deref(), Some("/login"));
+        let after = t.staff_get(login, "/staff/me").await;
+        assert_eq!(after.status, 303, "{backend:?} {role}'s session ended");
+    }
+    t.stop().await;
+}
+
+per_backend!(async every_appraisal_route_answers_each_role_as_its_scope_requires);
+async fn every_appraisal_route_answers_each_role_as_its_scope_requires(backend: Backend) {
+    use chiso::service::appraisal::{self, NewFile, On, SelfScoreInput};
+    let t = TestApp::spawn(backend).await;
+    let dir = repo_path("questionnaires");
+    let c = open_profile_campaign(
+        &t.app,
+        &dir,
+        "hai-phong-2025",
+        2025,
+        "Chỉ số CCHC 2025",
+        false,
+    );
+    let own = unit_id(&t.app, "P-BINHMINH");
+    let other = unit_id(&t.app, "P-HONGHA");
+    let admin = t.staff("admin1", "admin", None).await;
+    let analyst = t.staff("analyst1", "analyst", None).await;
+    let appraiser = t.staff("appraiser1", "appraiser", None).await;
+    let officer = t
+        .staff("officer1", "unit_officer", Some("P-BINHMINH"))
+        .await;
+    let who = [
+        ("admin", &admin),
+        ("analyst", &analyst),
+        ("appraiser", &appraiser),
+        ("officer", &officer),
+    ];
+    // An evidence file entered before the deadline (8/12/2025), which
+    // has passed: on the pages the dossier is locked.
+    let row = chiso::storage::users::by_username(&mut t.conn(), "officer1")
+        .unwrap()
+        .unwrap();
+    let user = chiso::service::accounts::StaffUser {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        role: chiso::domain::access::Role::UnitOfficer,
+        unit_id: row.unit_id.map(UnitId),
+    };
+    let pdf = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pdf.path(), b"%PDF-1.4\n").unwrap();
+    appraisal::save_self_score(
+        &t.app,
+        &On {
+            data_dir: t.data.path(),
+            who: &user,
+            campaign_id: c,
+            unit_id: UnitId(own),
+        },
+        SelfScoreInput {
+            criterion: "1.2.1".into(),
+            points: chiso::domain::points::Points::from_int(1),
+            explanation: String::new(),
+            file: Some(NewFile {
+                path: pdf.path().to_path_buf(),
+                name: "kh.pdf".into(),
+                kind: chiso::domain::upload::FileKind::Pdf,
+            }),
+            reference: String::new(),
+        },
+        appraisal::utc("2025-12-01T09:00:00".parse().unwrap()),
+    )
+    .unwrap();
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(b"%PDF-1.4\n"))
+    };
+    let page = format!("/staff/campaigns/{c}/dossiers/{own}");
+    let other_page = format!("/staff/campaigns/{c}/dossiers/{other}");
+    // An appraiser reads a campaign's dossiers once assigned to one of
+    // its departments; before that, not at all.
+    let idle = t.staff("appraiser2", "appraiser", None).await;
+    for path in [&page, &format!("{page}/evidence/{sha}")] {
+        assert_eq!(
+            t.staff_get(&appraiser, path).await.status,
+            403,
+            "{backend:?} unassigned appraiser GET {path}"
+        );
+    }
+    let admin_row = chiso::storage::users::by_username(&mut t.conn(), "admin1")
+        .unwrap()
+        .unwrap();
+    let admin_user = chiso::service::accounts::StaffUser {
+        id: admin_row.id,
+        username: admin_row.username,
+        display_name: admin_row.display_name,
+        role: chiso::domain::access::Role::Admin,
+        unit_id: None,
+    };
+    appraisal::assign(
+        &t.app,
+        &admin_user,
+        c,
+        "appraiser1",
+        "noi_vu",
+        chrono::Utc::now().naive_utc(),
+    )
+    .unwrap();
+    assert_eq!(t.staff_get(&idle, &page).await.status, 403, "{backend:?}");
+    let evidence = format!("{page}/evidence/{sha}");
+    let other_evidence = format!("{other_page}/evidence/{sha}");
+    let worklist = format!("/staff/campaigns/{c}/appraisal");
+    // (path, expected status for admin, analyst, appraiser, unit officer)
+    let gets: [(&str, [u16; 4]); 5] = [
+        (&page, [200, 200, 200, 200]),
+        (&other_page, [200, 200, 200, 404]),
+        (&evidence, [200, 200, 200, 200]),
+        (&other_evidence, [404, 404, 404, 404]),
+        (&worklist, [200, 403, 200, 403]),
+    ];
+    for (path, expected) in gets {
+        assert_eq!(t.get(path).await.status, 303, "anonymous GET {path}");
+        for ((role, login), want) in who.iter().zip(expected) {
+            assert_eq!(
+                t.staff_get(login, path).await.status,
+                want,
+                "{backend:?} {role} GET {path}"
+            );
+        }
+    }
+    // Forms: refused by role (403), out of scope (404), or reaching the
+    // service, which finds the input or the dossier's state wrong (422:
+    // the dossier is locked, not submitted, the fields are empty).
+    type Post<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 4]);
+    let posts: [Post; 6] = [
+        (format!("{page}/submit"), vec![], [403, 403, 403, 422]),
+        (format!("{other_page}/submit"), vec![], [403, 403, 403, 404]),
+        (format!("{page}/appraise"), vec![], [403, 403, 422, 403]),
+        (format!("{page}/explanations"), vec![], [403, 403, 422, 403]),
+        (format!("{page}/approve"), vec![], [422, 403, 403, 403]),
+        (
+            format!("/staff/campaigns/{c}/appraisal/assignments"),
+            vec![],
+            [422, 403, 403, 403],
+        ),
+    ];
+    for (path, fields, expected) in &posts {
+        for ((role, login), want) in who.iter().zip(expected) {
+            assert_eq!(
+                t.staff_post(login, path, fields).await.status,
+                *want,
+                "{backend:?} {role} POST {path}"
+            );
+        }
+        assert_eq!(t.post(path, fields).await.status, 303, "anonymous to login");
+    }
+    let uploads = [
+        (format!("{page}/self-score"), [403, 403, 403, 422]),
+        (format!("{other_page}/self-score"), [403, 403, 403, 404]),
+        (
+            format!("{page}/explanations/1/answer"),
+            [403, 403, 403, 422],
+        ),
+    ];
+    for (path, expected) in &uploads {
+        for ((role, login), want) in who.iter().zip(expected) {
+            let r = t
+                .staff_upload(login, path, "tl.pdf", b"%PDF-1.4\n", true)
+                .await;
+            assert_eq!(
+                r.status, *want,
+                "{backend:?} {role} upload {path}: {}",
+                r.body
+            );
+        }
+        assert_eq!(
+            t.staff_upload_anonymous(path, "tl.pdf", b"%PDF-1.4\n")
+                .await
+                .status,
+            303
+        );
+    }
+    t.stop().await;
+}
+
+per_backend!(async sessions_end_at_logout_expiry_disable_and_password_reset);
+async fn sessions_end_at_logout_expiry_disable_and_password_reset(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let r = t.post_login(&t.base, "x", "y").await;
+    assert_eq!(r.status(), 401);
+    let admin = t.staff("admin1", "admin", None).await;
+    let r = t.post_login(&t.base, "admin1", TEST_PASSWORD).await;
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
+        "{set}"
+    );
+    let hash_stored: Vec<String> = {
+        use diesel::prelude::*;
+        chiso::storage::schema::sessions::table
+            .select(chiso::storage::schema::sessions::id_hash)
+            .load(&mut t.conn())
+            .unwrap()
+    };
+    let raw = admin.cookie.trim_start_matches("chiso_session=");
+    assert!(
+        !hash_stored.iter().any(|h| h == raw),
+        "only hashes of session cookies are stored"
+    );
+
+    assert_eq!(t.staff_post(&admin, "/logout", &[]).await.status, 303);
+    assert_eq!(
+        t.staff_get(&admin, "/staff").await.status,
+        303,
+        "{backend:?} logged out"
+    );
+
+    let second = t.login("admin1", TEST_PASSWORD).await.unwrap();
+    {
+        use chiso::storage::schema::sessions::dsl::*;
+        use diesel::prelude::*;
+        let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+        diesel::update(sessions)
+            .set(expires_at.eq(past))
+            .execute(&mut t.conn())
+            .unwrap();
+    }
+    assert_eq!(
+        t.staff_get(&second, "/staff").await.status,
+        303,
+        "{backend:?} expired"
+    );
+
+    let third = t.login("admin1", TEST_PASSWORD).await.unwrap();
+    chiso::service::accounts::set_disabled(&t.app, "admin1", true).unwrap();
+    assert_eq!(
+        t.staff_get(&third, "/staff").await.status,
+        303,
+        "disabled accounts lose their sessions"
+    );
+    assert!(t.login("admin1", TEST_PASSWORD).await.is_err());
+    chiso::service::accounts::set_disabled(&t.app, "admin1", false).unwrap();
+    let fourth = t.login("admin1", TEST_PASSWORD).await.unwrap();
+    chiso::service::accounts::reset_password(&t.app, "admin1", "một mật khẩu mới hơn").unwrap();
+    assert_eq!(
+        t.staff_get(&fourth, "/staff").await.status,
+        303,
+        "a reset ends old sessions"
+    );
+    assert!(t.login("admin1", "một mật khẩu mới hơn").await.is_ok());
+    t.stop().await;
+}
+
+per_backend!(async login_is_throttled_per_account_and_per_client);
+async fn login_is_throttled_per_account_and_per_client(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    t.staff("lan", "analyst", None).await;
+    for _ in 0..5 {
+        assert_eq!(
+            t.login("lan", "sai mật khẩu rồi")
+                .await
+                .err()
+                .unwrap()
+                .status,
+            401
+        );
+    }
+    let blocked = t
+        .login("lan", TEST_PASSWORD)
+        .await
+        .err()
+        .expect("throttled even with the right password");
+    assert_eq!(blocked.status, 429, "{backend:?}");
+    assert!(blocked.body.contains("Quá nhiều lần thử"));
+
+    // Per client: many accounts tried from one address.
+    for i in 0..15 {
+        let _ = t.login(&format!("ghost{i}"), "sai mật khẩu rồi").await;
+    }
+    chiso::service::accounts::add_user(&t.app, "mai", "", "analyst", None, TEST_PASSWORD).unwrap();
+    assert_eq!(
+        t.login("mai", TEST_PASSWORD).await.err().map(|p| p.status),
+        Some(429),
+        "{backend:?}"
+    );
+    t.stop().await;
+}
+
+per_backend!(async guessing_tokens_is_throttled_without_revealing_which_exist);
+async fn guessing_tokens_is_throttled_without_revealing_which_exist(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let real = t.token("citizen", "P-BINHMINH");
+    for i in 0..30 {
+        let r = t.get(&format!("/s/guess{i:017}")).await;
+        assert_eq!(r.status, 404, "{backend:?}");
+    }
+    let blocked = t.get("/s/AAAAAAAAAAAAAAAAAAAAAA").await;
+    assert_eq!(blocked.status, 429, "{backend:?}");
+    let real_now = t.get(&format!("/s/{real}")).await;
+    assert_eq!(
+        real_now.status, 429,
+        "a guesser cannot tell a real token by its answer"
+    );
+    t.stop().await;
+}
+
+per_backend!(async names_with_markup_are_shown_escaped_on_staff_pages);
+async fn names_with_markup_are_shown_escaped_on_staff_pages(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let csv = "code,name,block,unit_type\nEVIL,<img src=x onerror=alert(1)>,so,so\n";
+    chiso::service::units::import(&t.app, csv.as_bytes(), "evil.csv").unwrap();
+    let admin = t.staff("admin1", "admin", None).await;
+    let id = unit_id(&t.app, "EVIL");
+    for path in ["/staff".to_string(), format!("/staff/units/{id}")] {
+        let page = t.staff_get(&admin, &path).await;
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("<img src=x"), "{backend:?} {path}");
+        assert!(
+            page.body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{path}"
+        );
+    }
+    t.stop().await;
+}
+
+/// Every staff route in the source appears in the role table above, so a new
+/// page cannot be added without saying who may see it.
+#[test]
+fn the_role_table_covers_every_staff_route() {
+    let tested = [
+        "/staff",
+        "/staff/me",
+        "/staff/campaigns",
+        "/staff/campaigns/{id}",
+        "/staff/campaigns/{id}/text-answers",
+        "/staff/units/import",
+        "/staff/units/{id}",
+        "/staff/campaigns/{id}/sample",
+        "/staff/campaigns/{id}/sample/verify",
+        "/staff/campaigns/{id}/frame",
+        "/staff/campaigns/{id}/rules",
+        "/staff/campaigns/{id}/draw",
+        "/staff/campaigns/{id}/invitations",
+        "/staff/campaigns/{id}/response-rates",
+        "/staff/campaigns/{id}/export/microdata",
+        "/staff/campaigns/{id}/export/estimates",
+        "/staff/campaigns/{id}/results",
+        "/staff/campaigns/{id}/results/{unit}",
+        "/staff/campaigns/{id}/dossiers/{unit}",
+        "/staff/campaigns/{id}/dossiers/{unit}/self-score",
+        "/staff/campaigns/{id}/dossiers/{unit}/submit",
+        "/staff/campaigns/{id}/dossiers/{unit}/appraise",
+        "/staff/campaigns/{id}/dossiers/{unit}/explanations",
+        "/staff/campaigns/{id}/dossiers/{unit}/explanations/{req}/answer",
+        "/staff/campaigns/{id}/dossiers/{unit}/approve",
+        "/staff/campaigns/{id}/dossiers/{unit}/evidence/{sha}",
+        "/staff/campaigns/{id}/appraisal",
+        "/staff/campaigns/{id}/appraisal/assignments",
+        "/staff/campaigns/{id}/index",
+        "/staff/campaigns/{id}/index/{unit}",
+        "/staff/campaigns/{id}/index/publish",
+        "/staff/campaigns/{id}/index/survey",
+        "/staff/campaigns/{id}/index/scores",
+        "/staff/campaigns/{id}/export/index",
+        "/staff/campaigns/{id}/export/explain",
+        "/staff/campaigns/{id}/export/scorecard/{unit}",
+        "/logout",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let mut routes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for piece in text.split(".route(").skip(1) {
+                let Some(rest) = piece.trim_start().strip_prefix('"') else {
+                    continue;
+                };
+                let route = rest.split('"').next().unwrap().to_string();
+                if route.starts_with("/staff") || route == "/logout" {
+                    routes.push(route);
+                }
+            }
+        }
+    }
+    routes.sort();
+    routes.dedup();
+    let mut tested: Vec<String> = tested.iter().map(|s| s.to_string()).collect();
+    tested.sort();
+    assert_eq!(routes, tested, "staff routes in src/web vs the role table");
+}
+
+per_backend!(async uploads_are_limited_in_size_and_type_and_forged_ones_are_not_kept);
+async fn uploads_are_limited_in_size_and_type_and_forged_ones_are_not_kept(backend: Backend) {
+    let t = TestApp::new()
+        .backend(backend)
+        .with_user("admin1", "admin", None)
+        .start()
+        .await;
+    let admin = t.user("admin1");
+    let before = chiso::service::units::list(&t.app).unwrap().len();
+    let path = "/staff/units/import";
+
+    // Too large: refused while it streams in, nothing kept.
+    let mut big = b"code,name,block,unit_type\n".to_vec();
+    while big.len() as u64 <= TEST_MAX_UPLOAD {
+        big.extend_from_slice("X1,Sở rất dài,so,so\n".as_bytes());
+    }
+    let r = t.staff_upload(&admin, path, "lon.csv", &big, true).await;
+    assert_eq!(r.status, 413, "{backend:?}");
+    assert!(r.body.contains("vượt quá giới hạn"));
+
+    // A program renamed to .csv: the bytes give it away.
+    let r = t
+        .staff_upload(
+            &admin,
+            path,
+            "<img src=x onerror=alert(1)>.csv",
+            b"MZ\x90\x00\x03\x00\x00\x00",
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 415, "{backend:?}");
+    assert!(
+        r.body.contains("&lt;img src=x onerror=alert(1)&gt;.csv"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("<img src=x"));
+    let r = t
+        .staff_upload(&admin, path, "don_vi.xlsx", b"PK\x03\x04rest", true)
+        .await;
+    assert_eq!(r.status, 415, "only CSV is accepted here");
+
+    // A forged request (no CSRF field before the file) is refused.
+    let csv = "code,name,block,unit_type\nMOI,Sở Mới,so,so\n";
+    let r = t
+        .staff_upload(&admin, path, "don_vi.csv", csv.as_bytes(), false)
+        .await;
+    assert_eq!(r.status, 403, "{backend:?}");
+
+    // A bad row: every problem listed with its line, nothing stored; the
+    // file name with markup is shown as text.
+    let bad = "code,name,block,unit_type\nMOI,Sở Mới,so,so\n,Thiếu mã,so,so\n";
+    let r = t
+        .staff_upload(
+            &admin,
+            path,
+            "<b onmouseover=alert(1)>.csv",
+            bad.as_bytes(),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{backend:?} {}", r.body);
+    assert!(r.body.contains(":3:"), "the bad line is named: {}", r.body);
+    assert!(!r.body.contains("<b onmouseover"));
+    assert!(
+        r.body.contains("&lt;b onmouseover=alert(1)&gt;.csv:3:"),
+        "{}",
+        r.body
+    );
+    assert_eq!(chiso::service::units::list(&t.app).unwrap().len(), before);
+
+    // A good file is imported, with its size and digest shown.
+    let r = t
+        .staff_upload(
+            &admin,
+            path,
+            "don_vi.csv",
+            format!("\u{feff}{csv}").as_bytes(),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{backend:?} {}", r.body);
+    assert!(r.body.contains("1 đơn vị mới"), "{}", r.body);
+    assert!(r.body.contains("SHA-256"));
+    assert_eq!(
+        chiso::service::units::list(&t.app).unwrap().len(),
+        before + 1
+    );
+
+    assert_eq!(
+        t.leftover_uploads(),
+        0,
+        "{backend:?} no upload is left on disk"
+    );
+    t.stop().await;
+}
+
+per_backend!(async free_text_answers_are_shown_as_text_on_staff_pages);
+async fn free_text_answers_are_shown_as_text_on_staff_pages(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let token = t.token("citizen", "P-BINHMINH");
+    let evil = "<script>alert('xss')</script><img src=x onerror=alert(2)> Thủ tục nhanh";
+    answer_citizen(&t, &token, unit, evil).await;
+    let analyst = t.staff("analyst1", "analyst", None).await;
+    let page = t
+        .staff_get(
+            &analyst,
+            &format!("/staff/campaigns/{}/text-answers", t.campaign),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{backend:?}");
+    assert!(page.body.contains("Thủ tục nhanh"), "the answer is shown");
+    assert!(!page.body.contains("<script>alert"), "{backend:?}");
+    assert!(!page.body.contains("<img src=x"));
+    assert!(page.body.contains("&lt;script&gt;alert("), "{}", page.body);
+    t.stop().await;
+}
+
+per_backend!(async two_instances_on_one_database_share_sessions_and_throttles);
+async fn two_instances_on_one_database_share_sessions_and_throttles(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let (other, handle) = t.second_instance().await;
+    let admin = t.staff("admin1", "admin", None).await;
+    // A session made on one instance works on the other, and so does its CSRF token.
+    let r = t
+        .client
+        .get(format!("{other}/staff"))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{backend:?}");
+    // Failed logins counted on both add up to one account's limit.
+    for (i, base) in [&t.base, &other, &t.base, &other, &t.base]
+        .iter()
+        .enumerate()
+    {
+        let r = t.post_login(base, "admin1", "sai mật khẩu rồi").await;
+        assert_eq!(r.status(), 401, "{backend:?} attempt {i}");
+    }
+    let r = t.post_login(&other, "admin1", TEST_PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        429,
+        "{backend:?} the sixth try is throttled wherever it lands"
+    );
+    // Logging out on one instance ends the session on the other.
+    assert_eq!(t.staff_post(&admin, "/logout", &[]).await.status, 303);
+    let r = t
+        .client
+        .get(format!("{other}/staff"))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{backend:?}");
+    handle.stop(true).await;
+    t.stop().await;
+}
+
+per_backend!(async a_burst_of_parallel_logins_gets_no_more_tries_than_the_limit);
+async fn a_burst_of_parallel_logins_gets_no_more_tries_than_the_limit(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    t.staff("lan", "analyst", None).await;
+    let tries = (0..16).map(|_| t.post_login(&t.base, "lan", "sai mật khẩu rồi"));
+    let statuses: Vec<u16> = futures::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        (checked, throttled),
+        (5, 11),
+        "{backend:?}: only the account's 5 tries reach the password check: {statuses:?}"
+    );
+    t.stop().await;
+}
+
+per_backend!(async a_login_form_posted_from_elsewhere_is_refused);
+async fn a_login_form_posted_from_elsewhere_is_refused(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    t.staff("lan", "analyst", None).await;
+    // A form on another site can post the fields, not the login cookie.
+    for fields in [
+        vec![("username", "lan"), ("password", TEST_PASSWORD)],
+        vec![
+            ("username", "lan"),
+            ("password", TEST_PASSWORD),
+            ("login_csrf", "doan-bua"),
+        ],
+    ] {
+        let r = t
+            .client
+            .post(format!("{}/login", t.base))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{backend:?}");
+        assert!(!r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("chiso_session=")));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Trang đăng nhập đã hết hạn"));
+    }
+    let hash: String = {
+        use diesel::prelude::*;
+        chiso::storage::schema::users::table
+            .filter(chiso::storage::schema::users::username.eq("lan"))
+            .select(chiso::storage::schema::users::password_hash)
+            .first(&mut t.conn())
+            .unwrap()
+    };
+    assert!(hash.starts_with("$argon2id$"), "argon2id: {hash}");
+    t.stop().await;
+}
+
+per_backend!(async behind_a_trusted_proxy_clients_are_told_apart_by_the_forwarded_address);
+async fn behind_a_trusted_proxy_clients_are_told_apart_by_the_forwarded_address(backend: Backend) {
+    let t = TestApp::new()
+        .backend(backend)
+        .tune(|s| {
+            s.security.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        })
+        .start()
+        .await;
+    let real = t.token("citizen", "P-BINHMINH");
+    let get = |token: String, forwarded: &'static str| {
+        let c = t.client.clone();
+        let url = format!("{}/s/{token}", t.base);
+        async move {
+            c.get(url)
+                .header("x-forwarded-for", forwarded)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for i in 0..30 {
+        // The guesser's own header comes first; the proxy appends the address it saw.
+        let status = get(format!("guess{i:017}"), "10.9.9.9, 203.0.113.5").await;
+        assert_eq!(status, 404, "{backend:?}");
+    }
+    assert_eq!(
+        get(real.clone(), "203.0.113.5").await,
+        429,
+        "{backend:?}: the guesser is blocked"
+    );
+    assert_eq!(
+        get(real.clone(), "10.9.9.9, 203.0.113.6").await,
+        200,
+        "{backend:?}: another citizen behind the same proxy is not"
+    );
+
+    // The proxy says the browser used HTTPS: cookies are Secure.
+    let r = t
+        .client
+        .get(format!("{}/login", t.base))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    t.stop().await;
+}
+
+per_backend!(async forwarding_headers_from_anyone_else_are_ignored);
+async fn forwarding_headers_from_anyone_else_are_ignored(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let real = t.token("citizen", "P-BINHMINH");
+    for i in 0..30 {
+        let r = t
+            .client
+            .get(format!("{}/s/guess{i:017}", t.base))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{backend:?}");
+    }
+    let r = t
+        .client
+        .get(format!("{}/s/{real}", t.base))
+        .header("x-forwarded-for", "198.51.100.200")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "{backend:?}: a made-up forwarded address does not escape the throttle"
+    );
+    let r = t
+        .client
+        .get(format!("{}/login", t.base))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(!cookie.contains("Secure"), "plain HTTP here: {cookie}");
+    t.stop().await;
+}
+
+per_backend!(async starting_forms_from_open_links_is_throttled_per_client);
+async fn starting_forms_from_open_links_is_throttled_per_client(backend: Backend) {
+    let t = TestApp::new()
+        .backend(backend)
+        .tune(|s| s.security.open_starts_per_client = 3)
+        .start()
+        .await;
+    let path = format!("/o/{}/citizen", t.campaign);
+    let fields = [("unit", "P-HONGHA")];
+    for _ in 0..3 {
+        assert_eq!(t.post(&path, &fields).await.status, 303, "{backend:?}");
+    }
+    let blocked = t.post(&path, &fields).await;
+    assert_eq!(blocked.status, 429, "{backend:?}");
+    let open_tokens: i64 = {
+        use diesel::prelude::*;
+        chiso::storage::schema::respondents::table
+            .filter(chiso::storage::schema::respondents::source.eq("open"))
+            .count()
+            .get_result(&mut t.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        open_tokens, 3,
+        "{backend:?}: no respondent row for the refused start"
+    );
+    t.stop().await;
+}
+
+per_backend!(async every_index_route_answers_each_role_as_its_scope_requires);
+async fn every_index_route_answers_each_role_as_its_scope_requires(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let dir = repo_path("questionnaires");
+    chiso::service::units::import(
+        &t.app,
+        "code,name,block,unit_type\nEVIL,<script>alert(1)</script> Sở,so,so\n".as_bytes(),
+        "u.csv",
+    )
+    .unwrap();
+    let c = open_profile_campaign(
+        &t.app,
+        &dir,
+        "hai-phong-2025",
+        2025,
+        "Chỉ số CCHC 2025",
+        false,
+    );
+    let own = unit_id(&t.app, "P-BINHMINH");
+    let other = unit_id(&t.app, "EVIL");
+    let admin = t.staff("admin1", "admin", None).await;
+    let analyst = t.staff("analyst1", "analyst", None).await;
+    let appraiser = t.staff("appraiser1", "appraiser", None).await;
+    let officer = t
+        .staff("officer1", "unit_officer", Some("P-BINHMINH"))
+        .await;
+    let who = [
+        ("admin", &admin),
+        ("analyst", &analyst),
+        ("appraiser", &appraiser),
+        ("officer", &officer),
+    ];
+    let base = format!("/staff/campaigns/{c}");
+    let gets: [(String, [u16; 4]); 9] = [
+        (format!("{base}/index"), [200, 200, 403, 403]),
+        (format!("{base}/index?block=so"), [200, 200, 403, 403]),
+        (format!("{base}/index/{own}"), [200, 200, 403, 200]),
+        (format!("{base}/index/{other}"), [200, 200, 403, 404]),
+        (
+            format!("{base}/export/index?format=csv"),
+            [200, 200, 403, 403],
+        ),
+        (
+            format!("{base}/export/explain?format=json"),
+            [200, 200, 403, 403],
+        ),
+        (
+            format!("{base}/export/scorecard/{own}"),
+            [200, 200, 403, 200],
+        ),
+        (
+            format!("{base}/export/scorecard/{other}?format=csv"),
+            [200, 200, 403, 404],
+        ),
+        (
+            format!("{base}/export/index?format=pdf"),
+            [400, 400, 403, 403],
+        ),
+    ];
+    for (path, expected) in &gets {
+        assert_eq!(t.get(path).await.status, 303, "anonymous GET {path}");
+        for ((role, login), want) in who.iter().zip(expected) {
+            let page = t.staff_get(login, path).await;
+            assert_eq!(page.status, *want, "{backend:?} {role} GET {path}");
+            // Pages escape; downloads (CSV, JSON, XLSX) carry the name as data.
+            if !path.contains("/export/") {
+                assert!(
+                    !page.body.contains("<script>alert(1)"),
+                    "{backend:?} {path}"
+                );
+            }
+        }
+    }
+    let page = t.staff_get(&admin, &format!("{base}/index")).await;
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;"),
+        "names are escaped"
+    );
+    assert!(page.body.contains("Kết quả tạm tính"));
+    let card = t.staff_get(&admin, &format!("{base}/index/{other}")).await;
+    assert!(card.body.contains("&lt;script&gt;alert(1)&lt;"));
+
+    // Imports and publication: administrators only, CSRF checked.
+    let survey = "unit,criterion,points\nP-BINHMINH,8.2.1,1.5\n";
+    let scores = "unit,field.1\nP-BINHMINH,10\n";
+    for ((role, login), want) in who.iter().zip([303, 403, 403, 403]) {
+        let r = t
+            .staff_multipart(
+                login,
+                Some(&login.csrf),
+                &format!("{base}/index/survey"),
+                &[],
+                Some(("dt.csv", survey.as_bytes())),
+            )
+            .await;
+        assert_eq!(
+            r.status, want,
+            "{backend:?} {role} imports survey points: {}",
+            r.body
+        );
+        let r = t
+            .staff_multipart(
+                login,
+                Some(&login.csrf),
+                &format!("{base}/index/scores"),
+                &[("year", "2024"), ("kind", "own")],
+                Some(("2024.csv", scores.as_bytes())),
+            )
+            .await;
+        assert_eq!(
+            r.status, want,
+            "{backend:?} {role} imports past scores: {}",
+            r.body
+        );
+    }
+    let bad = t
+        .staff_multipart(
+            &admin,
+            Some(&admin.csrf),
+            &format!("{base}/index/survey"),
+            &[],
+            Some(("sai.csv", b"unit,criterion,points\nP-BINHMINH,8.2.1,99\n")),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{backend:?}");
+    assert!(bad.body.contains("sai.csv:2: cột points"), "{}", bad.body);
+    let forged = TestApp::page(
+        t.client
+            .post(format!("{}{base}/index/publish", t.base))
+            .header("cookie", &admin.cookie)
+            .form(&[("x", "y")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        forged.status, 403,
+        "{backend:?} publication without the CSRF token"
+    );
+    for ((role, login), want) in who.iter().zip([303, 403, 403, 403]).rev() {
+        let r = t
+            .staff_post(login, &format!("{base}/index/publish"), &[])
+            .await;
+        assert_eq!(r.status, want, "{backend:?} {role} publishes: {}", r.body);
+    }
+    let page = t.staff_get(&admin, &format!("{base}/index")).await;
+    assert!(page.body.contains("Đã công bố"), "{backend:?}");
+    assert!(!page.body.contains("Công bố kết quả</button>"));
+    let again = t
+        .staff_post(&admin, &format!("{base}/index/publish"), &[])
+        .await;
+    assert_eq!(again.status, 422, "{backend:?} published once");
+    assert!(again.body.contains("đã công bố"));
+    t.stop().await;
+}

@@ -1,0 +1,607 @@
+//! A whole year per shipped profile, on every backend: a small province
+//! from the units file to the published table. Officers self-score with
+//! evidence and submit on time, an appraiser assigned to every department
+//! accepts, the council approves, the survey points are imported (the survey
+//! ran elsewhere), and the table gives each unit its index, band, rank and
+//! head-of-agency rating; publication freezes it and records the year.
+
+use crate::support::*;
+use chiso::domain::index::RatingOutcome;
+use chiso::domain::points::Points;
+use chiso::domain::profile::{Kind, Profile};
+use chiso::service::accounts::{self, StaffUser};
+use chiso::service::appraisal::{self, AppraiseInput, Decision, On, SelfScoreInput};
+use chiso::service::publication::{self, IndexTable};
+use chiso::service::{profiles, units, App};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+/// One unit of the small province and the shares of each maximum it earns:
+/// `appraised` of every appraised criterion, `survey` of every survey one.
+struct Unit {
+    code: &'static str,
+    block: &'static str,
+    unit_type: &'static str,
+    appraised: u32,
+    survey: u32,
+}
+
+const fn unit(
+    code: &'static str,
+    block: &'static str,
+    unit_type: &'static str,
+    appraised: u32,
+    survey: u32,
+) -> Unit {
+    Unit {
+        code,
+        block,
+        unit_type,
+        appraised,
+        survey,
+    }
+}
+
+fn staff(app: &App, name: &str, role: &str, unit: Option<&str>) -> StaffUser {
+    accounts::add_user(app, name, "", role, unit, TEST_PASSWORD).unwrap();
+    let row = chiso::storage::users::by_username(
+        &mut chiso::storage::connect(app.database_url()).unwrap(),
+        name,
+    )
+    .unwrap()
+    .unwrap();
+    StaffUser {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        role: chiso::domain::access::Role::parse(&row.role).unwrap(),
+        unit_id: row.unit_id.map(UnitId),
+    }
+}
+
+/// `share` percent of `max`, exactly.
+fn pct(max: Points, share: u32) -> Points {
+    Points::from_micro(max.micro() * i64::from(share) / 100)
+}
+
+fn local(date: NaiveDate, hour: u32) -> NaiveDateTime {
+    appraisal::utc(date.and_hms_opt(hour, 0, 0).unwrap())
+}
+
+struct Year {
+    t: TestApp,
+    profile: Profile,
+    campaign: i64,
+}
+
+/// Runs the year up to the council's approval and the survey import.
+async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
+    let t = TestApp::spawn(backend).await;
+    let dir = repo_path("questionnaires");
+    let profile = profiles::find(&dir.join("profiles"), code).unwrap().profile;
+    let mut csv = String::from("code,name,block,unit_type\n");
+    for u in units_ {
+        csv.push_str(&format!(
+            "{},Đơn vị {},{},{}\n",
+            u.code, u.code, u.block, u.unit_type
+        ));
+    }
+    units::import(&t.app, csv.as_bytes(), "units.csv").unwrap();
+    let campaign = open_profile_campaign(
+        &t.app,
+        &dir,
+        code,
+        profile.year,
+        &format!("Chỉ số CCHC {}", profile.year),
+        false,
+    );
+    let deadline = profile
+        .deadlines
+        .iter()
+        .find(|d| d.code == "self_assessment")
+        .map(|d| d.date)
+        .unwrap_or(NaiveDate::from_ymd_opt(profile.year, 12, 8).unwrap());
+    let admin = staff(&t.app, "hoi-dong", "admin", None);
+    let appraiser = staff(&t.app, "tham-dinh", "appraiser", None);
+    for d in &profile.departments {
+        appraisal::assign(
+            &t.app,
+            &admin,
+            campaign,
+            "tham-dinh",
+            &d.code,
+            local(deadline - Duration::days(20), 8),
+        )
+        .unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut survey_csv = String::from("unit,criterion,points\n");
+    for u in units_ {
+        let officer = staff(
+            &t.app,
+            &format!("cb-{}", u.code.to_lowercase()),
+            "unit_officer",
+            Some(u.code),
+        );
+        let unit_id = unit_id(&t.app, u.code);
+        let on = |who| On {
+            data_dir: data.path(),
+            who,
+            campaign_id: campaign,
+            unit_id: UnitId(unit_id),
+        };
+        let set = profile
+            .criteria_set_for(u.unit_type)
+            .expect("a criteria set");
+        for leaf in set.leaves() {
+            if leaf.is_survey() {
+                survey_csv.push_str(&format!(
+                    "{},{},{}\n",
+                    u.code,
+                    leaf.code,
+                    pct(leaf.max, u.survey)
+                ));
+                continue;
+            }
+            let points = if leaf.kind == Kind::Regular {
+                pct(leaf.max, u.appraised)
+            } else {
+                Points::ZERO
+            };
+            appraisal::save_self_score(
+                &t.app,
+                &on(&officer),
+                SelfScoreInput {
+                    criterion: leaf.code.clone(),
+                    points,
+                    explanation: "Đã thực hiện theo kế hoạch".into(),
+                    file: None,
+                    reference: "Báo cáo số 01/BC-UBND".into(),
+                },
+                local(deadline - Duration::days(5), 9),
+            )
+            .unwrap_or_else(|e| panic!("{code} {} {}: {e}", u.code, leaf.code));
+        }
+        appraisal::submit(
+            &t.app,
+            &on(&officer),
+            local(deadline - Duration::days(2), 10),
+        )
+        .unwrap_or_else(|e| panic!("{code} {}: {e}", u.code));
+        for leaf in set.leaves().filter(|l| !l.is_survey()) {
+            appraisal::appraise_criterion(
+                &t.app,
+                &on(&appraiser),
+                AppraiseInput {
+                    criterion: leaf.code.clone(),
+                    decision: Decision::Accept,
+                    reason: String::new(),
+                    evidence_invalid: false,
+                },
+                local(deadline + Duration::days(3), 9),
+            )
+            .unwrap_or_else(|e| panic!("{code} {} {}: {e}", u.code, leaf.code));
+        }
+        appraisal::approve(&t.app, &on(&admin), local(deadline + Duration::days(10), 9))
+            .unwrap_or_else(|e| panic!("{code} {}: {e}", u.code));
+    }
+    if survey_csv.lines().count() > 1 {
+        publication::import_survey(&t.app, campaign, survey_csv.as_bytes(), "dtxhh.csv").unwrap();
+    }
+    Year {
+        t,
+        profile,
+        campaign: campaign.get(),
+    }
+}
+
+impl Year {
+    fn table(&self) -> IndexTable {
+        publication::table(
+            &self.t.app,
+            CampaignId(self.campaign),
+            chrono::Utc::now().naive_utc(),
+        )
+        .unwrap()
+    }
+
+    fn admin(&self) -> StaffUser {
+        let row = chiso::storage::users::by_username(&mut self.t.conn(), "hoi-dong")
+            .unwrap()
+            .unwrap();
+        StaffUser {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: chiso::domain::access::Role::Admin,
+            unit_id: None,
+        }
+    }
+
+    /// The index the unit should get: its shares of the appraised and survey
+    /// maxima of its criteria set, no bonus, nothing late.
+    fn expected(&self, u: &Unit) -> Points {
+        let set = self.profile.criteria_set_for(u.unit_type).unwrap();
+        let mut sum = Points::ZERO;
+        for leaf in set.leaves().filter(|l| l.kind == Kind::Regular) {
+            let share = if leaf.is_survey() {
+                u.survey
+            } else {
+                u.appraised
+            };
+            sum += pct(leaf.max, share);
+        }
+        sum.round(self.profile.points.decimals)
+    }
+}
+
+fn by_code<'a>(t: &'a IndexTable, code: &str) -> &'a publication::IndexRow {
+    t.rows.iter().find(|r| r.code == code).unwrap()
+}
+
+fn check_figures(y: &Year, units_: &[Unit]) -> IndexTable {
+    let table = y.table();
+    // The test app's demo units are there too, without a dossier or an index.
+    for r in &table.rows {
+        if !units_.iter().any(|u| u.code == r.code) {
+            assert_eq!(r.dossier, "none");
+            assert!(r.rank.is_none(), "{}", r.code);
+        }
+    }
+    for u in units_ {
+        let r = by_code(&table, u.code);
+        assert_eq!(r.dossier, "approved", "{}", u.code);
+        let f = r
+            .figures()
+            .unwrap_or_else(|| panic!("{} has no index: {:?}", u.code, r.problem));
+        assert_eq!(f.index, y.expected(u), "{} index", u.code);
+        // The band is the highest whose minimum the headline figure reaches.
+        let headline = f.headline(y.profile.bands.on);
+        let band = y
+            .profile
+            .bands
+            .levels
+            .iter()
+            .find(|b| headline >= b.min)
+            .unwrap();
+        assert_eq!(f.band.label, band.label, "{}", u.code);
+        // Rank: one plus the units of the block with a higher figure.
+        let higher = units_
+            .iter()
+            .filter(|o| o.block == u.block)
+            .filter(|o| {
+                by_code(&table, o.code)
+                    .figures()
+                    .unwrap()
+                    .headline(y.profile.bands.on)
+                    > headline
+            })
+            .count() as u32;
+        assert_eq!(r.rank.unwrap().rank, higher + 1, "{} rank", u.code);
+    }
+    table
+}
+
+per_backend!(async hai_phong_2025_from_dossiers_to_the_published_table);
+async fn hai_phong_2025_from_dossiers_to_the_published_table(backend: Backend) {
+    let province = [
+        unit("S-A", "so", "so", 95, 95),
+        unit("S-B", "so", "so", 85, 85),
+        unit("S-C", "so", "so", 70, 70),
+        unit("P-A", "phuong", "phuong", 90, 90),
+        unit("P-B", "phuong", "phuong", 90, 90),
+        unit("X-A", "xa_dac_khu", "xa", 80, 70),
+        unit("DK-A", "xa_dac_khu", "dac_khu", 60, 100),
+    ];
+    let y = run_year(backend, "hai-phong-2025", &province).await;
+    let table = check_figures(&y, &province);
+    assert_eq!(table.survey_source, "import");
+    // 70 appraised + 30 survey points: hand-computed.
+    let index = |c: &str| by_code(&table, c).figures().unwrap().index.fixed(2);
+    assert_eq!(index("S-A"), "95.00", "{backend:?}");
+    assert_eq!(index("S-B"), "85.00");
+    assert_eq!(index("X-A"), "77.00", "0.8 × 70 + 0.7 × 30");
+    assert_eq!(index("DK-A"), "72.00", "0.6 × 70 + 30");
+    let rating = |c: &str| by_code(&table, c).head_rating.clone();
+    // Art. 7: ≥ 90 and among the block's first 3 → excellent.
+    assert!(matches!(rating("S-A"), RatingOutcome::Rated { .. }));
+    assert_eq!(rating("S-A").key(), "excellent", "{backend:?}");
+    assert_eq!(rating("S-B").key(), "good", "85, 2nd of the sở ≤ 8");
+    assert_eq!(rating("S-C").key(), "not_completed", "70 < 75");
+    // Two phường share the first place (1, 1) and both are excellent.
+    let (pa, pb) = (by_code(&table, "P-A"), by_code(&table, "P-B"));
+    assert_eq!((pa.rank.unwrap().rank, pb.rank.unwrap().rank), (1, 1));
+    assert!(pa.rank.unwrap().shared);
+    assert_eq!(rating("P-B").key(), "excellent");
+    assert_eq!(rating("X-A").key(), "completed", "77: 75 ≤ i < 80");
+    assert_eq!(rating("DK-A").key(), "not_completed");
+
+    // The pages and downloads show the same figures as the service.
+    let reader = y.t.staff("doc", "analyst", None).await;
+    let base = format!("/staff/campaigns/{}", y.campaign);
+    let page =
+        y.t.staff_get(&reader, &format!("{base}/index?block=so"))
+            .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("95,00") && page.body.contains("Kết quả tạm tính"));
+    assert!(page.body.contains("<svg"), "the split chart");
+    assert!(!page.body.contains("Đơn vị P-A"), "one block only");
+    let csv_text =
+        y.t.staff_get(&reader, &format!("{base}/export/index?format=csv"))
+            .await
+            .body;
+    assert!(csv_text.starts_with('\u{feff}'), "a BOM for Excel");
+    let mut rdr = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let sa = rdr
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[col("unit")] == "S-A")
+        .unwrap();
+    assert_eq!(&sa[col("index")], "95");
+    assert_eq!(&sa[col("band")], "A");
+    assert_eq!(&sa[col("rank")], "1");
+    assert_eq!(&sa[col("head_rating")], "excellent");
+    let json: serde_json::Value = serde_json::from_str(
+        &y.t.staff_get(&reader, &format!("{base}/export/index?format=json"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let dk = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"] == "DK-A")
+        .unwrap();
+    assert_eq!(dk["index"], serde_json::json!(72.0));
+    assert_eq!(dk["head_rating"], "not_completed");
+    let sa_id = unit_id(&y.t.app, "S-A");
+    let card =
+        y.t.staff_get(&reader, &format!("{base}/index/{sa_id}"))
+            .await;
+    assert!(
+        card.body.contains("bảng điểm Chỉ số CCHC năm 2025"),
+        "{}",
+        card.body
+    );
+    let xlsx =
+        y.t.client
+            .get(format!("{}{base}/export/scorecard/{sa_id}", y.t.base))
+            .header("cookie", &reader.cookie)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = wb.worksheet_range("bang_diem").unwrap();
+    let set = y.profile.criteria_set_for("so").unwrap();
+    assert_eq!(
+        sheet.height(),
+        set.nodes.len() + 1,
+        "a row per field and criterion"
+    );
+    let first = sheet.rows().nth(1).unwrap();
+    assert_eq!(first[0].to_string(), set.nodes[0].code);
+
+    // Publication: the table is frozen and the year's scores recorded.
+    let admin = y.admin();
+    let published = publication::publish(&y.t.app, &admin, CampaignId(y.campaign)).unwrap();
+    assert!(published.published_at.is_some());
+    assert_eq!(published.survey_source, "published");
+    assert!(publication::publish(&y.t.app, &admin, CampaignId(y.campaign)).is_err());
+    let again = y.table();
+    assert_eq!(
+        serde_json::to_value(&again.rows).unwrap(),
+        serde_json::to_value(&published.rows).unwrap(),
+        "{backend:?} the published table stays as published"
+    );
+    let err = publication::import_survey(
+        &y.t.app,
+        CampaignId(y.campaign),
+        "unit,criterion,points\nS-A,1.1,0\n".as_bytes(),
+        "muon.csv",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("đã công bố"), "{err}");
+    let record = chiso::storage::publication::published(&mut y.t.conn(), 2025, "own").unwrap();
+    assert_eq!(record.len(), province.len(), "the units with an index");
+    assert_eq!(
+        Points::from_micro(record["S-A"]["1"]).to_string(),
+        by_code(&published, "S-A").appraisal.as_ref().unwrap().nodes["1"]
+            .round(2)
+            .to_string()
+    );
+    y.t.stop().await;
+}
+
+per_backend!(async son_la_2021_bands_on_the_index_and_ranks_two_blocks);
+async fn son_la_2021_bands_on_the_index_and_ranks_two_blocks(backend: Backend) {
+    let province = [
+        unit("SL-S1", "so", "so", 100, 90),
+        unit("SL-S2", "so", "so", 70, 60),
+        unit("SL-H1", "huyen", "huyen", 50, 40),
+        unit("SL-H2", "huyen", "huyen", 80, 80),
+    ];
+    let y = run_year(backend, "son-la-2021", &province).await;
+    let table = check_figures(&y, &province);
+    let f = |c: &str| by_code(&table, c).figures().unwrap().clone();
+    assert_eq!(f("SL-S1").index.fixed(2), "97.00", "70 + 0.9 × 30");
+    assert_eq!(f("SL-S1").band.label, "A");
+    assert_eq!(f("SL-S2").index.fixed(2), "67.00");
+    assert_eq!(f("SL-S2").band.label, "C", "50 ≤ 67 < 70");
+    assert_eq!(f("SL-H1").band.label, "D", "47 < 50");
+    assert_eq!(by_code(&table, "SL-H2").rank.unwrap().rank, 1);
+    assert_eq!(
+        by_code(&table, "SL-H1").head_rating.key(),
+        "not_applicable",
+        "Sơn La rates no heads"
+    );
+    // Unapproved dossiers keep a table from publication: none here.
+    publication::publish(&y.t.app, &y.admin(), CampaignId(y.campaign)).unwrap();
+    y.t.stop().await;
+}
+
+per_backend!(async ninh_hoa_2021_bands_on_pari_with_its_bonus_scale);
+async fn ninh_hoa_2021_bands_on_pari_with_its_bonus_scale(backend: Backend) {
+    let province = [
+        unit("NH-NV", "co_quan", "co_quan", 90, 90),
+        unit("NH-VP", "co_quan", "van_phong", 80, 80),
+        unit("NH-TT", "co_quan", "thanh_tra", 62, 62),
+        unit("NH-SN", "su_nghiep", "su_nghiep", 76, 76),
+        unit("NH-X", "xa_phuong", "xa", 100, 100),
+    ];
+    let y = run_year(backend, "ninh-hoa-2021", &province).await;
+    let table = check_figures(&y, &province);
+    // 95 regular points (bonus counts in the 100): 0.9 × 95 = 85.5,
+    // PARI 85.5 / 100 = 85.50 % → TỐT (≥ 85).
+    let f = by_code(&table, "NH-NV").figures().unwrap();
+    assert_eq!(f.index.fixed(2), "85.50", "{backend:?}");
+    assert_eq!(f.pari.fixed(2), "85.50");
+    assert_eq!(f.band.label, "TỐT");
+    let vp = by_code(&table, "NH-VP").figures().unwrap();
+    assert_eq!(
+        (vp.index.fixed(2), vp.band.label.as_str()),
+        ("76.00".into(), "KHÁ")
+    );
+    let tt = by_code(&table, "NH-TT").figures().unwrap();
+    assert_eq!(
+        (tt.index.fixed(2), tt.band.label.as_str()),
+        ("58.90".into(), "YẾU"),
+        "0.62 × 95 < 60"
+    );
+    y.t.stop().await;
+}
+
+per_backend!(async thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items);
+async fn thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items(backend: Backend) {
+    let province = [
+        unit("TB-NV", "so", "so", 95, 95),
+        unit("TB-TP", "so", "so", 85, 85),
+        unit("TB-H1", "huyen", "huyen", 70, 70),
+    ];
+    let y = run_year(backend, "thai-binh-2021", &province).await;
+    // Before any item of the provincial index is assigned and scored,
+    // the rule cannot decide: the council does.
+    let table = check_figures(&y, &province);
+    assert_eq!(
+        by_code(&table, "TB-NV").head_rating.key(),
+        "undecided",
+        "{backend:?}"
+    );
+
+    // Sở Nội vụ answers for field 1 of the provincial index: it rose two
+    // years running; Sở Tư pháp's field 2 fell this year.
+    let imports = [
+        (2019, "unit,field.1,field.2\nTB-NV,6.00,\nTB-TP,,7.00\n"),
+        (2020, "unit,field.1,field.2\nTB-NV,6.50,\nTB-TP,,7.50\n"),
+        (2021, "unit,field.1,field.2\nTB-NV,7.00,\nTB-TP,,7.00\n"),
+    ];
+    for (year, csv) in imports {
+        publication::import_scores(&y.t.app, year, "assigned", 2, csv.as_bytes(), "tinh.csv")
+            .unwrap();
+    }
+    // Last year's own scores of TB-H1: field 1 was higher than now.
+    let own = y.table();
+    let h1 = by_code(&own, "TB-H1").appraisal.as_ref().unwrap().nodes["1"].round(2);
+    let before = h1 + Points::from_int(1);
+    publication::import_scores(
+        &y.t.app,
+        2020,
+        "own",
+        2,
+        format!("unit,field.1\nTB-H1,{before}\n").as_bytes(),
+        "2020.csv",
+    )
+    .unwrap();
+
+    let table = y.table();
+    assert_eq!(
+        by_code(&table, "TB-NV").head_rating.key(),
+        "excellent",
+        "95 and rising 2 years"
+    );
+    let tp = &by_code(&table, "TB-TP").head_rating;
+    assert_eq!(tp.key(), "undecided", "85 with a falling item: {tp:?}");
+    let h1 = by_code(&table, "TB-H1");
+    let fell: Vec<&str> = h1.explain.iter().map(|e| e.code.as_str()).collect();
+    assert!(fell.contains(&"1"), "{fell:?}");
+    let change = h1.changes.iter().find(|c| c.code == "1").unwrap();
+    assert_eq!(change.delta, Points::from_int(-1));
+    y.t.stop().await;
+}
+
+per_backend!(async a_table_with_an_unapproved_dossier_is_not_published);
+async fn a_table_with_an_unapproved_dossier_is_not_published(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let dir = repo_path("questionnaires");
+    units::import(
+        &t.app,
+        "code,name,block,unit_type\nS1,Sở Một,so,so\n".as_bytes(),
+        "u.csv",
+    )
+    .unwrap();
+    let c = open_profile_campaign(&t.app, &dir, "hai-phong-2025", 2025, "Chưa xong", false);
+    let table = publication::table(&t.app, c, chrono::Utc::now().naive_utc()).unwrap();
+    let row = by_code(&table, "S1");
+    assert_eq!(row.dossier, publication::NO_DOSSIER);
+    assert!(
+        row.figures().is_none(),
+        "no survey points: the index is withheld"
+    );
+    assert!(row.rank.is_none());
+    assert_eq!(row.head_rating.key(), "undecided");
+    // The unit's officer has started a dossier: the council has not approved it.
+    let officer = staff(&t.app, "cb", "unit_officer", Some("S1"));
+    let data = tempfile::tempdir().unwrap();
+    appraisal::save_self_score(
+        &t.app,
+        &On {
+            data_dir: data.path(),
+            who: &officer,
+            campaign_id: c,
+            unit_id: UnitId(unit_id(&t.app, "S1")),
+        },
+        SelfScoreInput {
+            criterion: "1.7".into(),
+            points: Points::from_int(1),
+            explanation: String::new(),
+            file: None,
+            reference: "Kế hoạch 12/KH".into(),
+        },
+        local(NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(), 9),
+    )
+    .unwrap();
+    let admin = staff(&t.app, "qt", "admin", None);
+    let err = publication::publish(&t.app, &admin, c).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("chưa được Hội đồng thẩm định phê duyệt"),
+        "{err}"
+    );
+    let analyst = staff(&t.app, "pt", "analyst", None);
+    assert!(publication::publish(&t.app, &analyst, c).is_err());
+    // A bad survey file is refused whole, line by line.
+    let err = publication::import_survey(
+        &t.app,
+        c,
+        "unit,criterion,points\nKHONG,1.1,1\nS1,1,1\nS1,8.2.1,99\nS1,8.2.1,abc\n".as_bytes(),
+        "dt.csv",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("dt.csv:2: cột unit"), "{err}");
+    assert!(err.contains("dt.csv:3: cột criterion"), "{err}");
+    assert!(err.contains("dt.csv:4: cột points"), "{err}");
+    assert!(err.contains("dt.csv:5: cột points"), "{err}");
+    assert!(
+        chiso::storage::publication::survey_points(&mut t.conn(), c.get())
+            .unwrap()
+            .is_empty()
+    );
+    t.stop().await;
+}

@@ -1,0 +1,374 @@
+//! The survey component: running sums kept with every response equal a full
+//! recomputation, the estimates agree with the R-checked engine, and the
+//! results reach pages and exports, on every backend.
+
+use std::collections::BTreeMap;
+
+use crate::support::*;
+use chiso::domain::estimate::{self, DesignSpec};
+use chiso::domain::questionnaire::RespondentGroup;
+use chiso::service::{results, sampling};
+use chiso::storage::draws;
+use rand::{Rng, SeedableRng};
+
+const UNITS: [&str; 2] = ["P-BINHMINH", "SNV"];
+const FIELDS: [&str; 2] = ["Đất đai", "Hộ tịch"];
+
+fn frame_csv() -> String {
+    let mut s = String::from("person_key,unit,group,email,linh_vuc\n");
+    let mut n = 0;
+    for unit in UNITS {
+        for i in 0..120 {
+            n += 1;
+            let field = FIELDS[i % 2];
+            s.push_str(&format!("K{n:04},{unit},citizen,n{n}@vi-du.vn,{field}\n"));
+        }
+    }
+    s
+}
+
+/// A profile campaign whose only sampled group is the citizens.
+fn campaign(t: &TestApp, dir: &std::path::Path) -> i64 {
+    let c = open_profile_campaign(
+        &t.app,
+        &repo_path("questionnaires"),
+        "hai-phong-2025",
+        2026,
+        "Kết quả khảo sát",
+        false,
+    );
+    let path = dir.join("khung.csv");
+    std::fs::write(&path, frame_csv()).unwrap();
+    sampling::import_frame(&t.app, c, &path, "khung.csv").unwrap();
+    for g in ["business", "civil_servant", "leader"] {
+        sampling::set_rule(&t.app, c, RespondentGroup::parse(g).unwrap(), None).unwrap();
+    }
+    sampling::draw(&t.app, c, Some("kết quả")).unwrap();
+    c.get()
+}
+
+/// Answers every page of the citizen form with random levels.
+async fn answer_randomly(t: &TestApp, token: &str, unit: i64, rng: &mut impl Rng) {
+    let mut pages = citizen_pages(unit);
+    for page in pages.iter_mut() {
+        for (name, value) in page.iter_mut() {
+            let is_likert = ["TC", "TT", "CC", "KQ", "GY"]
+                .iter()
+                .any(|p| name.rsplit('.').next().unwrap().starts_with(p));
+            if is_likert {
+                *value = rng.random_range(1..=5).to_string();
+            }
+        }
+    }
+    let last = pages.len() - 1;
+    for (p, answers) in pages.iter().enumerate() {
+        let nav = if p == last { "submit" } else { "next" };
+        let r = post_page(t, token, p, nav, &format!("idem-{token}"), answers).await;
+        assert!(r.status == 303 || r.status == 200, "page {p}: {}", r.body);
+    }
+}
+
+per_backend!(async running_sums_equal_a_recomputation_and_the_estimates_match_the_engine);
+async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn(backend).await;
+    let c = campaign(&t, dir.path());
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+    let sampled: Vec<_> = draws::members(&mut t.conn(), d.id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    // 45 of the sampled citizens answer, at random, and two people come
+    // through the open link.
+    for m in sampled.iter().take(45) {
+        let token = t
+            .app
+            .secret()
+            .unwrap()
+            .invitation_token(c, m.frame_person_id);
+        answer_randomly(&t, token.as_str(), unit, &mut rng).await;
+    }
+    for _ in 0..2 {
+        let r = t
+            .post(&format!("/o/{c}/citizen"), &[("unit", "P-BINHMINH")])
+            .await;
+        let token = r.location.unwrap().rsplit('/').next().unwrap().to_string();
+        answer_randomly(&t, &token, unit, &mut rng).await;
+    }
+    let live = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
+    let live_json = serde_json::to_string(&live).unwrap();
+
+    // A full recomputation from the stored answers finds nothing to change.
+    let report = results::recompute(&t.app, CampaignId(c)).unwrap();
+    assert_eq!(report.differed, 0, "{backend:?}");
+    assert!(report.tallies >= 2, "a stratum per field and the open link");
+    let again = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
+    assert_eq!(
+        live_json,
+        serde_json::to_string(&again).unwrap(),
+        "{backend:?} to the bit"
+    );
+
+    // The citizen criteria are scored; the other groups have not answered,
+    // so their criteria (and the component) are withheld, never zero.
+    let survey = live.survey.as_ref().expect("a survey result");
+    let c821 = survey.criteria.iter().find(|c| c.code == "8.2.1").unwrap();
+    let chiso::domain::index::SurveyScore::Scored { points, .. } = &c821.score else {
+        panic!("8.2.1 scored: {:?}", c821.score)
+    };
+    assert!(c821.se.unwrap() > 0.0 && c821.ci.is_some());
+    assert_eq!(
+        serde_json::to_value(survey.component.status).unwrap(),
+        "withheld"
+    );
+
+    // The same share by the R-checked engine from the stored answers:
+    // respondent score = mean of the criterion's question scores, strata
+    // of the draw with N_h as fpc and N_h / r_h as weight.
+    let citizen = survey
+        .groups
+        .iter()
+        .find(|g| g.group == RespondentGroup::Citizen)
+        .unwrap();
+    let estimate = citizen
+        .criteria
+        .iter()
+        .find(|e| e.criterion == "8.2.1")
+        .unwrap();
+    let share = estimate.estimate.as_ref().unwrap();
+    let q = chiso::service::questionnaires::load(&[repo_path("questionnaires")])
+        .unwrap()
+        .into_iter()
+        .find(|f| f.questionnaire.code == "citizen")
+        .unwrap()
+        .questionnaire;
+    let responses = chiso::storage::responses::list(&mut t.conn(), c).unwrap();
+    let mut strata = Vec::new();
+    let mut ys = Vec::new();
+    for r in responses
+        .iter()
+        .filter(|r| r.source == chiso::domain::states::RespondentSource::Sample)
+    {
+        let a = chiso::storage::responses::answers_of(&mut t.conn(), r.id).unwrap();
+        let scores: Vec<f64> = q
+            .questions()
+            .filter(|x| x.criterion.as_deref() == Some("8.2.1"))
+            .filter_map(|x| x.score(a.get(&(unit, x.code.clone()))?))
+            .collect();
+        ys.push((!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64));
+        strata.push(r.stratum.clone().unwrap());
+    }
+    let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &strata {
+        *per.entry(s).or_default() += 1;
+    }
+    let population = |s: &str| {
+        let plan = sampling::plan(&t.app, CampaignId(c)).unwrap();
+        plan.rows
+            .iter()
+            .flat_map(|r| r.plan.strata.iter())
+            .find(|p| p.id.as_str() == s)
+            .unwrap()
+            .population as f64
+    };
+    let fpc: Vec<f64> = strata.iter().map(|s| population(s)).collect();
+    let weights: Vec<f64> = strata
+        .iter()
+        .map(|s| population(s) / per[s.as_str()] as f64)
+        .collect();
+    let spec = DesignSpec {
+        strata: Some(&strata),
+        fpc: Some(&fpc),
+        weights: Some(&weights),
+        ..DesignSpec::new(strata.len())
+    };
+    let design = estimate::Design::new(spec).unwrap();
+    let e = estimate::mean(&design, &ys, None).unwrap();
+    assert!(
+        (e.value - share.share).abs() < 1e-9,
+        "{} vs {}",
+        e.value,
+        share.share
+    );
+    assert!(
+        (e.se() - share.se.unwrap()).abs() < 1e-9,
+        "{} vs {:?}",
+        e.se(),
+        share.se
+    );
+    assert_eq!(
+        citizen.open_respondents, 2,
+        "open-link answers reported apart"
+    );
+    assert!(
+        (points.to_f64() - 2.0 * share.share).abs() < 1e-6,
+        "points = max × share"
+    );
+    t.stop().await;
+}
+
+per_backend!(async the_results_pages_and_the_estimates_export_show_every_unit_with_its_interval);
+async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_interval(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn(backend).await;
+    let c = campaign(&t, dir.path());
+    // A unit name that is markup must reach every page as text.
+    let evil = "Phường <script>alert(1)</script> Bình Minh";
+    chiso::service::units::import(
+        &t.app,
+        format!("code,name,block,unit_type\nP-BINHMINH,{evil},phuong,phuong\n").as_bytes(),
+        "ten.csv",
+    )
+    .unwrap();
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let other = unit_id(&t.app, "SNV");
+    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    for m in draws::members(&mut t.conn(), d.id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
+        .take(30)
+    {
+        let token = t
+            .app
+            .secret()
+            .unwrap()
+            .invitation_token(c, m.frame_person_id);
+        answer_randomly(&t, token.as_str(), unit, &mut rng).await;
+    }
+    let admin = t.staff("admin1", "admin", None).await;
+    let officer = t
+        .staff("officer1", "unit_officer", Some("P-BINHMINH"))
+        .await;
+
+    let page = t
+        .staff_get(&admin, &format!("/staff/campaigns/{c}/results"))
+        .await;
+    assert_eq!(page.status, 200, "{backend:?} {}", page.body);
+    assert!(page.body.contains("<svg"), "a chart per block");
+    assert!(page.body.contains("Khối <code>phuong</code>"));
+    assert!(page.body.contains("Khối <code>so</code>"));
+    assert!(!page.body.contains("<script>alert(1)"), "{backend:?}");
+    assert!(page.body.contains("&lt;script&gt;alert(1)"));
+    assert!(
+        page.body
+            .contains(&format!("/staff/campaigns/{c}/results/{unit}")),
+        "each unit links to its page"
+    );
+    let one = t
+        .staff_get(&admin, &format!("/staff/campaigns/{c}/results?block=so"))
+        .await;
+    assert!(one.body.contains("Khối <code>so</code>"));
+    assert!(
+        !one.body.contains("Khối <code>phuong</code>"),
+        "only the block asked for"
+    );
+
+    // The role table proves who is refused on a campaign without results;
+    // here they exist, and an analyst reads every page like the admin.
+    t.assert_analysts_read_and_appraisers_not(&[
+        format!("/staff/campaigns/{c}/results"),
+        format!("/staff/campaigns/{c}/results/{unit}"),
+        format!("/staff/campaigns/{c}/results/{other}"),
+        format!("/staff/campaigns/{c}/export/estimates"),
+    ])
+    .await;
+
+    // The unit page: each criterion with its points and interval.
+    let path = format!("/staff/campaigns/{c}/results/{unit}");
+    let page = t.staff_get(&officer, &path).await;
+    assert_eq!(
+        page.status, 200,
+        "{backend:?} the officer sees their own unit"
+    );
+    assert!(page.body.contains("<code>8.2.1</code>"), "{}", page.body);
+    assert!(page.body.contains("<svg"));
+    assert!(page.body.contains("Khoảng tin cậy 95 %"));
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert_eq!(
+        t.staff_get(&officer, &format!("/staff/campaigns/{c}/results/{other}"))
+            .await
+            .status,
+        404,
+        "another unit's results look absent"
+    );
+
+    // The estimates: the same numbers as the service, with the flags.
+    let csv = t
+        .staff_get(&admin, &format!("/staff/campaigns/{c}/export/estimates"))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");
+    let mut reader = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let live = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
+    let s = live.survey.as_ref().unwrap();
+    let c821 = s.criteria.iter().find(|x| x.code == "8.2.1").unwrap();
+    let row = rows
+        .iter()
+        .find(|r| {
+            &r[col("unit")] == "P-BINHMINH"
+                && &r[col("level")] == "criterion"
+                && &r[col("criterion")] == "8.2.1"
+        })
+        .expect("a criterion row");
+    assert_eq!(&row[col("unit_name")], evil, "the name as text");
+    let se: f64 = row[col("se")].parse().unwrap();
+    assert!(
+        (se - c821.se.unwrap()).abs() < 1e-12,
+        "{se} vs {:?}",
+        c821.se
+    );
+    let component = rows
+        .iter()
+        .find(|r| &r[col("unit")] == "P-BINHMINH" && &r[col("level")] == "component")
+        .unwrap();
+    assert_eq!(
+        &component[col("status")],
+        "withheld",
+        "other groups have not answered"
+    );
+    assert!(
+        rows.iter().any(|r| &r[col("unit")] == "SNV"),
+        "every unit of the profile has rows"
+    );
+    let json = t
+        .staff_get(
+            &admin,
+            &format!("/staff/campaigns/{c}/export/estimates?format=json"),
+        )
+        .await;
+    let parsed: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), rows.len(), "{backend:?}");
+    let xlsx = t
+        .client
+        .get(format!(
+            "{}/staff/campaigns/{c}/export/estimates?format=xlsx",
+            t.base
+        ))
+        .header("cookie", &admin.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    assert_eq!(
+        t.staff_get(
+            &admin,
+            &format!("/staff/campaigns/{c}/export/estimates?format=pdf")
+        )
+        .await
+        .status,
+        400,
+        "an unknown format is a clear error"
+    );
+    t.stop().await;
+}

@@ -1,0 +1,214 @@
+//! The storage layer, the same tests on every backend.
+
+use crate::support::*;
+use chiso::domain::answers::Answers;
+use chiso::domain::unit::NewUnit;
+use chiso::storage::{self, questionnaires, respondents, responses, units};
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+per_backend!(migrations_are_embedded_and_idempotent);
+fn migrations_are_embedded_and_idempotent(backend: Backend) {
+    let db = TestDb::new(backend);
+    let app = chiso::service::App::connect(&db.url, 2).unwrap();
+    let shipped = std::fs::read_dir(repo_path("migrations/sqlite"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        std::fs::read_dir(repo_path("migrations/postgres"))
+            .unwrap()
+            .count(),
+        shipped
+    );
+    assert_eq!(app.migrate().unwrap().len(), shipped, "{backend:?}");
+    assert!(app.migrate().unwrap().is_empty());
+    assert!(
+        storage::integrity_check(&mut chiso::storage::connect(app.database_url()).unwrap())
+            .unwrap()
+    );
+}
+
+per_backend!(importing_units_inserts_new_codes_and_updates_known_ones);
+fn importing_units_inserts_new_codes_and_updates_known_ones(backend: Backend) {
+    let db = TestDb::new(backend);
+    let app = app_on(&db);
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    let a = NewUnit::parse("SNV", "Sở Nội vụ", "so", "so").unwrap();
+    let b = NewUnit::parse("P1", "Phường 1", "phuong", "phuong").unwrap();
+    let counts = units::import(&mut c, &[a.clone(), b], now()).unwrap();
+    assert_eq!((counts.inserted, counts.updated), (2, 0), "{backend:?}");
+    let renamed = NewUnit {
+        name: "Sở Nội vụ tỉnh".into(),
+        ..a
+    };
+    let counts = units::import(&mut c, &[renamed], now()).unwrap();
+    assert_eq!((counts.inserted, counts.updated), (0, 1));
+    assert_eq!(
+        units::by_code(&mut c, "SNV").unwrap().unwrap().name,
+        "Sở Nội vụ tỉnh"
+    );
+    assert_eq!(
+        units::in_blocks(&mut c, &["so".into(), "phuong".into()], None)
+            .unwrap()
+            .len(),
+        2
+    );
+    let snv = units::by_code(&mut c, "SNV").unwrap().unwrap().id;
+    assert_eq!(
+        units::in_blocks(&mut c, &["so".into()], Some(snv))
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+per_backend!(the_same_file_freezes_to_one_version);
+fn the_same_file_freezes_to_one_version(backend: Backend) {
+    let db = TestDb::new(backend);
+    let app = app_on(&db);
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    let a = questionnaires::freeze(&mut c, "x", "h1", "X", "src", now()).unwrap();
+    let b = questionnaires::freeze(&mut c, "x", "h1", "X", "src", now()).unwrap();
+    let d = questionnaires::freeze(&mut c, "x", "h2", "X", "src2", now()).unwrap();
+    assert_eq!(a, b, "{backend:?}");
+    assert_ne!(a, d);
+}
+
+per_backend!(a_token_is_used_once_and_drafts_stop_after_submission);
+fn a_token_is_used_once_and_drafts_stop_after_submission(backend: Backend) {
+    let db = TestDb::new(backend);
+    let app = app_on(&db);
+    let campaign = seed_province(&app, &repo_path("questionnaires"));
+    let token = issue(&app, campaign, "civil_servant", "STP");
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    let hash = chiso::domain::token::Token::parse(&token).unwrap().hash().0;
+    let r = respondents::by_token_hash(&mut c, &hash).unwrap().unwrap();
+    assert_eq!(r.status, respondents::RespondentStatus::New);
+    assert_ne!(r.token_hash, token, "only the hash is stored");
+
+    let unit = unit_id(&app, "STP");
+    let mut a = Answers::new();
+    a.insert((unit, "CD1".into()), "4".into());
+    let keys = vec![(unit, "CD1".to_string()), (unit, "CD2".to_string())];
+    assert!(respondents::save_draft(&mut c, r.id, &keys, &a, now()).unwrap());
+    a.insert((unit, "CD1".into()), "5".into());
+    assert!(respondents::save_draft(&mut c, r.id, &keys, &a, now()).unwrap());
+    assert_eq!(
+        respondents::drafts(&mut c, r.id)
+            .unwrap()
+            .get(&(unit, "CD1".into()))
+            .map(String::as_str),
+        Some("5")
+    );
+
+    let version = chiso::storage::campaigns::questionnaire(&mut c, campaign.get(), "civil_servant")
+        .unwrap()
+        .unwrap()
+        .version_id;
+    let sub = responses::Submission {
+        respondent: &r,
+        version_id: version,
+        anonymous: false,
+        idempotency_key: "k1",
+        answers: &a,
+        tallies: &[],
+    };
+    assert!(
+        matches!(
+            responses::submit(&mut c, &sub, now()).unwrap(),
+            responses::SubmitOutcome::Stored { .. }
+        ),
+        "{backend:?}"
+    );
+    let again = responses::Submission {
+        idempotency_key: "k2",
+        ..sub
+    };
+    assert_eq!(
+        responses::submit(&mut c, &again, now()).unwrap(),
+        responses::SubmitOutcome::AlreadySubmitted { same_key: false }
+    );
+    let retry = responses::Submission {
+        idempotency_key: "k1",
+        ..again
+    };
+    assert_eq!(
+        responses::submit(&mut c, &retry, now()).unwrap(),
+        responses::SubmitOutcome::AlreadySubmitted { same_key: true }
+    );
+    assert!(
+        !respondents::save_draft(&mut c, r.id, &keys, &a, now()).unwrap(),
+        "no drafts after submission"
+    );
+    assert!(respondents::drafts(&mut c, r.id).unwrap().is_empty());
+    assert_eq!(responses::list(&mut c, campaign.get()).unwrap().len(), 1);
+}
+
+/// Deleted rows (an anonymous respondent's drafts) must not linger in the
+/// SQLite file's free space, where a copy of the file would still show them.
+#[test]
+fn sqlite_overwrites_what_it_deletes() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::new(Backend::Sqlite);
+    let app = chiso::service::App::connect(&db.url, 2).unwrap();
+    let path = db.url.strip_prefix("sqlite://").unwrap().to_string();
+    let secret = "BẢN-NHÁP-ẨN-DANH-7f3a9c";
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    c.batch_execute(&format!(
+        "CREATE TABLE drafts_probe (note TEXT); \
+         INSERT INTO drafts_probe VALUES ('{secret}'), ('giữ lại');"
+    ))
+    .unwrap();
+    c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    let file = |p: &str| std::fs::read(p).unwrap_or_default();
+    let contains = |hay: &[u8]| hay.windows(secret.len()).any(|w| w == secret.as_bytes());
+    assert!(contains(&file(&path)), "the probe reached the file");
+    c.batch_execute(&format!(
+        "DELETE FROM drafts_probe WHERE note = '{secret}';"
+    ))
+    .unwrap();
+    c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    assert!(
+        !contains(&file(&path)) && !contains(&file(&format!("{path}-wal"))),
+        "a deleted row is gone from the file, not just unlinked"
+    );
+}
+
+per_backend!(throttle_counters_slide_across_window_boundaries);
+/// A client that spends its allowance at the end of one window cannot spend
+/// it again at the start of the next: the previous window still counts.
+fn throttle_counters_slide_across_window_boundaries(backend: Backend) {
+    use chiso::domain::throttle::Window;
+    use chiso::storage::rate_limits;
+    let db = TestDb::new(backend);
+    let app = app_on(&db);
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    let at = |s: &str| Window::at(s.parse().unwrap(), 15);
+    let late = at("2026-11-22T10:29:59");
+    let counts: Vec<f64> = (0..5)
+        .map(|_| rate_limits::hit(&mut c, "login-user:lan", &late).unwrap())
+        .collect();
+    assert_eq!(counts, [1.0, 2.0, 3.0, 4.0, 5.0], "{backend:?}");
+    let early = at("2026-11-22T10:30:01");
+    let next = rate_limits::hit(&mut c, "login-user:lan", &early).unwrap();
+    assert!(next > 5.0, "{backend:?}: {next}");
+    assert!(
+        rate_limits::count(&mut c, "login-user:other", &early).unwrap() == 0.0,
+        "buckets are apart"
+    );
+    // Half a window on, half of the old burst still counts; a window later, none.
+    let half = rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:37:30")).unwrap();
+    assert_eq!(half, 1.0 + 2.5);
+    let later = rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:45:00")).unwrap();
+    assert_eq!(
+        later, 1.0,
+        "only the hit of 10:30 is in the last fifteen minutes"
+    );
+    rate_limits::give_back(&mut c, "login-user:lan", early.start).unwrap();
+    assert_eq!(
+        rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:45:00")).unwrap(),
+        0.0
+    );
+}

@@ -207,4 +207,72 @@ impl Settings {
             .trim_end_matches('/')
             .to_string()
     }
+
+    /// Why respondents could not open the links chiso prints and mails:
+    /// `public_url` unset (links carry the bind address) or on this machine
+    /// only (loopback). None when the address is one others can reach.
+    pub fn link_address_problem(&self) -> Option<String> {
+        let Some(url) = self.public_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+            return Some(format!(
+                "Chưa đặt public_url: liên kết gửi cho người trả lời sẽ mang địa chỉ {} mà họ không mở được. \
+                 Đặt public_url (tệp cấu hình hoặc biến CHISO__PUBLIC_URL) là địa chỉ công khai của máy chủ, ví dụ https://khaosat.snv.gov.vn.",
+                self.public_url()
+            ));
+        };
+        is_loopback_url(url).then(|| {
+            format!(
+                "public_url = {url} chỉ mở được trên chính máy chủ này: người trả lời không mở được liên kết. \
+                 Đặt public_url là địa chỉ công khai của máy chủ, ví dụ https://khaosat.snv.gov.vn."
+            )
+        })
+    }
+}
+
+/// Whether a URL's host is this machine only: localhost, 127.0.0.0/8, ::1
+/// or the unspecified address.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback() || ip.is_unspecified(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn loopback_and_unspecified_hosts_are_recognised() {
+        for u in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "https://LOCALHOST:443/x",
+            "http://[::1]:8080/",
+            "http://0.0.0.0:8080",
+            "http://127.1.2.3",
+            "http://user@127.0.0.1/",
+        ] {
+            assert!(is_loopback_url(u), "{u}");
+        }
+        for u in [
+            "https://khaosat.snv.gov.vn",
+            "http://10.0.0.5:8080",
+            "http://192.168.1.10",
+            "https://[2001:db8::1]/",
+        ] {
+            assert!(!is_loopback_url(u), "{u}");
+        }
+    }
 }

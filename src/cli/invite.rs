@@ -20,6 +20,10 @@ pub enum InviteCommand {
         /// Messages per second (overrides the setting).
         #[arg(long)]
         per_second: Option<f64>,
+        /// Send even though `public_url` is unset or on this machine only
+        /// (for a trial on one computer: respondents elsewhere cannot open the links).
+        #[arg(long)]
+        allow_local_links: bool,
     },
     /// Queue reminders for those who have not answered after `invitations.remind_after_days`
     /// days (at most `invitations.max_reminders` each), then send them.
@@ -30,10 +34,29 @@ pub enum InviteCommand {
         after_days: Option<i64>,
         #[arg(long)]
         per_second: Option<f64>,
+        /// As for `send`.
+        #[arg(long)]
+        allow_local_links: bool,
     },
 }
 
 pub fn run(settings: &Settings, command: InviteCommand) -> anyhow::Result<ExitCode> {
+    let (InviteCommand::Send {
+        allow_local_links, ..
+    }
+    | InviteCommand::Remind {
+        allow_local_links, ..
+    }) = &command;
+    // A link a respondent cannot open is worse than no mail: refuse before
+    // anything is queued, and say which setting to set.
+    if let Some(problem) = settings.link_address_problem() {
+        if !allow_local_links {
+            eprintln!("Không gửi: {problem}");
+            eprintln!("Chỉ để thử trên một máy: thêm --allow-local-links.");
+            return Ok(ExitCode::from(2));
+        }
+        eprintln!("Cảnh báo: {problem}");
+    }
     let app = connect(settings)?;
     let mailer = chiso::mail::Mailer::from_settings(&settings.mail, &settings.data_dir)
         .map_err(|e| anyhow::anyhow!("cấu hình [mail]: {e}"))?;
@@ -41,6 +64,7 @@ pub fn run(settings: &Settings, command: InviteCommand) -> anyhow::Result<ExitCo
         InviteCommand::Send {
             campaign,
             per_second,
+            ..
         }
         | InviteCommand::Remind {
             campaign,

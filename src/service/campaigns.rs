@@ -42,6 +42,9 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
     } else if name.chars().count() > 200 {
         problems.push("tên đợt khảo sát dài quá 200 ký tự".to_string());
     }
+    if let Some(p) = &req.profile {
+        problems.extend(p.profile.check_year(req.year));
+    }
     let period = CampaignPeriod::from_local_dates(req.opens, req.closes)
         .map_err(|e| problems.push(e.to_string()))
         .ok();
@@ -79,7 +82,12 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
         .flat_map(|p| p.profile.sampling.iter())
         .map(|(group, rule)| (group.code(), rule.to_toml()))
         .collect();
+    let profile_sha256 = req
+        .profile
+        .as_ref()
+        .map(|p| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(p.source.as_bytes())));
     let campaign = NewCampaign {
+        profile_sha256: profile_sha256.as_deref(),
         year: req.year,
         name,
         opens_at: period.opens_at,
@@ -171,6 +179,16 @@ pub struct CampaignSummary {
     pub status: CampaignStatus,
     pub anonymous: bool,
     pub questionnaires: Vec<QuestionnaireSummary>,
+    /// The province profile frozen with the campaign, if any.
+    pub profile: Option<ProfileSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileSummary {
+    pub code: String,
+    /// Hex SHA-256 of the frozen text (None for a campaign opened before
+    /// profiles were frozen: its rules are read from the file).
+    pub sha256: Option<String>,
 }
 
 pub fn summaries(app: &App) -> Result<Vec<CampaignSummary>> {
@@ -233,6 +251,10 @@ fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
         status: p.status(now()),
         anonymous: c.anonymous,
         questionnaires,
+        profile: c.profile_code.map(|code| ProfileSummary {
+            code,
+            sha256: c.profile_sha256,
+        }),
     })
 }
 

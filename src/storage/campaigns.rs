@@ -20,6 +20,8 @@ pub struct CampaignRow {
     pub profile_code: Option<String>,
     /// The profile's text as it was when the campaign opened.
     pub profile_source: Option<String>,
+    /// Hex SHA-256 of `profile_source`.
+    pub profile_sha256: Option<String>,
 }
 
 pub struct NewCampaign<'a> {
@@ -30,6 +32,7 @@ pub struct NewCampaign<'a> {
     pub anonymous: bool,
     pub profile_code: Option<&'a str>,
     pub profile_source: Option<&'a str>,
+    pub profile_sha256: Option<&'a str>,
 }
 
 /// A campaign's questionnaire: the code respondents see in links and the
@@ -59,6 +62,7 @@ pub fn insert(
             campaigns::created_at.eq(now),
             campaigns::profile_code.eq(c.profile_code),
             campaigns::profile_source.eq(c.profile_source),
+            campaigns::profile_sha256.eq(c.profile_sha256),
         );
         let id: i64 = per_backend!(conn => diesel::insert_into(campaigns::table).values(values).returning(campaigns::id).get_result(conn))?;
         for (code, version) in versions {

@@ -35,6 +35,20 @@ diesel::table! {
         created_at -> Timestamp,
         profile_code -> Nullable<Text>,
         profile_source -> Nullable<Text>,
+        profile_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deadline_changes (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        code -> Text,
+        unit_id -> Nullable<BigInt>,
+        due -> Date,
+        reason -> Text,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
     }
 }
 
@@ -383,6 +397,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    deadline_changes,
     survey_points,
     published_scores,
     publications,

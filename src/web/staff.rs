@@ -12,6 +12,7 @@ use crate::domain::access::Action;
 use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::upload::FileKind;
 use crate::service::campaigns::{self, OpenCampaign};
+use crate::service::deadlines;
 use crate::service::questionnaires;
 use crate::service::units;
 use crate::service::ServiceError;
@@ -21,6 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/me", web::get().to(me))
         .route("/staff/campaigns", web::post().to(open_campaign))
         .route("/staff/campaigns/{id}", web::get().to(campaign))
+        .route(
+            "/staff/campaigns/{id}/deadlines",
+            web::post().to(change_deadline),
+        )
         .route(
             "/staff/campaigns/{id}/text-answers",
             web::get().to(text_answers),
@@ -211,14 +216,97 @@ async fn campaign(
     id: web::Path<CampaignId>,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewCampaigns)?;
-    let id = id.into_inner();
-    let summary = blocking(&state, move |app| campaigns::summary(app, id)).await?;
+    render_campaign(
+        &state,
+        &staff,
+        id.into_inner(),
+        vec![],
+        None,
+        actix_web::http::StatusCode::OK,
+    )
+    .await
+}
+
+/// The campaign page; `errors` and `form` echo a refused deadline change.
+async fn render_campaign(
+    state: &web::Data<State>,
+    staff: &Staff,
+    id: CampaignId,
+    errors: Vec<String>,
+    form: Option<minijinja::Value>,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let (summary, calendar) = blocking(state, move |app| {
+        let summary = campaigns::summary(app, id)?;
+        let calendar = match &summary.profile {
+            Some(_) => Some(deadlines::calendar(app, id)?),
+            None => None,
+        };
+        Ok((summary, calendar))
+    })
+    .await?;
     let base = state.settings.public_url();
+    let links = state.settings.link_address_problem();
     let body = templates::render(
         "staff/campaign.html",
-        context! { staff => staff.context(), c => summary, base },
+        context! {
+            staff => staff.context(),
+            c => summary,
+            base,
+            links,
+            calendar,
+            can_change => staff.require(Action::ChangeDeadlines).is_ok(),
+            errors,
+            form,
+        },
     );
-    Ok(html_page(actix_web::http::StatusCode::OK, body))
+    Ok(html_page(status, body))
+}
+
+async fn change_deadline(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<CampaignId>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ChangeDeadlines)?;
+    let id = id.into_inner();
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let field = |name: &str| form.get(name).unwrap_or("").trim().to_string();
+    let echo = context! {
+        code => field("code"),
+        unit => field("unit"),
+        due => field("due"),
+        reason => field("reason"),
+    };
+    let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    let Ok(due) = NaiveDate::parse_from_str(&field("due"), "%Y-%m-%d") else {
+        let errors = vec!["Hạn mới không hợp lệ: chọn một ngày (ngày/tháng/năm).".to_string()];
+        return render_campaign(&state, &staff, id, errors, Some(echo), unprocessable).await;
+    };
+    let change = deadlines::ChangeDeadline {
+        code: field("code"),
+        unit: Some(field("unit")).filter(|u| !u.is_empty()),
+        due,
+        reason: field("reason"),
+    };
+    let user = staff.0.user.clone();
+    match blocking(&state, move |app| {
+        deadlines::change(app, &user, id, &change)
+    })
+    .await
+    {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/staff/campaigns/{id}#han")))
+            .finish()),
+        Err(WebError::Service(ServiceError::Invalid(errors))) => {
+            render_campaign(&state, &staff, id, errors, Some(echo), unprocessable).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn unit(

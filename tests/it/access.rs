@@ -98,6 +98,22 @@ async fn every_staff_route_answers_each_role_as_its_scope_requires(backend: Back
         "only the admin's campaign was opened"
     );
 
+    // Changing a deadline is the administrator's; this campaign follows no
+    // province profile, so even they are told it has no deadlines (422).
+    let deadlines = format!("/staff/campaigns/{}/deadlines", t.campaign);
+    let change = [
+        ("code", "self_assessment"),
+        ("due", "2026-12-20"),
+        ("reason", "Thử"),
+    ];
+    for ((role, login), want) in who.iter().zip([422, 403, 403, 403]) {
+        assert_eq!(
+            t.staff_post(login, &deadlines, &change).await.status,
+            want,
+            "{backend:?} {role} changes a deadline"
+        );
+    }
+
     let csv = "code,name,block,unit_type\nMOI,Sở Mới,so,so\n";
     for ((role, login), want) in who.iter().zip([200, 403, 403, 403]) {
         let r = t
@@ -526,6 +542,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/me",
         "/staff/campaigns",
         "/staff/campaigns/{id}",
+        "/staff/campaigns/{id}/deadlines",
         "/staff/campaigns/{id}/text-answers",
         "/staff/units/import",
         "/staff/units/{id}",

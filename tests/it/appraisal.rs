@@ -29,7 +29,8 @@ fn at(local: &str) -> NaiveDateTime {
 }
 
 /// A copy of the shipped questionnaires and profiles in which Ninh Hòa's
-/// self-assessment deadline is `date` (the shipped one is 2021-12-08).
+/// self-assessment deadline is the day and month of `date`, every year (the
+/// shipped one is 08/12).
 fn questionnaires_with_deadline(date: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = repo_path("questionnaires");
@@ -44,8 +45,10 @@ fn questionnaires_with_deadline(date: &str) -> tempfile::TempDir {
         let p = entry.unwrap().path();
         let mut text = std::fs::read_to_string(&p).unwrap();
         if p.file_name().unwrap() == "ninh-hoa-2021.toml" {
-            assert!(text.contains("date = 2021-12-08"));
-            text = text.replacen("date = 2021-12-08", &format!("date = {date}"), 1);
+            assert!(text.contains("yearly = \"08/12\""));
+            let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+            let rule = format!("yearly = \"{}\"", d.format("%d/%m"));
+            text = text.replacen("yearly = \"08/12\"", &rule, 1);
         }
         std::fs::write(
             dir.path().join("profiles").join(p.file_name().unwrap()),
@@ -670,15 +673,19 @@ async fn multipart(
 
 per_backend!(async the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring);
 async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring(backend: Backend) {
-    // A deadline far ahead, so the pages run on the real clock.
-    let q = questionnaires_with_deadline("2099-12-08");
+    // A campaign of this year whose deadline is the year's last day, so the
+    // pages run on the real clock.
+    let q = questionnaires_with_deadline("2099-12-31");
     let t = TestApp::new()
         .backend(backend)
         .questionnaires(q.path())
         .start()
         .await;
     units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
-    let c = open_profiled_campaign(&t.app, q.path());
+    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
+        chrono::Utc::now().naive_utc(),
+    ));
+    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
     let unit = unit_id(&t.app, "NH-TP");
     let officer = t.staff("cb-tp", "unit_officer", Some("NH-TP")).await;
     let other_officer = t.staff("cb-nv", "unit_officer", Some("NH-NV")).await;

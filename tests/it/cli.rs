@@ -471,20 +471,54 @@ fn the_sample_is_planned_drawn_verified_and_invited_from_the_command_line(backen
     let verified = run(&["sample", "verify", "--campaign", "1"]);
     assert!(verified.starts_with("Khớp"), "{verified}");
 
-    let sent = run(&["invite", "send", "--campaign", "1"]);
+    // Links on the bind address reach nobody: refused before anything is
+    // queued, naming the setting to set.
+    let (code, out, err) = chiso_in(
+        cli.data(),
+        &["invite", "send", "--campaign", "1"],
+        &cli.db.url,
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("Không gửi: Chưa đặt public_url") && err.contains("--allow-local-links"),
+        "{err}"
+    );
+    let (code, _, err) = output(
+        Command::new(env!("CARGO_BIN_EXE_chiso"))
+            .args(["invite", "send", "--campaign", "1"])
+            .env("CHISO__DATA_DIR", cli.data())
+            .env("CHISO__PUBLIC_URL", "http://localhost:8080"),
+        &cli.db.url,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("chỉ mở được trên chính máy chủ này"), "{err}");
+    assert!(
+        !cli.data().join("outbox").exists(),
+        "nothing was sent or queued"
+    );
+
+    let sent = run(&["invite", "send", "--campaign", "1", "--allow-local-links"]);
     assert!(sent.contains("Xếp hàng 20 thư mời"), "{sent}");
     assert!(sent.contains("Đã gửi 20;"), "{sent}");
     let outbox = cli.data().join("outbox");
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 20);
-    let again = run(&["invite", "send", "--campaign", "1"]);
+    let again = run(&["invite", "send", "--campaign", "1", "--allow-local-links"]);
     assert!(
         again.contains("Xếp hàng 0 thư mời") && again.contains("Đã gửi 0;"),
         "{again}"
     );
-    let reminded = run(&["invite", "remind", "--campaign", "1", "--after-days", "0"]);
+    let reminded = run(&[
+        "invite",
+        "remind",
+        "--campaign",
+        "1",
+        "--after-days",
+        "0",
+        "--allow-local-links",
+    ]);
     assert!(reminded.contains("Xếp hàng 20 thư nhắc"), "{reminded}");
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 40);
-    let early = run(&["invite", "remind", "--campaign", "1"]);
+    let early = run(&["invite", "remind", "--campaign", "1", "--allow-local-links"]);
     assert!(
         early.contains("Xếp hàng 0 thư nhắc"),
         "7 days have not passed: {early}"

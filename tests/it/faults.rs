@@ -617,6 +617,7 @@ async fn a_sender_killed_while_sending_invitations_neither_loses_nor_doubles_one
             "1",
             "--per-second",
             per_second,
+            "--allow-local-links",
         ]);
         c.env("CHISO__MAIL__TRANSPORT", "smtp")
             .env("CHISO__MAIL__FROM", "khaosat@sonoivu.gov.vn")

@@ -48,6 +48,7 @@ mod api;
 mod appraisal;
 mod architecture;
 mod browser;
+mod calendar;
 mod cli;
 mod estimate_r;
 mod faults;

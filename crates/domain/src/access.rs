@@ -107,6 +107,8 @@ pub enum Action {
     ImportIndexData,
     /// Publish a campaign's index table (freezes it).
     PublishIndex,
+    /// Change a campaign's deadline or extend it for a unit.
+    ChangeDeadlines,
 }
 
 pub fn allows(actor: Actor, action: Action) -> bool {
@@ -134,7 +136,8 @@ pub fn allows(actor: Actor, action: Action) -> bool {
         Action::AssignAppraisers
         | Action::ApproveAppraisal
         | Action::ImportIndexData
-        | Action::PublishIndex => actor.role == Admin,
+        | Action::PublishIndex
+        | Action::ChangeDeadlines => actor.role == Admin,
         Action::ViewIndex => matches!(actor.role, Admin | Analyst),
         Action::ViewScorecard(unit) => match actor.role {
             Admin | Analyst => true,

@@ -16,6 +16,7 @@ use crate::storage::dossiers::{self as store, DossierRow};
 use crate::storage::DbConn;
 
 use super::{fmt_local, local, Ctx, Result, ServiceError};
+use crate::service::deadlines::Due;
 
 /// The stage of a stored dossier; a unit that has none is at a draft's.
 pub(super) fn stage_of(d: Option<&DossierRow>) -> DossierStage {
@@ -64,18 +65,16 @@ fn submitted_message(d: Option<&DossierRow>, why: &str) -> ServiceError {
     ))
 }
 
-pub(super) fn lock_message(profile: &Profile, reason: LockReason) -> String {
-    let deadline = profile
-        .dossier_deadline()
+pub(super) fn lock_message(due: Option<&Due>, reason: LockReason) -> String {
+    let deadline = due
         .map(|d| {
-            let eff = profile.calendar.effective_deadline(d);
-            if eff == d {
-                d.format("%d/%m/%Y").to_string()
+            if d.effective == d.date {
+                d.date.format("%d/%m/%Y").to_string()
             } else {
                 format!(
                     "{} (rơi vào ngày nghỉ nên dời sang {})",
-                    d.format("%d/%m/%Y"),
-                    eff.format("%d/%m/%Y")
+                    d.date.format("%d/%m/%Y"),
+                    d.effective.format("%d/%m/%Y")
                 )
             }
         })
@@ -85,42 +84,58 @@ pub(super) fn lock_message(profile: &Profile, reason: LockReason) -> String {
             "Hồ sơ đã nộp và đã qua hạn {deadline}: hồ sơ đã khóa, không sửa được nữa."
         ),
         LockReason::DeadlinePassed => format!(
-            "Đã quá hạn nộp hồ sơ {deadline} và hết thời gian gia hạn: hồ sơ đã khóa, không nhận tự chấm và không nộp được nữa."
+            "Đã quá hạn nộp hồ sơ {deadline} và hết thời gian gia hạn: hồ sơ đã khóa, không nhận tự chấm và không nộp được nữa. Sở Nội vụ có thể gia hạn cho đơn vị (có ghi lý do)."
         ),
     }
 }
 
-/// The dossier's deadline lock at `now` (UTC), per the profile.
+/// The dossier's deadline lock at `now` (UTC), against the deadline in
+/// force for the unit; open when the profile has no deadline.
 pub(super) fn lock_at(
     profile: &Profile,
+    due: Option<&Due>,
     d: Option<&DossierRow>,
     now: NaiveDateTime,
 ) -> DossierState {
-    profile
-        .dossier_state(d.and_then(|d| d.submitted_at).map(local), local(now))
-        .unwrap_or(DossierState::Open {
+    match due {
+        Some(due) => profile.dossier_state(
+            due.date,
+            d.and_then(|d| d.submitted_at).map(local),
+            local(now),
+        ),
+        None => DossierState::Open {
             late_days: 0,
             penalty: Points::ZERO,
-        })
+        },
+    }
 }
 
 /// How late the dossier is: from its submission, or, unsubmitted and locked,
 /// from `now` (past the grace days: the dossier criterion scores 0).
 pub(super) fn lateness_of(
     profile: &Profile,
+    due: Option<&Due>,
     d: Option<&DossierRow>,
     now: NaiveDateTime,
 ) -> Lateness {
+    let Some(due) = due else {
+        return Lateness::OnTime;
+    };
     match d.and_then(|d| d.submitted_at) {
-        Some(s) => profile.lateness(local(s)),
-        None if lock_at(profile, d, now).is_locked() => profile.lateness(local(now)),
+        Some(s) => profile.lateness(due.date, local(s)),
+        None if lock_at(profile, Some(due), d, now).is_locked() => {
+            profile.lateness(due.date, local(now))
+        }
         None => Lateness::OnTime,
     }
 }
 
 fn check_unlocked(ctx: &Ctx, d: Option<&DossierRow>, now: NaiveDateTime) -> Result<()> {
-    if let DossierState::Locked { reason } = lock_at(&ctx.profile, d, now) {
-        return Err(ServiceError::invalid(lock_message(&ctx.profile, reason)));
+    if let DossierState::Locked { reason } = lock_at(&ctx.profile, ctx.due.as_ref(), d, now) {
+        return Err(ServiceError::invalid(lock_message(
+            ctx.due.as_ref(),
+            reason,
+        )));
     }
     Ok(())
 }

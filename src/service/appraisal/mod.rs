@@ -94,6 +94,9 @@ struct Ctx {
     campaign: CampaignRow,
     profile: Arc<Profile>,
     unit: UnitRow,
+    /// The dossier deadline in force for the unit (the profile's rule for
+    /// the campaign's year, or an administrator's change).
+    due: Option<crate::service::deadlines::Due>,
 }
 
 impl Ctx {
@@ -139,8 +142,9 @@ fn load(app: &App, campaign_id: i64, unit_id: i64) -> Result<Ctx> {
         .ok_or_else(|| ServiceError::NotFound(format!("Không có đợt đánh giá {campaign_id}.")))?;
     let unit = units::by_id(&mut conn, unit_id)?
         .ok_or_else(|| ServiceError::NotFound("Không có đơn vị này.".into()))?;
-    drop(conn);
     let profile = app.campaign_profile(CampaignId(campaign_id))?;
+    let due = crate::service::deadlines::dossier_due(&mut conn, &profile, &campaign, unit.id)?;
+    drop(conn);
     if profile.criteria_set_for(&unit.unit_type).is_none() {
         return Err(ServiceError::invalid(format!(
             "Bộ quy tắc {} không có bộ tiêu chí cho loại đơn vị \"{}\".",
@@ -151,6 +155,7 @@ fn load(app: &App, campaign_id: i64, unit_id: i64) -> Result<Ctx> {
         campaign,
         profile,
         unit,
+        due,
     })
 }
 

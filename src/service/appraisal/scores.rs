@@ -19,6 +19,7 @@ use crate::storage::units::UnitRow;
 use super::evidence::{derived_status, parse_status};
 use super::lifecycle::lateness_of;
 use super::{load, stored, stored_scores, App, Ctx, Result, ServiceError, Stored};
+use crate::service::deadlines::Due;
 
 /// The dossier state of a unit that never opened one.
 pub const NO_DOSSIER: &str = "none";
@@ -67,7 +68,7 @@ fn leaf_inputs(
 }
 
 pub(super) fn compute(ctx: &Ctx, s: &Stored, now: NaiveDateTime) -> Result<Appraisal> {
-    compute_for(&ctx.profile, ctx.set(), s, now, None)
+    compute_for(&ctx.profile, ctx.set(), ctx.due.as_ref(), s, now, None)
 }
 
 /// The domain's appraisal of stored data. `survey` scores the survey
@@ -76,6 +77,7 @@ pub(super) fn compute(ctx: &Ctx, s: &Stored, now: NaiveDateTime) -> Result<Appra
 fn compute_for(
     profile: &Profile,
     set: &CriteriaSet,
+    due: Option<&Due>,
     s: &Stored,
     now: NaiveDateTime,
     survey: Option<&BTreeMap<String, SurveyScore>>,
@@ -93,7 +95,7 @@ fn compute_for(
             }
         }
     }
-    let lateness = lateness_of(profile, s.dossier.as_ref(), now);
+    let lateness = lateness_of(profile, due, s.dossier.as_ref(), now);
     appraise(profile, set, &inputs, lateness)
         .map_err(|errs| ServiceError::Invalid(errs.into_iter().map(|e| e.to_string()).collect()))
 }
@@ -149,7 +151,15 @@ pub fn appraised_with_survey(
         ))
     })?;
     let s = stored_scores(app, campaign_id, unit.id)?;
-    let a = compute_for(profile, set, &s, now, Some(survey))?;
+    let due = {
+        let mut conn = app.conn()?;
+        let campaign =
+            crate::storage::campaigns::get(&mut conn, campaign_id)?.ok_or_else(|| {
+                ServiceError::NotFound(format!("Không có đợt đánh giá {campaign_id}."))
+            })?;
+        crate::service::deadlines::dossier_due(&mut conn, profile, &campaign, unit.id)?
+    };
+    let a = compute_for(profile, set, due.as_ref(), &s, now, Some(survey))?;
     let state = s.dossier.map_or(NO_DOSSIER, |d| d.state.code()).to_string();
     Ok((a, state))
 }

@@ -181,7 +181,10 @@ pub fn submit(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<Lateness> {
         }
         debug_assert_eq!(next, DossierStage::Submitted);
         store::mark_submitted(conn, d.id, now)?;
-        let lateness = ctx.profile.lateness(local(now));
+        let lateness = match &ctx.due {
+            Some(due) => ctx.profile.lateness(due.date, local(now)),
+            None => Lateness::OnTime,
+        };
         let note = match lateness {
             Lateness::OnTime => "đúng hạn".to_string(),
             Lateness::Late { days, penalty } => format!("muộn {days} ngày, trừ {penalty} điểm"),

@@ -116,6 +116,8 @@ pub struct DossierView {
     pub submitted_at: Option<String>,
     pub approved_at: Option<String>,
     pub deadline: Option<String>,
+    /// Why the deadline is not the profile's: a change or an extension.
+    pub deadline_note: Option<String>,
     /// Why the unit can no longer edit, or the price of submitting now.
     pub lock: Option<String>,
     pub late_note: Option<String>,
@@ -150,7 +152,7 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
     let computed = compute(&ctx, &s, now);
     let d = s.dossier.as_ref();
     let state = stage_of(d);
-    let lock_state = lock_at(&ctx.profile, d, now);
+    let lock_state = lock_at(&ctx.profile, ctx.due.as_ref(), d, now);
     let officer = allows(who.actor(), Action::EditDossier(UnitId(unit_id)));
     let editable = state.allows(DossierEvent::SaveSelfScore {
         appraisal_begun: !s.done.is_empty(),
@@ -238,7 +240,7 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
             reason: h.reason.clone(),
         })
         .collect();
-    let lateness = lateness_of(&ctx.profile, d, now);
+    let lateness = lateness_of(&ctx.profile, ctx.due.as_ref(), d, now);
     let late_note = match lateness {
         Lateness::OnTime => None,
         Lateness::Late { days, penalty } => {
@@ -252,7 +254,7 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
         DossierState::Locked { reason }
             if matches!(state, DossierStage::Draft | DossierStage::Submitted) =>
         {
-            Some(lock_message(&ctx.profile, reason))
+            Some(lock_message(ctx.due.as_ref(), reason))
         }
         DossierState::Open { late_days, penalty }
             if late_days > 0 && state == DossierStage::Draft =>
@@ -263,18 +265,18 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
         }
         _ => None,
     };
-    let deadline = ctx.profile.dossier_deadline().map(|dl| {
-        let eff = ctx.profile.calendar.effective_deadline(dl);
-        if eff == dl {
-            dl.format("%d/%m/%Y").to_string()
+    let deadline = ctx.due.as_ref().map(|due| {
+        if due.effective == due.date {
+            due.date.format("%d/%m/%Y").to_string()
         } else {
             format!(
                 "{} (ngày nghỉ, dời sang {})",
-                dl.format("%d/%m/%Y"),
-                eff.format("%d/%m/%Y")
+                due.date.format("%d/%m/%Y"),
+                due.effective.format("%d/%m/%Y")
             )
         }
     });
+    let deadline_note = ctx.due.as_ref().and_then(|due| due.note.clone());
     let (component, problems) = match &computed {
         Ok(a) => (Some(&a.components), vec![]),
         Err(ServiceError::Invalid(p)) => (None, p.clone()),
@@ -292,6 +294,7 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
         submitted_at: d.and_then(|d| d.submitted_at).map(fmt_local),
         approved_at: d.and_then(|d| d.approved_at).map(fmt_local),
         deadline,
+        deadline_note,
         lock,
         late_note,
         lateness,

@@ -250,6 +250,23 @@ pub struct Page {
     pub location: Option<String>,
 }
 
+impl Page {
+    /// The body as a reader sees it: the entities the templates escape
+    /// (`/` among them) turned back into characters. Markup stays.
+    pub fn text(&self) -> String {
+        self.body
+            .replace("&#x2f;", "/")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+}
+
+/// A change to the tests' default settings.
+type Tune = Box<dyn FnOnce(&mut Settings)>;
+
 /// How a test's service is set up, read as a sentence:
 /// `TestApp::new().backend(b).questionnaires(dir).with_user("cb", "admin", None).start()`.
 /// Every setting has the tests' default, so a test names only what matters to it.
@@ -258,7 +275,7 @@ pub struct TestAppBuilder {
     database: Option<TestDb>,
     questionnaires_dir: PathBuf,
     max_body_bytes: usize,
-    tune: Vec<Box<dyn FnOnce(&mut Settings)>>,
+    tune: Vec<Tune>,
     users: Vec<(String, String, Option<String>)>,
 }
 
@@ -364,9 +381,10 @@ impl TestApp {
     }
 
     /// The session of a user the builder created with `with_user`.
-    pub fn user(&self, username: &str) -> &StaffLogin {
+    pub fn user(&self, username: &str) -> StaffLogin {
         self.users
             .get(username)
+            .cloned()
             .unwrap_or_else(|| panic!("no user {username} was made with with_user"))
     }
 
@@ -482,6 +500,7 @@ pub async fn post_page(
 }
 
 /// A logged-in staff member's cookie and CSRF token.
+#[derive(Clone)]
 pub struct StaffLogin {
     pub cookie: String,
     pub csrf: String,

@@ -151,45 +151,46 @@ pub fn dossier_state(
 }
 
 impl Profile {
-    /// The late rule and the deadline it measures from, if the profile has one.
-    pub fn late_rule(&self) -> Option<(&LateRule, NaiveDate)> {
-        let rule = self.appraisal.late.as_ref()?;
-        let deadline = self.deadline(&rule.deadline)?;
-        Some((rule, deadline.date))
+    /// The code of the dossier deadline: the late rule's, else the deadline
+    /// coded `self_assessment`.
+    pub fn dossier_deadline_code(&self) -> Option<&str> {
+        match &self.appraisal.late {
+            Some(rule) => Some(rule.deadline.as_str()),
+            None => self.deadline("self_assessment").map(|d| d.code.as_str()),
+        }
     }
 
-    /// The self-assessment deadline as written: the late rule's, else the
-    /// deadline coded `self_assessment`.
-    pub fn dossier_deadline(&self) -> Option<NaiveDate> {
-        self.late_rule()
-            .map(|(_, d)| d)
-            .or_else(|| self.deadline("self_assessment").map(|d| d.date))
+    /// The dossier deadline as the profile writes it, for the campaign
+    /// assessing `year` (a campaign may move it: the service asks that).
+    pub fn dossier_deadline(&self, year: i32) -> Option<NaiveDate> {
+        let code = self.dossier_deadline_code()?;
+        self.deadline(code).map(|d| d.rule.on(year))
     }
 
-    /// The lateness of a dossier submitted at `submitted_at` (Vietnam time);
-    /// on time when the profile has no late rule.
-    pub fn lateness(&self, submitted_at: NaiveDateTime) -> Lateness {
-        match self.late_rule() {
-            Some((rule, deadline)) => lateness(rule, &self.calendar, deadline, submitted_at),
+    /// The lateness of a dossier submitted at `submitted_at` (Vietnam time)
+    /// against `deadline`; on time when the profile has no late rule.
+    pub fn lateness(&self, deadline: NaiveDate, submitted_at: NaiveDateTime) -> Lateness {
+        match &self.appraisal.late {
+            Some(rule) => lateness(rule, &self.calendar, deadline, submitted_at),
             None => Lateness::OnTime,
         }
     }
 
-    /// Whether a unit's dossier can be edited at `now` (Vietnam time); None
-    /// when the profile has no self-assessment deadline.
+    /// Whether a unit's dossier due on `deadline` can be edited at `now`
+    /// (Vietnam time).
     pub fn dossier_state(
         &self,
+        deadline: NaiveDate,
         submitted_at: Option<NaiveDateTime>,
         now: NaiveDateTime,
-    ) -> Option<DossierState> {
-        let deadline = self.dossier_deadline()?;
-        Some(dossier_state(
+    ) -> DossierState {
+        dossier_state(
             self.appraisal.late.as_ref(),
             &self.calendar,
             deadline,
             submitted_at,
             now,
-        ))
+        )
     }
 }
 

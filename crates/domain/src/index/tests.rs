@@ -642,33 +642,40 @@ fn the_explain_list_names_the_department_and_the_sanctions() {
 fn the_profile_answers_lateness_and_locks_with_its_own_calendar() {
     let t = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
     let nh = profile("ninh-hoa-2021");
-    assert_eq!(nh.lateness(t("2021-12-08 23:59")), Lateness::OnTime);
+    // Ninh Hòa art. 6.1: "chậm nhất ngày 08 tháng 12" every year; 08/12/2021
+    // was a Wednesday.
+    let due = nh.dossier_deadline(2021).unwrap();
+    assert_eq!(due, "2021-12-08".parse().unwrap());
+    assert_eq!(nh.lateness(due, t("2021-12-08 23:59")), Lateness::OnTime);
     assert_eq!(
-        nh.lateness(t("2021-12-10 08:00")).penalty(),
+        nh.lateness(due, t("2021-12-10 08:00")).penalty(),
         Points::from_int(2)
     );
     assert_eq!(
-        nh.lateness(t("2021-12-11 08:00")),
+        nh.lateness(due, t("2021-12-11 08:00")),
         Lateness::TooLate { days: 3 }
     );
     assert!(!nh
-        .dossier_state(None, t("2021-12-10 08:00"))
-        .unwrap()
+        .dossier_state(due, None, t("2021-12-10 08:00"))
         .is_locked());
     assert!(nh
-        .dossier_state(None, t("2021-12-11 00:00"))
-        .unwrap()
+        .dossier_state(due, None, t("2021-12-11 00:00"))
+        .is_locked());
+    // The same rule in 2026: 08/12/2026 is a Tuesday.
+    let due_2026 = nh.dossier_deadline(2026).unwrap();
+    assert_eq!(due_2026, "2026-12-08".parse().unwrap());
+    assert!(!nh
+        .dossier_state(due_2026, None, t("2026-12-08 16:00"))
         .is_locked());
     // Sơn La has no late rule: on time whatever the date, locked after the deadline day.
     let sl = profile("son-la-2021");
-    assert_eq!(sl.lateness(t("2022-01-20 08:00")), Lateness::OnTime);
+    let due = sl.dossier_deadline(2021).unwrap();
+    assert_eq!(sl.lateness(due, t("2022-01-20 08:00")), Lateness::OnTime);
     assert!(sl
-        .dossier_state(None, t("2021-12-16 00:00"))
-        .unwrap()
+        .dossier_state(due, None, t("2021-12-16 00:00"))
         .is_locked());
     assert!(!sl
-        .dossier_state(None, t("2021-12-15 16:00"))
-        .unwrap()
+        .dossier_state(due, None, t("2021-12-15 16:00"))
         .is_locked());
 }
 

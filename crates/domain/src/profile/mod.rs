@@ -9,11 +9,13 @@
 
 mod calendar;
 mod coverage;
+mod date_rule;
 mod parse;
 mod tree;
 
 pub use calendar::{Calendar, Holiday};
 pub use coverage::{survey_gaps, SurveyGap};
+pub use date_rule::DateRule;
 pub use parse::parse_profile;
 pub use tree::{CriteriaSet, Criterion, Kind, Level, Source};
 
@@ -21,7 +23,7 @@ pub use crate::toml_lines::Diagnostic;
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::Datelike;
 
 use crate::points::{Factor, Points};
 use crate::questionnaire::RespondentGroup;
@@ -243,9 +245,9 @@ pub struct Deadline {
     /// e.g. `self_assessment`.
     pub code: String,
     pub name: String,
-    /// As the regulation writes it; [`Calendar::effective_deadline`] moves it
-    /// off weekends and holidays.
-    pub date: NaiveDate,
+    /// As the regulation writes it, a yearly rule; for a campaign's year,
+    /// [`Calendar::effective_deadline`] moves its date off weekends and holidays.
+    pub rule: DateRule,
 }
 
 /// The head-of-agency rating a profile applies.
@@ -360,6 +362,52 @@ impl Profile {
 
     pub fn deadline(&self, code: &str) -> Option<&Deadline> {
         self.deadlines.iter().find(|d| d.code == code)
+    }
+
+    /// Why a campaign assessing `year` cannot follow this profile: a year
+    /// before the regulation's, or a deadline written as a fixed date of
+    /// another year. Empty when it can.
+    pub fn check_year(&self, year: i32) -> Vec<String> {
+        let mut problems = Vec::new();
+        if year < self.year {
+            problems.push(format!(
+                "hồ sơ {} áp dụng từ năm {}: không dùng cho đợt đánh giá năm {year}",
+                self.code, self.year
+            ));
+        }
+        if year != self.year {
+            for d in self.deadlines.iter().filter(|d| d.rule.is_fixed()) {
+                problems.push(format!(
+                    "hồ sơ {}: hạn \"{}\" ghi {}, chỉ dùng cho năm {}; với đợt năm {year}, sửa thành \
+                     yearly = \"dd/mm\" (hằng năm)",
+                    self.code,
+                    d.name,
+                    d.rule.describe(),
+                    self.year
+                ));
+            }
+        }
+        problems
+    }
+
+    /// What the campaign's page says about its calendar for `year`: e.g. that
+    /// the holiday list does not cover the year, so deadlines move only off
+    /// weekends.
+    pub fn calendar_notes(&self, year: i32) -> Vec<String> {
+        let covered = |y: i32| self.calendar.holidays.iter().any(|h| h.date.year() == y);
+        let mut notes = Vec::new();
+        for y in [year, year + 1] {
+            let needed = self.deadlines.iter().any(|d| d.rule.on(year).year() == y);
+            if needed && !covered(y) {
+                notes.push(format!(
+                    "Lịch nghỉ lễ trong hồ sơ {} không có năm {y}: hạn rơi vào ngày lễ năm {y} \
+                     không được dời, chỉ dời khỏi ngày nghỉ cuối tuần. Thêm ngày nghỉ năm {y} vào \
+                     [calendar] holidays của hồ sơ nếu cần.",
+                    self.code
+                ));
+            }
+        }
+        notes
     }
 
     pub fn is_example(&self, part: Part) -> bool {

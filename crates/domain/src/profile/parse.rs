@@ -16,10 +16,10 @@ use toml::Spanned;
 
 use super::tree::{self, Draft, Kind, Source, Totals};
 use super::{
-    AppraisalRules, Band, BandBasis, Bands, BelowMinimum, Block, Calendar, CriteriaSet, DayCount,
-    Deadline, Department, ExplainRules, HaiPhongRules, HeadRatingScheme, Holiday, LateRule,
-    OpenLinks, Part, PointsRules, Profile, Ranking, Sanction, ScoreThresholds, SurveyRules,
-    ThaiBinhRules, TieBreak, WithoutAssigned,
+    AppraisalRules, Band, BandBasis, Bands, BelowMinimum, Block, Calendar, CriteriaSet, DateRule,
+    DayCount, Deadline, Department, ExplainRules, HaiPhongRules, HeadRatingScheme, Holiday,
+    LateRule, OpenLinks, Part, PointsRules, Profile, Ranking, Sanction, ScoreThresholds,
+    SurveyRules, ThaiBinhRules, TieBreak, WithoutAssigned,
 };
 use crate::code::Slug;
 use crate::points::{Factor, Points, MAX_DECIMALS};
@@ -142,6 +142,11 @@ struct RawLate {
 struct RawDeadline {
     code: Option<S<String>>,
     name: Option<String>,
+    /// `"20/12"`: the day and month every year.
+    yearly: Option<S<String>>,
+    /// `"next"` when the yearly date falls in the year after the assessed one.
+    in_year: Option<S<String>>,
+    /// A fixed date: a profile for one year only.
     date: Option<S<Datetime>>,
 }
 
@@ -1231,10 +1236,49 @@ impl Checker<'_> {
             if name.is_none() {
                 self.err_at(at, "hạn thiếu tên (name)");
             }
-            let date = match &d.date {
-                Some(v) => self.date(v, "date"),
-                None => {
-                    self.err_at(at, "hạn thiếu date");
+            let next_year = match &d.in_year {
+                None => Some(false),
+                Some(v) => match v.get_ref().as_str() {
+                    "same" => Some(false),
+                    "next" => Some(true),
+                    other => {
+                        self.err_at(
+                            v.span().start,
+                            format!("in_year \"{other}\" không hợp lệ: \"same\" (cùng năm đánh giá) hoặc \"next\" (năm sau)"),
+                        );
+                        None
+                    }
+                },
+            };
+            let date = match (&d.yearly, &d.date) {
+                (Some(y), None) => {
+                    let rule = next_year.and_then(|n| DateRule::yearly(y.get_ref(), n));
+                    if rule.is_none() && next_year.is_some() {
+                        self.err_at(
+                            y.span().start,
+                            format!(
+                                "yearly \"{}\" không phải một ngày trong năm dạng dd/mm, ví dụ \"20/12\" (29/02 không có mọi năm)",
+                                y.get_ref()
+                            ),
+                        );
+                    }
+                    rule
+                }
+                (None, Some(v)) => {
+                    if let Some(n) = &d.in_year {
+                        self.err_at(n.span().start, "in_year chỉ dùng với yearly");
+                    }
+                    self.date(v, "date").map(DateRule::Fixed)
+                }
+                (Some(y), Some(_)) => {
+                    self.err_at(
+                        y.span().start,
+                        "hạn ghi cả yearly và date: chọn một (yearly = \"dd/mm\" cho hạn hằng năm)",
+                    );
+                    None
+                }
+                (None, None) => {
+                    self.err_at(at, "hạn thiếu ngày: yearly = \"dd/mm\" (hằng năm)");
                     None
                 }
             };
@@ -1247,7 +1291,7 @@ impl Checker<'_> {
                     out.push(Deadline {
                         code: c.into_inner(),
                         name,
-                        date,
+                        rule: date,
                     });
                 }
                 _ => ok = false,

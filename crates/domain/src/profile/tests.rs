@@ -76,8 +76,12 @@ fn shipped_profiles_hold_the_regulations_numbers() {
     assert_eq!(late.grace_days, 2);
     assert_eq!(late.points_per_day, Points::from_int(1));
     assert_eq!(
-        nh.deadline(&late.deadline).unwrap().date,
-        NaiveDate::from_ymd_opt(2021, 12, 8).unwrap()
+        nh.deadline(&late.deadline).unwrap().rule,
+        DateRule::Yearly {
+            day: 8,
+            month: 12,
+            next_year: false
+        }
     );
     assert_eq!(nh.criteria_sets.len(), 5);
     let pl3 = nh.criteria_set_for("phuong").unwrap();
@@ -381,6 +385,31 @@ fn every_problem_comes_back_in_one_pass_with_its_line() {
 }
 
 #[test]
+fn a_campaigns_year_must_suit_the_profile() {
+    // The seeds write deadlines "hàng năm": a yearly rule serves every year
+    // from the regulation's on; a fixed date serves its own year only.
+    let nh = shipped("ninh-hoa-2021");
+    assert!(nh.check_year(2021).is_empty());
+    assert!(nh.check_year(2026).is_empty());
+    let before = nh.check_year(2020);
+    assert!(before[0].contains("áp dụng từ năm 2021"), "{before:?}");
+    let fixed = parse_profile(GOOD).unwrap();
+    assert!(fixed.check_year(fixed.year).is_empty());
+    let other = fixed.check_year(fixed.year + 1);
+    assert!(
+        other
+            .iter()
+            .any(|p| p.contains("ngày 08/12/2021 (cố định)") && p.contains("yearly = \"dd/mm\"")),
+        "{other:?}"
+    );
+    // No holidays listed for 2026: the campaign page says deadlines move
+    // only off weekends.
+    let notes = nh.calendar_notes(2026);
+    assert!(notes[0].contains("không có năm 2026"), "{notes:?}");
+    assert!(nh.calendar_notes(2021).is_empty());
+}
+
+#[test]
 fn other_refusals() {
     for (from, to, text) in [
         (
@@ -468,6 +497,22 @@ fn other_refusals() {
             "date = 2021-12-08T08:00:00",
             "phải là một ngày",
         ),
+        (
+            "date = 2021-12-08",
+            "yearly = \"29/02\"",
+            "29/02 không có mọi năm",
+        ),
+        (
+            "date = 2021-12-08",
+            "yearly = \"08/12\"\ndate = 2021-12-08",
+            "chọn một",
+        ),
+        (
+            "date = 2021-12-08",
+            "yearly = \"08/12\"\nin_year = \"sau\"",
+            "in_year \"sau\" không hợp lệ",
+        ),
+        ("date = 2021-12-08", "name2 = \"x\"", "hạn thiếu ngày"),
     ] {
         assert!(GOOD.contains(from), "{from}");
         let src = GOOD.replacen(from, to, 1);

@@ -1,0 +1,2 @@
+DROP TABLE deadline_changes;
+ALTER TABLE campaigns DROP COLUMN profile_sha256;

@@ -63,14 +63,43 @@ pub enum IndexCommand {
         profile: String,
         file: PathBuf,
     },
-    /// Publish the table once every dossier is approved: freezes it and
-    /// records the year's scores.
+    /// Publish the table once every dossier is approved and every open
+    /// case decided: freezes it and records the year's scores.
     Publish {
         #[arg(long)]
         campaign: CampaignId,
         /// The administrator publishing (a staff user name).
         #[arg(long = "as")]
         user: String,
+        /// The confirmation, typed as on the review page: "CÔNG BỐ".
+        #[arg(long)]
+        confirm: String,
+    },
+    /// Record a council decision on an open case (see `index review`).
+    Decide {
+        #[arg(long)]
+        campaign: CampaignId,
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// no_dossier, survey_withheld, head_rating, decline_cause:<item>,
+        /// mitigation.
+        #[arg(long)]
+        case: String,
+        /// score_zero, exclude, excellent, good, completed, not_completed,
+        /// subjective, objective.
+        #[arg(long)]
+        decision: String,
+        /// The council's reason (e.g. the minute's number and date).
+        #[arg(long)]
+        reason: String,
+        #[arg(long = "as")]
+        user: String,
+    },
+    /// What publication would publish, and what still stands in its way.
+    Review {
+        #[arg(long)]
+        campaign: CampaignId,
     },
 }
 
@@ -153,9 +182,48 @@ pub fn run(settings: &Settings, command: IndexCommand) -> anyhow::Result<ExitCod
             )?;
             println!("Đã nhập {n} điểm năm {year} ({kind}).");
         }
-        IndexCommand::Publish { campaign, user } => {
+        IndexCommand::Decide {
+            campaign,
+            unit,
+            case,
+            decision,
+            reason,
+            user,
+        } => {
             let who = service::accounts::staff_user(&app, &user)?;
-            let t = service::publication::publish(&app, &who, campaign)?;
+            let record = service::council::Record {
+                unit,
+                case,
+                decision,
+                reason,
+            };
+            service::council::record(&app, &who, campaign, &record)?;
+            println!("Đã ghi quyết định của Hội đồng.");
+        }
+        IndexCommand::Review { campaign } => {
+            let t = service::publication::table(&app, campaign, service::now())?;
+            let blockers = service::publication::blockers(&t);
+            if blockers.is_empty() {
+                println!("Không còn vấn đề nào: có thể công bố.");
+            } else {
+                println!("Chưa công bố được:");
+                for b in &blockers {
+                    println!("  - {b}");
+                }
+            }
+            return Ok(if blockers.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        IndexCommand::Publish {
+            campaign,
+            user,
+            confirm,
+        } => {
+            let who = service::accounts::staff_user(&app, &user)?;
+            let t = service::publication::publish(&app, &who, campaign, &confirm)?;
             let indexed = t.rows.iter().filter(|r| r.figures().is_some()).count();
             println!(
                 "Đã công bố kết quả đợt {campaign}: {} đơn vị, {indexed} có chỉ số.",

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod appraisal;
 pub mod campaigns;
+pub mod council;
 pub mod deadlines;
 pub mod demo;
 pub mod export;

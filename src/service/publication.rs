@@ -19,8 +19,9 @@ use serde::Serialize;
 
 use crate::domain::access::{allows, Action};
 use crate::domain::index::{
-    assigned_item, changes, explain_list, rank_and_rate, Appraisal, AssignedItem, Cause, Change,
-    ExplainItem, Figures, Rank, RatingOutcome, Shortfall, Standing, SurveyScore,
+    assigned_item, changes, explain_list, no_dossier_standing, rank_and_rate, Appraisal,
+    AssignedItem, Case, Cause, Change, Decision, ExplainItem, Figures, HeadRating,
+    NoDossierStanding, Rank, RatingOutcome, Shortfall, Standing, SurveyScore,
 };
 use crate::domain::points::Points;
 use crate::domain::profile::Profile;
@@ -30,6 +31,8 @@ use crate::storage::publication::{self as store, SurveyPointRow, KIND_ASSIGNED, 
 use crate::storage::{campaigns as campaign_store, draws, units};
 
 use super::accounts::StaffUser;
+use super::council::{self, DecisionView, InForce};
+
 use super::{appraisal, now, results, App, Result, ServiceError};
 
 pub use appraisal::NO_DOSSIER;
@@ -76,6 +79,15 @@ pub struct IndexRow {
     pub changes: Vec<Change>,
     pub survey: Vec<SurveyCell>,
     pub explain: Vec<ExplainItem>,
+    /// Why the unit is not ranked (no dossier, survey withheld, a problem,
+    /// waiting for the council); None when it is ranked.
+    pub not_ranked: Option<String>,
+    /// The council's decisions in force for this unit.
+    pub decisions: Vec<DecisionView>,
+    /// Cases of this unit that wait for the council.
+    pub open: Vec<Case>,
+    /// The head's rating by the rules alone, before any council decision.
+    pub rule_rating: Option<HeadRating>,
 }
 
 impl IndexRow {
@@ -222,6 +234,73 @@ fn rounded(nodes: &BTreeMap<String, Points>, decimals: u32) -> BTreeMap<String, 
         .collect()
 }
 
+/// Whether a unit is ranked before head ratings, by its dossier, its survey
+/// component and the council's decisions: the reason it is not ranked, and
+/// the cases that wait for the council.
+fn standing_before_rating(
+    profile: &Profile,
+    unit_id: i64,
+    dossier: &str,
+    appraisal: &Option<Appraisal>,
+    problem: &Option<String>,
+    decided: &InForce,
+) -> (Option<String>, Vec<Case>) {
+    if let Some(p) = problem {
+        return (Some(format!("Chưa tính được Chỉ số: {p}")), vec![]);
+    }
+    let Some(a) = appraisal else {
+        return (Some("Chưa tính được Chỉ số.".into()), vec![]);
+    };
+    if dossier == NO_DOSSIER {
+        let d = decided.decision(unit_id, &Case::NoDossier);
+        match no_dossier_standing(profile.council.no_dossier, d) {
+            NoDossierStanding::Scored => {}
+            NoDossierStanding::Excluded if d.is_some() => {
+                return (
+                    Some("Không nộp hồ sơ tự đánh giá; Hội đồng quyết định không xếp hạng.".into()),
+                    vec![],
+                )
+            }
+            NoDossierStanding::Excluded => {
+                return (
+                    Some(
+                        "Không nộp hồ sơ tự đánh giá; không xếp hạng theo thiết lập của hồ sơ tỉnh (council.no_dossier; văn bản quy định không nêu)."
+                            .into(),
+                    ),
+                    vec![],
+                )
+            }
+            NoDossierStanding::Pending => {
+                return (
+                    Some(
+                        "Không nộp hồ sơ tự đánh giá; chờ Hội đồng quyết định tính điểm 0 hay không xếp hạng."
+                            .into(),
+                    ),
+                    vec![Case::NoDossier],
+                )
+            }
+        }
+    }
+    if !a.withheld.is_empty() {
+        let list = a.withheld.join(", ");
+        return match decided.decision(unit_id, &Case::SurveyWithheld) {
+            Some(Decision::Exclude) => (
+                Some(format!(
+                    "Thiếu điểm điều tra xã hội học (tiêu chí {list}); Hội đồng quyết định không xếp hạng."
+                )),
+                vec![],
+            ),
+            _ => (
+                Some(format!(
+                    "Thiếu điểm điều tra xã hội học (tiêu chí {list}); chờ Hội đồng quyết định."
+                )),
+                vec![Case::SurveyWithheld],
+            ),
+        };
+    }
+    (None, vec![])
+}
+
 /// The campaign's index table as it stands: live until published, frozen after.
 pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<IndexTable> {
     let campaign_id = campaign_id.get();
@@ -232,6 +311,7 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
     } = ctx(app, campaign_id)?;
     let published_at = store::publication(&mut *app.conn()?, campaign_id)?.map(|(at, _)| at);
     let (survey, survey_source) = survey_scores(app, campaign_id)?;
+    let decided = council::in_force(app, campaign_id)?;
     let decimals = profile.points.decimals;
     let year = i64::from(campaign.year);
     let own_before = earlier_years(app, year, KIND_OWN)?;
@@ -285,6 +365,8 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
             Ok((a, state)) => (Some(a), None, state),
             Err(e) => (None, Some(e.to_string()), NO_DOSSIER.to_string()),
         };
+        let (not_ranked, open) =
+            standing_before_rating(&profile, u.id, &dossier, &appraisal, &problem, &decided);
         let current = appraisal
             .as_ref()
             .map(|a| rounded(&a.nodes, decimals))
@@ -317,6 +399,10 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
                 message: String::new(),
             },
             survey: cells,
+            not_ranked,
+            decisions: decided.of_unit(u.id),
+            open,
+            rule_rating: None,
         });
     }
 
@@ -336,7 +422,13 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
                                 y.get(&r.code).and_then(|items| items.get(code)).copied()
                             });
                             let history = std::iter::once(Points::from_micro(*p)).chain(earlier);
-                            assigned_item(&profile, code, history, Cause::Unknown)
+                            let cause = match decided
+                                .decision(r.unit_id, &Case::DeclineCause { item: code.clone() })
+                            {
+                                Some(Decision::Cause(c)) => c,
+                                _ => Cause::Unknown,
+                            };
+                            assigned_item(&profile, code, history, cause)
                         })
                         .collect()
                 })
@@ -349,14 +441,17 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
         .map(|(r, items)| Standing {
             unit: &r.code,
             block: &r.block,
-            figures: r.figures(),
+            // A unit not ranked (excluded, or waiting for the council) has
+            // no index for ranking even when its appraisal has figures.
+            figures: r.figures().filter(|_| r.not_ranked.is_none()),
             items,
         })
         .collect();
     let rated = rank_and_rate(&profile, &standings);
     for (r, (rank, rating)) in rows.iter_mut().zip(rated) {
         r.rank = rank;
-        r.head_rating = rating;
+        r.rule_rating = council::rule_rating(&rating);
+        r.head_rating = council::apply_to_rating(&decided, r.unit_id, rating, &mut r.open);
     }
 
     let block_order = |b: &str| {
@@ -392,11 +487,58 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
     })
 }
 
-/// Publishes the table: every unit's dossier must be approved by the
-/// council; the survey points are frozen as they are now and each unit's
+/// What the administrator types to confirm a publication.
+pub const CONFIRMATION: &str = "CÔNG BỐ";
+
+/// Everything that stands between the table and its publication, each as a
+/// sentence: dossiers the council has not approved, units whose index could
+/// not be computed, cases waiting for a council decision. Empty: the table
+/// may be published.
+pub fn blockers(t: &IndexTable) -> Vec<String> {
+    let mut out = Vec::new();
+    let not_approved: Vec<String> = t
+        .rows
+        .iter()
+        .filter(|r| r.dossier != appraisal::APPROVED && r.dossier != NO_DOSSIER)
+        .map(|r| format!("{} ({})", r.name, r.code))
+        .collect();
+    if !not_approved.is_empty() {
+        out.push(format!(
+            "{} đơn vị chưa được Hội đồng thẩm định phê duyệt hồ sơ: {}.",
+            not_approved.len(),
+            not_approved.join(", ")
+        ));
+    }
+    for r in &t.rows {
+        if let Some(p) = &r.problem {
+            out.push(format!(
+                "{} ({}): chưa tính được Chỉ số: {p}",
+                r.name, r.code
+            ));
+        }
+        for c in r.open.iter().filter(|c| c.blocks_publication()) {
+            out.push(format!(
+                "{} ({}): chờ Hội đồng quyết định: {}.",
+                r.name,
+                r.code,
+                c.label()
+            ));
+        }
+    }
+    out
+}
+
+/// Publishes the table once the administrator has reviewed it and typed
+/// [`CONFIRMATION`]: every dossier approved, every open case decided by the
+/// council. The survey points are frozen as they are now and each unit's
 /// published field, criterion and sub-criterion scores become the year's
 /// record, which next year's changes and the explain list read.
-pub fn publish(app: &App, who: &StaffUser, campaign_id: CampaignId) -> Result<IndexTable> {
+pub fn publish(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: CampaignId,
+    confirmation: &str,
+) -> Result<IndexTable> {
     let campaign_id = campaign_id.get();
     if !allows(who.actor(), Action::PublishIndex) {
         return Err(ServiceError::Forbidden(
@@ -407,24 +549,21 @@ pub fn publish(app: &App, who: &StaffUser, campaign_id: CampaignId) -> Result<In
     let t = table(app, CampaignId(campaign_id), at)?;
     if let Some(when) = t.published_at {
         return Err(ServiceError::invalid(format!(
-            "Kết quả đợt này đã công bố lúc {} (UTC); không công bố lại.",
-            when.format("%H:%M %d/%m/%Y")
+            "Kết quả đợt này đã công bố lúc {}; không công bố lại.",
+            council::format_local(when)
         )));
     }
-    // A unit that never opened a dossier is published as it stands (its
-    // appraised criteria at 0); one that has a dossier needs the council.
-    let not_approved: Vec<String> = t
-        .rows
-        .iter()
-        .filter(|r| r.dossier != appraisal::APPROVED && r.dossier != NO_DOSSIER)
-        .map(|r| format!("{} ({})", r.name, r.code))
-        .collect();
-    if !not_approved.is_empty() {
-        return Err(ServiceError::Invalid(vec![format!(
-            "Chưa công bố được: {} đơn vị chưa được Hội đồng thẩm định phê duyệt: {}.",
-            not_approved.len(),
-            not_approved.join(", ")
-        )]));
+    let mut problems = blockers(&t);
+    if !problems.is_empty() {
+        problems.insert(0, "Chưa công bố được:".to_string());
+    }
+    if confirmation.trim() != CONFIRMATION {
+        problems.push(format!(
+            "Để công bố, gõ đúng \"{CONFIRMATION}\" vào ô xác nhận (chữ in hoa, có dấu)."
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
     }
     // The figures as the table has them, shortfalls included, so a flagged
     // criterion stays flagged and a withheld one withheld.

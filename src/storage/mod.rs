@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod assignments;
 pub mod audit;
 pub mod campaigns;
+pub mod council;
 pub mod deadlines;
 pub mod dossiers;
 pub mod draws;

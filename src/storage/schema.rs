@@ -53,6 +53,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    council_decisions (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        unit_id -> BigInt,
+        case_code -> Text,
+        decision -> Text,
+        reason -> Text,
+        decided_by -> BigInt,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     campaign_questionnaires (campaign_id, code) {
         campaign_id -> BigInt,
         code -> Text,
@@ -397,6 +410,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    council_decisions,
     deadline_changes,
     survey_points,
     published_scores,

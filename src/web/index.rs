@@ -24,10 +24,6 @@ use crate::service::ServiceError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/campaigns/{id}/index", web::get().to(page))
         .route(
-            "/staff/campaigns/{id}/index/publish",
-            web::post().to(publish),
-        )
-        .route(
             "/staff/campaigns/{id}/index/survey",
             web::post().to(import_survey),
         )
@@ -63,7 +59,7 @@ fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
 
-async fn load(state: &web::Data<State>, id: CampaignId) -> Result<IndexTable, WebError> {
+pub(super) async fn load(state: &web::Data<State>, id: CampaignId) -> Result<IndexTable, WebError> {
     blocking(state, move |app| publication::table(app, id, now())).await
 }
 
@@ -73,7 +69,7 @@ fn fixed(p: Option<crate::domain::points::Points>, d: u32) -> Option<String> {
 
 /// One line of the ranked table, as the page and the exports show it.
 #[derive(Serialize)]
-struct Line {
+pub(super) struct Line {
     unit_id: i64,
     code: String,
     name: String,
@@ -99,14 +95,22 @@ struct Line {
     withheld: usize,
 }
 
-fn line(r: &IndexRow, d: u32) -> Line {
-    let f = r.figures();
+pub(super) fn line(r: &IndexRow, d: u32) -> Line {
+    // A unit that is not ranked shows no index, even one computed with
+    // appraised criteria at 0: the reason stands in its place.
+    let f = r.figures().filter(|_| r.not_ranked.is_none());
     let a = r.appraisal.as_ref();
     let mut notes: Vec<String> = f
         .map(|f| f.notes.iter().map(|n| n.message()).collect())
         .unwrap_or_default();
-    if let Some(p) = &r.problem {
-        notes.push(p.clone());
+    if let Some(why) = &r.not_ranked {
+        notes.push(why.clone());
+    }
+    for d in &r.decisions {
+        notes.push(format!(
+            "Hội đồng ({}): {} — {}. Lý do: {}",
+            d.at, d.case_label, d.decision_label, d.reason
+        ));
     }
     Line {
         unit_id: r.unit_id,
@@ -149,7 +153,7 @@ fn chart(
     let d = t.decimals;
     let split: Vec<SplitRow> = rows
         .iter()
-        .map(|r| match r.figures() {
+        .map(|r| match r.figures().filter(|_| r.not_ranked.is_none()) {
             Some(f) => {
                 let survey = f.components.survey.round(d).to_f64();
                 let index = f.index.to_f64();
@@ -161,6 +165,8 @@ fn chart(
                 &r.name,
                 if r.problem.is_some() {
                     "chưa tính được"
+                } else if r.dossier == publication::NO_DOSSIER {
+                    "không nộp hồ sơ, không xếp hạng"
                 } else {
                     "chưa đủ điểm điều tra xã hội học"
                 },
@@ -223,6 +229,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let t = load(state, id).await?;
+    let published_at = t.published_at.map(super::review::local_time);
     let profile = &t.profile;
     let bands: Vec<(f64, String)> = match profile.bands.on {
         BandBasis::Index => profile
@@ -276,7 +283,7 @@ async fn render(
             t => context! {
                 campaign_id => t.campaign_id, campaign => t.campaign.clone(), year => t.year,
                 profile => t.profile_name.clone(), survey_source => t.survey_source,
-                published_at => t.published_at.map(|p| p.format("%H:%M %d/%m/%Y").to_string()),
+                published_at,
                 pari => profile.bands.on == BandBasis::Pari,
             },
             blocks => blocks.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
@@ -322,25 +329,6 @@ async fn refused(
             .await
         }
         e => Err(e),
-    }
-}
-
-async fn publish(
-    state: web::Data<State>,
-    staff: Staff,
-    id: web::Path<CampaignId>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, WebError> {
-    staff.require(Action::PublishIndex)?;
-    let id = id.into_inner();
-    staff
-        .form(&req, payload, state.settings.max_body_bytes)
-        .await?;
-    let who = staff.0.user.clone();
-    match blocking(&state, move |app| publication::publish(app, &who, id)).await {
-        Ok(_) => Ok(back(id, "published")),
-        Err(e) => refused(&state, &staff, id, e).await,
     }
 }
 

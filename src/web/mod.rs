@@ -10,6 +10,7 @@ mod export;
 mod index;
 mod request_span;
 mod results;
+mod review;
 mod sampling;
 mod staff;
 mod static_files;
@@ -108,6 +109,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(export::routes)
         .configure(results::routes)
         .configure(appraisal::routes)
+        // Before index's `/index/{unit}`, which would take `review`.
+        .configure(review::routes)
         .configure(index::routes)
         .configure(static_files::routes);
 }

@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/dossier.html",
     "staff/appraisal.html",
     "staff/index.html",
+    "staff/index_review.html",
     "staff/scorecard.html",
     "appraisal/labels.html",
 );

@@ -570,6 +570,8 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/index",
         "/staff/campaigns/{id}/index/{unit}",
         "/staff/campaigns/{id}/index/publish",
+        "/staff/campaigns/{id}/index/review",
+        "/staff/campaigns/{id}/index/decisions",
         "/staff/campaigns/{id}/index/survey",
         "/staff/campaigns/{id}/index/scores",
         "/staff/campaigns/{id}/export/index",
@@ -978,8 +980,9 @@ async fn every_index_route_answers_each_role_as_its_scope_requires(backend: Back
         ("officer", &officer),
     ];
     let base = format!("/staff/campaigns/{c}");
-    let gets: [(String, [u16; 4]); 9] = [
+    let gets: [(String, [u16; 4]); 10] = [
         (format!("{base}/index"), [200, 200, 403, 403]),
+        (format!("{base}/index/review"), [200, 403, 403, 403]),
         (format!("{base}/index?block=so"), [200, 200, 403, 403]),
         (format!("{base}/index/{own}"), [200, 200, 403, 200]),
         (format!("{base}/index/{other}"), [200, 200, 403, 404]),
@@ -1085,9 +1088,40 @@ async fn every_index_route_answers_each_role_as_its_scope_requires(backend: Back
         forged.status, 403,
         "{backend:?} publication without the CSRF token"
     );
+    // Nobody has submitted a dossier: every unit waits for the council,
+    // and publication says so and asks for the typed confirmation.
+    let early = t
+        .staff_post(&admin, &format!("{base}/index/publish"), &[])
+        .await;
+    assert_eq!(early.status, 422, "{backend:?}");
+    assert!(early
+        .text()
+        .contains("Sở Y tế (SYT): chờ Hội đồng quyết định"));
+    assert!(early.text().contains("gõ đúng \"CÔNG BỐ\""));
+    let decision = [
+        ("unit", "EVIL"),
+        ("case", "no_dossier"),
+        ("decision", "exclude"),
+        ("reason", "Biên bản họp Hội đồng số 1"),
+    ];
     for ((role, login), want) in who.iter().zip([303, 403, 403, 403]).rev() {
         let r = t
-            .staff_post(login, &format!("{base}/index/publish"), &[])
+            .staff_post(login, &format!("{base}/index/decisions"), &decision)
+            .await;
+        assert_eq!(
+            r.status, want,
+            "{backend:?} {role} records a decision: {}",
+            r.body
+        );
+    }
+    assert!(council_decides_every_open_case(&t.app, "admin1", c) > 10);
+    for ((role, login), want) in who.iter().zip([303, 403, 403, 403]).rev() {
+        let r = t
+            .staff_post(
+                login,
+                &format!("{base}/index/publish"),
+                &[("confirm", "CÔNG BỐ")],
+            )
             .await;
         assert_eq!(r.status, want, "{backend:?} {role} publishes: {}", r.body);
     }

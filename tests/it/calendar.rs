@@ -11,22 +11,6 @@ const UNITS: &str = "code,name,block,unit_type\n\
 NH-TP,Phòng Tư pháp,co_quan,co_quan\n\
 NH-NV,Phòng Nội vụ,co_quan,co_quan\n";
 
-/// A copy of the shipped questionnaires and profiles the test may edit.
-fn questionnaires_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo_path("questionnaires");
-    std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
-    for sub in ["", "profiles"] {
-        for entry in std::fs::read_dir(src.join(sub)).unwrap() {
-            let p = entry.unwrap().path();
-            if p.extension().is_some_and(|e| e == "toml") {
-                std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
-            }
-        }
-    }
-    dir
-}
-
 fn today() -> NaiveDate {
     chiso::domain::vietnam_time::date(chrono::Utc::now().naive_utc())
 }

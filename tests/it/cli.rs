@@ -610,12 +610,76 @@ fn the_index_table_is_shown_imported_and_published_from_the_command_line(backend
         .unwrap();
     let (code, _, err) = chiso_in(
         cli.data(),
-        &["index", "publish", "--campaign", "1", "--as", "khong-co"],
+        &[
+            "index",
+            "publish",
+            "--campaign",
+            "1",
+            "--as",
+            "khong-co",
+            "--confirm",
+            "CÔNG BỐ",
+        ],
         &cli.db.url,
     );
     assert_eq!(code, 1);
     assert!(err.contains("không có tài khoản"), "{err}");
-    let out = run(&["index", "publish", "--campaign", "1", "--as", "qt"]);
+    // Publication waits for the council and for the typed confirmation.
+    let (code, out, _) = chiso_in(
+        cli.data(),
+        &["index", "review", "--campaign", "1"],
+        &cli.db.url,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("chờ Hội đồng quyết định"), "{out}");
+    let publish = |confirm: &str| {
+        chiso_in(
+            cli.data(),
+            &[
+                "index",
+                "publish",
+                "--campaign",
+                "1",
+                "--as",
+                "qt",
+                "--confirm",
+                confirm,
+            ],
+            &cli.db.url,
+        )
+    };
+    let (code, _, err) = publish("CÔNG BỐ");
+    assert_eq!(code, 1);
+    assert!(err.contains("chờ Hội đồng quyết định"), "{err}");
+    let (code, _, err) = chiso_in(
+        cli.data(),
+        &[
+            "index",
+            "decide",
+            "--campaign",
+            "1",
+            "--unit",
+            "SNV",
+            "--case",
+            "no_dossier",
+            "--decision",
+            "good",
+            "--reason",
+            "Biên bản số 1",
+            "--as",
+            "qt",
+        ],
+        &cli.db.url,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("không phải là quyết định"), "{err}");
+    council_decides_every_open_case(&app_on(&cli.db), "qt", chiso::domain::ids::CampaignId(1));
+    assert!(run(&["index", "review", "--campaign", "1"]).contains("có thể công bố"));
+    let (code, _, err) = publish("cong bo");
+    assert_eq!(code, 1);
+    assert!(err.contains("gõ đúng \"CÔNG BỐ\""), "{err}");
+    let (code, out, err) = publish("CÔNG BỐ");
+    assert_eq!(code, 0, "{err}");
     assert!(out.contains("Đã công bố kết quả đợt 1"), "{out}");
     let (code, _, err) = chiso_in(
         cli.data(),

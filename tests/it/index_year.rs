@@ -388,12 +388,35 @@ async fn hai_phong_2025_from_dossiers_to_the_published_table(backend: Backend) {
     let first = sheet.rows().nth(1).unwrap();
     assert_eq!(first[0].to_string(), set.nodes[0].code);
 
-    // Publication: the table is frozen and the year's scores recorded.
+    // Publication: refused while the council has not decided the units
+    // without a dossier, then the table is frozen and the year's scores
+    // recorded.
     let admin = y.admin();
-    let published = publication::publish(&y.t.app, &admin, CampaignId(y.campaign)).unwrap();
+    let err = publication::publish(
+        &y.t.app,
+        &admin,
+        CampaignId(y.campaign),
+        publication::CONFIRMATION,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("chờ Hội đồng quyết định"), "{err}");
+    council_decides_every_open_case(&y.t.app, "hoi-dong", CampaignId(y.campaign));
+    let published = publication::publish(
+        &y.t.app,
+        &admin,
+        CampaignId(y.campaign),
+        publication::CONFIRMATION,
+    )
+    .unwrap();
     assert!(published.published_at.is_some());
     assert_eq!(published.survey_source, "published");
-    assert!(publication::publish(&y.t.app, &admin, CampaignId(y.campaign)).is_err());
+    assert!(publication::publish(
+        &y.t.app,
+        &admin,
+        CampaignId(y.campaign),
+        publication::CONFIRMATION
+    )
+    .is_err());
     let again = y.table();
     assert_eq!(
         serde_json::to_value(&again.rows).unwrap(),
@@ -442,7 +465,14 @@ async fn son_la_2021_bands_on_the_index_and_ranks_two_blocks(backend: Backend) {
         "Sơn La rates no heads"
     );
     // Unapproved dossiers keep a table from publication: none here.
-    publication::publish(&y.t.app, &y.admin(), CampaignId(y.campaign)).unwrap();
+    council_decides_every_open_case(&y.t.app, "hoi-dong", CampaignId(y.campaign));
+    publication::publish(
+        &y.t.app,
+        &y.admin(),
+        CampaignId(y.campaign),
+        publication::CONFIRMATION,
+    )
+    .unwrap();
     y.t.stop().await;
 }
 
@@ -577,14 +607,14 @@ async fn a_table_with_an_unapproved_dossier_is_not_published(backend: Backend) {
     )
     .unwrap();
     let admin = staff(&t.app, "qt", "admin", None);
-    let err = publication::publish(&t.app, &admin, c).unwrap_err();
+    let err = publication::publish(&t.app, &admin, c, publication::CONFIRMATION).unwrap_err();
     assert!(
         err.to_string()
             .contains("chưa được Hội đồng thẩm định phê duyệt"),
         "{err}"
     );
     let analyst = staff(&t.app, "pt", "analyst", None);
-    assert!(publication::publish(&t.app, &analyst, c).is_err());
+    assert!(publication::publish(&t.app, &analyst, c, publication::CONFIRMATION).is_err());
     // A bad survey file is refused whole, line by line.
     let err = publication::import_survey(
         &t.app,

@@ -50,6 +50,7 @@ mod architecture;
 mod browser;
 mod calendar;
 mod cli;
+mod council;
 mod estimate_r;
 mod faults;
 mod index_cli;

@@ -109,6 +109,9 @@ pub enum Action {
     PublishIndex,
     /// Change a campaign's deadline or extend it for a unit.
     ChangeDeadlines,
+    /// Record a decision of the council (Hội đồng) on a case the rules
+    /// leave open; the Sở Nội vụ's administrator writes it in.
+    RecordDecision,
 }
 
 pub fn allows(actor: Actor, action: Action) -> bool {
@@ -137,7 +140,8 @@ pub fn allows(actor: Actor, action: Action) -> bool {
         | Action::ApproveAppraisal
         | Action::ImportIndexData
         | Action::PublishIndex
-        | Action::ChangeDeadlines => actor.role == Admin,
+        | Action::ChangeDeadlines
+        | Action::RecordDecision => actor.role == Admin,
         Action::ViewIndex => matches!(actor.role, Admin | Analyst),
         Action::ViewScorecard(unit) => match actor.role {
             Admin | Analyst => true,

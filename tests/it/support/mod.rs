@@ -262,6 +262,32 @@ impl Page {
             .replace("&gt;", ">")
             .replace("&amp;", "&")
     }
+
+    /// The text as read on screen: markup dropped (a table cell or a line
+    /// break becomes a space), entities turned back, spaces collapsed.
+    pub fn words(&self) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for ch in self.text().chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        let words: Vec<&str> = out.split_whitespace().collect();
+        // No space before punctuation that followed an inline tag.
+        words
+            .join(" ")
+            .replace(" )", ")")
+            .replace(" :", ":")
+            .replace(" .", ".")
+            .replace(" ,", ",")
+    }
 }
 
 /// A change to the tests' default settings.
@@ -772,4 +798,57 @@ impl TestApp {
             .map(|d| d.count())
             .unwrap_or(0)
     }
+}
+
+/// The council decides every open case of a campaign's index table with
+/// the first decision its case allows (for a unit without a dossier: scored
+/// 0), as the administrator `admin`; cases that open once another is decided
+/// (a head rating after the unit's standing) are decided too. Returns how
+/// many decisions were recorded.
+pub fn council_decides_every_open_case(
+    app: &chiso::service::App,
+    admin: &str,
+    campaign: chiso::domain::ids::CampaignId,
+) -> usize {
+    let who = chiso::service::accounts::staff_user(app, admin).unwrap();
+    let mut n = 0;
+    for _ in 0..4 {
+        let table =
+            chiso::service::publication::table(app, campaign, chiso::service::now()).unwrap();
+        let open: Vec<_> = table
+            .rows
+            .iter()
+            .flat_map(|r| r.open.iter().map(move |c| (r.code.clone(), c.clone())))
+            .collect();
+        if open.is_empty() {
+            return n;
+        }
+        for (unit, case) in open {
+            let record = chiso::service::council::Record {
+                unit,
+                decision: case.options()[0].code().to_string(),
+                case: case.code(),
+                reason: "Biên bản họp Hội đồng thẩm định số 01/BB-HĐ".into(),
+            };
+            chiso::service::council::record(app, &who, campaign, &record).unwrap();
+            n += 1;
+        }
+    }
+    panic!("cases keep opening after four rounds of decisions");
+}
+
+/// A copy of the shipped questionnaires and profiles the test may edit.
+pub fn questionnaires_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_path("questionnaires");
+    std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
+    for sub in ["", "profiles"] {
+        for entry in std::fs::read_dir(src.join(sub)).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                std::fs::copy(&p, dir.path().join(sub).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    dir
 }

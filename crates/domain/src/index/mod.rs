@@ -13,6 +13,8 @@
 //! - [`figures`]: index = appraised + survey (+ capped bonus − deductions), PARI,
 //!   rounding once at the end, and the band;
 //! - [`ranking`], [`trend`], [`head_rating`], [`explain`];
+//! - [`council`]: the cases the rules leave to the council and the decisions
+//!   it may take on each;
 //! - [`standing`]: ranks and head ratings for a whole table, the one pipeline
 //!   behind `chiso index compute` and the published table.
 //!
@@ -23,6 +25,7 @@
 
 pub mod appraisal;
 pub mod band;
+pub mod council;
 pub mod dossier;
 pub mod explain;
 pub mod figures;
@@ -38,6 +41,7 @@ pub use appraisal::{
     appraise, Appraisal, AppraisalError, Evidence, LeafInput, LeafScore, ScoreRule,
 };
 pub use band::band_for;
+pub use council::{no_dossier_standing, Case, Decision, NoDossierStanding};
 pub use dossier::{DossierEvent, DossierStage, Refusal, UnknownStage};
 pub use explain::{explain_list, report_due, ExplainItem, SanctionDue};
 pub use figures::{figures, ComponentError, Components, Figures, Note};

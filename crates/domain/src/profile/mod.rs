@@ -53,6 +53,8 @@ pub struct Profile {
     pub calendar: Calendar,
     pub head_rating: HeadRatingScheme,
     pub explain: ExplainRules,
+    /// What the council decides and what the profile decides for it.
+    pub council: CouncilRules,
     /// How each respondent group is sampled (`[sampling.<group>]`); a group
     /// without a rule is not sampled.
     pub sampling: crate::sampling::SamplingRules,
@@ -287,6 +289,45 @@ pub struct HaiPhongRules {
     /// Block → last rank that can be rated good with 80 ≤ index < 90
     /// (art. 8.2: 8 / 24 / 38; the article is garbled, see the profile).
     pub good_rank: BTreeMap<String, u32>,
+}
+
+/// `[council]`: cases no seed regulation settles, set per province.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CouncilRules {
+    /// A unit that submitted no self-assessment dossier. No seed states
+    /// what happens to it, so this is a labelled setting; without it the
+    /// council decides each such unit.
+    pub no_dossier: NoDossier,
+}
+
+/// How a unit without a dossier is treated (`council.no_dossier`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoDossier {
+    /// Ranked with every appraised criterion at 0 (`score_zero`).
+    ScoreZero,
+    /// Published as not ranked (`exclude`).
+    Exclude,
+    /// The council decides each unit, with a reason (`council`, the default).
+    #[default]
+    Council,
+}
+
+impl NoDossier {
+    pub const ALL: [(&'static str, NoDossier); 3] = [
+        ("score_zero", NoDossier::ScoreZero),
+        ("exclude", NoDossier::Exclude),
+        ("council", NoDossier::Council),
+    ];
+
+    /// Vietnamese, for the pages that depend on the setting.
+    pub fn label(self) -> &'static str {
+        match self {
+            NoDossier::ScoreZero => "tính điểm 0 cho các tiêu chí thẩm định và xếp hạng",
+            NoDossier::Exclude => "không xếp hạng",
+            NoDossier::Council => "Hội đồng quyết định từng đơn vị",
+        }
+    }
 }
 
 /// What to do with a head whose agency answers for no field.

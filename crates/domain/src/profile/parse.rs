@@ -16,10 +16,10 @@ use toml::Spanned;
 
 use super::tree::{self, Draft, Kind, Source, Totals};
 use super::{
-    AppraisalRules, Band, BandBasis, Bands, BelowMinimum, Block, Calendar, CriteriaSet, DateRule,
-    DayCount, Deadline, Department, ExplainRules, HaiPhongRules, HeadRatingScheme, Holiday,
-    LateRule, OpenLinks, Part, PointsRules, Profile, Ranking, Sanction, ScoreThresholds,
-    SurveyRules, ThaiBinhRules, TieBreak, WithoutAssigned,
+    AppraisalRules, Band, BandBasis, Bands, BelowMinimum, Block, Calendar, CouncilRules,
+    CriteriaSet, DateRule, DayCount, Deadline, Department, ExplainRules, HaiPhongRules,
+    HeadRatingScheme, Holiday, LateRule, NoDossier, OpenLinks, Part, PointsRules, Profile, Ranking,
+    Sanction, ScoreThresholds, SurveyRules, ThaiBinhRules, TieBreak, WithoutAssigned,
 };
 use crate::code::Slug;
 use crate::points::{Factor, Points, MAX_DECIMALS};
@@ -51,6 +51,7 @@ struct RawProfile {
     calendar: Option<S<RawCalendar>>,
     head_rating: Option<S<RawHead>>,
     explain: Option<S<RawExplain>>,
+    council: Option<S<RawCouncil>>,
     /// Checked by the sampling rule's own deserializer, which refuses
     /// unknown keys, so any value is taken here.
     #[serde(default)]
@@ -178,6 +179,12 @@ struct RawHead {
     falling_years: Option<S<i64>>,
     without_assigned_fields: Option<S<String>>,
     items_set: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCouncil {
+    no_dossier: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -545,6 +552,24 @@ impl Checker<'_> {
         let head_rating = self.head_rating(raw.head_rating, ranking.as_ref(), points.as_ref());
         let explain = raw.explain.map(|e| self.explain(e)).unwrap_or_default();
         let sampling = self.sampling(raw.sampling);
+        let council = match raw.council {
+            Some(c) => {
+                let at = c.span().start;
+                let c = c.into_inner();
+                CouncilRules {
+                    no_dossier: self
+                        .choice(
+                            c.no_dossier,
+                            at,
+                            "council.no_dossier",
+                            &NoDossier::ALL,
+                            Some(NoDossier::Council),
+                        )
+                        .unwrap_or_default(),
+                }
+            }
+            None => CouncilRules::default(),
+        };
 
         let mut criteria_sets = Vec::new();
         if raw.criteria_sets.is_empty() {
@@ -610,6 +635,7 @@ impl Checker<'_> {
             calendar: calendar?,
             head_rating: head_rating?,
             explain,
+            council,
             sampling,
         })
     }

@@ -1,0 +1,2 @@
+DROP TABLE council_decisions;
+DROP FUNCTION council_decisions_append_only();

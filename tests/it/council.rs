@@ -1,0 +1,216 @@
+//! The council's decisions and the two-step publication on the web: every
+//! case the rules leave open is listed on the review page, decided with a
+//! reason, shown in the table; publication is refused while one is open and
+//! asks for a typed confirmation.
+
+use chrono::Datelike;
+
+use crate::support::*;
+
+fn this_year() -> i32 {
+    chiso::domain::vietnam_time::date(chrono::Utc::now().naive_utc()).year()
+}
+
+per_backend!(async the_council_decides_every_open_case_before_the_table_is_published);
+async fn the_council_decides_every_open_case_before_the_table_is_published(backend: Backend) {
+    let t = TestApp::new()
+        .backend(backend)
+        .with_user("qt", "admin", None)
+        .start()
+        .await;
+    let admin = t.user("qt");
+    let analyst = t.staff("pt", "analyst", None).await;
+    let dir = repo_path("questionnaires");
+    let c = open_profile_campaign(
+        &t.app,
+        &dir,
+        "hai-phong-2025",
+        this_year(),
+        "Chỉ số CCHC",
+        false,
+    );
+    let review = format!("/staff/campaigns/{c}/index/review");
+    let decide = format!("/staff/campaigns/{c}/index/decisions");
+    let publish = format!("/staff/campaigns/{c}/index/publish");
+    let decision =
+        |unit: &'static str, case: &'static str, decided: &'static str, reason: &'static str| {
+            let (t, admin, decide) = (&t, &admin, &decide);
+            async move {
+                t.staff_post(
+                    admin,
+                    decide,
+                    &[
+                        ("unit", unit),
+                        ("case", case),
+                        ("decision", decided),
+                        ("reason", reason),
+                    ],
+                )
+                .await
+            }
+        };
+
+    // Nobody opened a dossier. Hải Phòng's profile says nothing of that case
+    // (no seed does), so each unit waits for the council: not ranked, and no
+    // publication form, only the reasons.
+    let page = t.staff_get(&admin, &review).await;
+    assert_eq!(page.status, 200);
+    let text = page.words();
+    assert!(
+        text.contains("Sở Nội vụ (SNV): Đơn vị không nộp hồ sơ tự đánh giá"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Hội đồng quyết định từng đơn vị"),
+        "the setting is named"
+    );
+    assert!(text.contains("council.no_dossier"));
+    assert!(text.contains("Chưa công bố được"));
+    assert!(
+        !page.body.contains("name=\"confirm\""),
+        "no confirmation while cases are open"
+    );
+    assert!(
+        text.contains("không xếp hạng Sở Nội vụ (SNV) —"),
+        "not ranked, no index: {text}"
+    );
+    assert_eq!(t.staff_get(&analyst, &review).await.status, 403);
+
+    // A decision needs a reason and must answer its case.
+    let short = decision("SNV", "no_dossier", "exclude", "vì").await;
+    assert_eq!(short.status, 422);
+    assert!(
+        short
+            .words()
+            .contains("Ghi lý do của Hội đồng (ít nhất 10 ký tự"),
+        "{}",
+        short.words()
+    );
+    let wrong = decision("SNV", "no_dossier", "good", "Biên bản số 12/BB-HĐ").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong
+        .words()
+        .contains("\"Hoàn thành tốt nhiệm vụ\" không phải là quyết định"));
+    let not_open = decision("SNV", "mitigation", "good", "Biên bản số 12/BB-HĐ").await;
+    assert_eq!(not_open.status, 422);
+    assert!(not_open
+        .words()
+        .contains("chưa được xếp loại theo quy định nên không xét giảm nhẹ"));
+
+    // The council leaves Sở Nội vụ unranked, then rates its head.
+    let ok = decision(
+        "SNV",
+        "no_dossier",
+        "exclude",
+        "Biên bản số 12/BB-HĐ ngày 05/12",
+    )
+    .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let text = t.staff_get(&admin, &review).await.words();
+    assert!(text.contains("Không nộp hồ sơ tự đánh giá; Hội đồng quyết định không xếp hạng."));
+    assert!(
+        text.contains("Biên bản số 12/BB-HĐ ngày 05/12"),
+        "the reason is shown"
+    );
+    assert!(
+        text.contains(
+            "Sở Nội vụ (SNV): Xếp loại người đứng đầu mà quy định không tự xác định được"
+        ),
+        "the head's rating is the next open case"
+    );
+    let ok = decision(
+        "SNV",
+        "head_rating",
+        "completed",
+        "Biên bản số 12/BB-HĐ, mục 3",
+    )
+    .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let table = chiso::service::publication::table(&t.app, c, chiso::service::now()).unwrap();
+    let snv = table.rows.iter().find(|r| r.code == "SNV").unwrap();
+    assert!(snv.rank.is_none());
+    assert!(snv.open.is_empty());
+    assert_eq!(snv.head_rating.key(), "completed");
+    assert_eq!(snv.decisions.len(), 2);
+
+    // Every other case decided; the form asks for the typed word.
+    assert!(council_decides_every_open_case(&t.app, "qt", c) > 0);
+    let page = t.staff_get(&admin, &review).await;
+    assert!(page.body.contains("name=\"confirm\""));
+    assert!(page
+        .words()
+        .contains("Không còn vấn đề nào chờ Hội đồng quyết định"));
+    let unconfirmed = t
+        .staff_post(&admin, &publish, &[("confirm", "cong bo")])
+        .await;
+    assert_eq!(unconfirmed.status, 422);
+    assert!(unconfirmed.words().contains("gõ đúng \"CÔNG BỐ\""));
+    let done = t
+        .staff_post(&admin, &publish, &[("confirm", "CÔNG BỐ")])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let index = t
+        .staff_get(&admin, &format!("/staff/campaigns/{c}/index"))
+        .await
+        .words();
+    assert!(index.contains("Đã công bố"));
+    assert!(index.contains("(giờ Việt Nam)"), "times are Vietnam time");
+    assert!(
+        index.contains("Hội đồng quyết định không xếp hạng"),
+        "decisions are in the table"
+    );
+
+    // After publication the decisions are frozen with the table.
+    let late = decision("SNV", "head_rating", "good", "Biên bản bổ sung số 13").await;
+    assert_eq!(late.status, 422);
+    assert!(late.words().contains("đã công bố"));
+    t.stop().await;
+}
+
+per_backend!(async a_profile_that_settles_units_without_a_dossier_leaves_the_council_nothing_to_decide_there);
+async fn a_profile_that_settles_units_without_a_dossier_leaves_the_council_nothing_to_decide_there(
+    backend: Backend,
+) {
+    let q = questionnaires_copy();
+    let path = q.path().join("profiles/hai-phong-2025.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("{text}\n[council]\nno_dossier = \"exclude\"\n"),
+    )
+    .unwrap();
+    let t = TestApp::new()
+        .backend(backend)
+        .questionnaires(q.path())
+        .with_user("qt", "admin", None)
+        .start()
+        .await;
+    let c = open_profile_campaign(
+        &t.app,
+        q.path(),
+        "hai-phong-2025",
+        this_year(),
+        "Chỉ số",
+        false,
+    );
+    let table = chiso::service::publication::table(&t.app, c, chiso::service::now()).unwrap();
+    for r in &table.rows {
+        assert!(r.rank.is_none(), "{}", r.code);
+        assert!(
+            r.not_ranked
+                .as_deref()
+                .unwrap()
+                .contains("theo thiết lập của hồ sơ tỉnh"),
+            "{:?}",
+            r.not_ranked
+        );
+        assert!(!r.open.contains(&chiso::domain::index::Case::NoDossier));
+    }
+    let page = t
+        .staff_get(&t.user("qt"), &format!("/staff/campaigns/{c}/index/review"))
+        .await;
+    assert!(page
+        .words()
+        .contains("Đơn vị không nộp hồ sơ tự đánh giá: không xếp hạng"));
+    t.stop().await;
+}

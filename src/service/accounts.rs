@@ -193,7 +193,8 @@ pub fn add_user(
         None => None,
     };
     if role == Some(Role::UnitOfficer) && unit.is_none() && unit_code.is_none() {
-        problems.push("cán bộ đơn vị cần --unit (mã đơn vị của họ)".to_string());
+        problems
+            .push("cán bộ đơn vị cần một đơn vị (mã đơn vị của họ; với lệnh: --unit)".to_string());
     }
     if let Err(e) = check_password(password) {
         problems.push(e.to_string());

@@ -4,6 +4,7 @@ use crate::domain::ids::{CampaignId, UnitId};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::domain::access::{allows, Action};
 use crate::domain::campaign::{check_year, CampaignPeriod, CampaignStatus};
 use crate::domain::questionnaire::Rates;
 use crate::domain::token::Token;
@@ -11,6 +12,7 @@ use crate::storage::campaigns::{self as store, CampaignRow, NewCampaign};
 use crate::storage::respondents::{self, NewRespondent, RespondentSource, RespondentStatus};
 use crate::storage::{questionnaires, responses, units};
 
+use super::accounts::StaffUser;
 use super::questionnaires::QuestionnaireFile;
 use super::{now, App, Result, ServiceError};
 
@@ -181,6 +183,8 @@ pub struct CampaignSummary {
     pub questionnaires: Vec<QuestionnaireSummary>,
     /// The province profile frozen with the campaign, if any.
     pub profile: Option<ProfileSummary>,
+    /// Archived: out of the lists, data kept.
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -255,7 +259,91 @@ fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
             code,
             sha256: c.profile_sha256,
         }),
+        archived: c.archived_at.is_some(),
     })
+}
+
+/// A change of a campaign's survey period by the administrator.
+#[derive(Debug, Clone, Copy)]
+pub enum PeriodChange {
+    /// Close the survey now (links stop taking answers).
+    CloseNow,
+    /// The survey closes at the end of this Vietnam day: later to extend
+    /// it (or reopen a closed one), earlier to shorten it.
+    CloseOn(NaiveDate),
+}
+
+fn require_admin(who: &StaffUser) -> Result<()> {
+    if allows(who.actor(), Action::OpenCampaign) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Chỉ quản trị (Sở Nội vụ) được mở, đóng, gia hạn hay lưu trữ đợt.".into(),
+        ))
+    }
+}
+
+/// Closes a campaign's survey now, or moves its last day. Refused once the
+/// index is published (its survey points are frozen) and for a last day
+/// already past or before the first.
+pub fn change_period(
+    app: &App,
+    who: &StaffUser,
+    id: CampaignId,
+    change: PeriodChange,
+) -> Result<()> {
+    require_admin(who)?;
+    let mut conn = app.writer()?;
+    let c = store::get(&mut conn, id.get())?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;
+    if crate::storage::publication::publication(&mut conn, id.get())?.is_some() {
+        return Err(ServiceError::invalid(
+            "Kết quả đợt này đã công bố: thời gian khảo sát không đổi nữa.",
+        ));
+    }
+    let at = now();
+    let p = period(&c);
+    let closes_at = match change {
+        PeriodChange::CloseNow => {
+            if p.status(at) != CampaignStatus::Open {
+                return Err(ServiceError::invalid(
+                    "Đợt khảo sát không đang mở nên không đóng được.",
+                ));
+            }
+            at
+        }
+        PeriodChange::CloseOn(day) => {
+            let today = crate::domain::vietnam_time::date(at);
+            if day < today {
+                return Err(ServiceError::invalid(format!(
+                    "Ngày đóng mới {} đã qua; chọn từ hôm nay ({}) trở đi.",
+                    day.format("%d/%m/%Y"),
+                    today.format("%d/%m/%Y")
+                )));
+            }
+            CampaignPeriod::from_local_dates(p.opens_on(), day)
+                .map_err(|e| ServiceError::invalid(e.to_string()))?
+                .closes_at
+        }
+    };
+    store::set_closes_at(&mut conn, id.get(), closes_at)?;
+    Ok(())
+}
+
+/// Archives a closed campaign (it leaves the lists; nothing is deleted) or
+/// brings it back.
+pub fn set_archived(app: &App, who: &StaffUser, id: CampaignId, archived: bool) -> Result<()> {
+    require_admin(who)?;
+    let mut conn = app.writer()?;
+    let c = store::get(&mut conn, id.get())?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;
+    if archived && period(&c).status(now()) == CampaignStatus::Open {
+        return Err(ServiceError::invalid(
+            "Đợt khảo sát đang mở: đóng đợt trước khi lưu trữ.",
+        ));
+    }
+    store::set_archived(&mut conn, id.get(), archived.then(now))?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]

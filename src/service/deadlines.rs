@@ -275,6 +275,12 @@ pub fn change(
     let mut conn = app.writer()?;
     let campaign = campaign_store::get(&mut conn, campaign_id.get())?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt {campaign_id}")))?;
+    // Lateness feeds the scores: a published table must never change.
+    if crate::storage::publication::publication(&mut conn, campaign_id.get())?.is_some() {
+        return Err(ServiceError::invalid(
+            "Kết quả đợt này đã công bố: không đổi hạn nữa, vì bảng đã công bố không được thay đổi.",
+        ));
+    }
     let unit_id = match req.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
         Some(code) => match units::by_code(&mut conn, code)? {

@@ -16,6 +16,7 @@ pub mod results;
 pub mod sampling;
 pub mod secret;
 pub mod sender;
+pub mod staff_accounts;
 mod toml_files;
 pub mod units;
 

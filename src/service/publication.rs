@@ -82,6 +82,8 @@ pub struct IndexRow {
     /// Why the unit is not ranked (no dossier, survey withheld, a problem,
     /// waiting for the council); None when it is ranked.
     pub not_ranked: Option<String>,
+    /// The same in a few words, for a chart's bar.
+    pub not_ranked_short: Option<&'static str>,
     /// The council's decisions in force for this unit.
     pub decisions: Vec<DecisionView>,
     /// Cases of this unit that wait for the council.
@@ -234,6 +236,11 @@ fn rounded(nodes: &BTreeMap<String, Points>, decimals: u32) -> BTreeMap<String, 
         .collect()
 }
 
+/// A unit not ranked, in a few words for a chart's bar.
+const UNCOMPUTED: &str = "chưa tính được";
+const NO_DOSSIER_SHORT: &str = "không nộp hồ sơ, không xếp hạng";
+const NO_SURVEY_SHORT: &str = "thiếu điểm điều tra xã hội học";
+
 /// Whether a unit is ranked before head ratings, by its dossier, its survey
 /// component and the council's decisions: the reason it is not ranked, and
 /// the cases that wait for the council.
@@ -244,12 +251,15 @@ fn standing_before_rating(
     appraisal: &Option<Appraisal>,
     problem: &Option<String>,
     decided: &InForce,
-) -> (Option<String>, Vec<Case>) {
+) -> (Option<(String, &'static str)>, Vec<Case>) {
     if let Some(p) = problem {
-        return (Some(format!("Chưa tính được Chỉ số: {p}")), vec![]);
+        return (
+            Some((format!("Chưa tính được Chỉ số: {p}"), UNCOMPUTED)),
+            vec![],
+        );
     }
     let Some(a) = appraisal else {
-        return (Some("Chưa tính được Chỉ số.".into()), vec![]);
+        return (Some(("Chưa tính được Chỉ số.".into(), UNCOMPUTED)), vec![]);
     };
     if dossier == NO_DOSSIER {
         let d = decided.decision(unit_id, &Case::NoDossier);
@@ -257,25 +267,30 @@ fn standing_before_rating(
             NoDossierStanding::Scored => {}
             NoDossierStanding::Excluded if d.is_some() => {
                 return (
-                    Some("Không nộp hồ sơ tự đánh giá; Hội đồng quyết định không xếp hạng.".into()),
+                    Some((
+                        "Không nộp hồ sơ tự đánh giá; Hội đồng quyết định không xếp hạng.".into(),
+                        NO_DOSSIER_SHORT,
+                    )),
                     vec![],
                 )
             }
             NoDossierStanding::Excluded => {
                 return (
-                    Some(
+                    Some((
                         "Không nộp hồ sơ tự đánh giá; không xếp hạng theo thiết lập của hồ sơ tỉnh (council.no_dossier; văn bản quy định không nêu)."
                             .into(),
-                    ),
+                        NO_DOSSIER_SHORT,
+                    )),
                     vec![],
                 )
             }
             NoDossierStanding::Pending => {
                 return (
-                    Some(
+                    Some((
                         "Không nộp hồ sơ tự đánh giá; chờ Hội đồng quyết định tính điểm 0 hay không xếp hạng."
                             .into(),
-                    ),
+                        NO_DOSSIER_SHORT,
+                    )),
                     vec![Case::NoDossier],
                 )
             }
@@ -285,14 +300,16 @@ fn standing_before_rating(
         let list = a.withheld.join(", ");
         return match decided.decision(unit_id, &Case::SurveyWithheld) {
             Some(Decision::Exclude) => (
-                Some(format!(
-                    "Thiếu điểm điều tra xã hội học (tiêu chí {list}); Hội đồng quyết định không xếp hạng."
+                Some((
+                    format!("Thiếu điểm điều tra xã hội học (tiêu chí {list}); Hội đồng quyết định không xếp hạng."),
+                    NO_SURVEY_SHORT,
                 )),
                 vec![],
             ),
             _ => (
-                Some(format!(
-                    "Thiếu điểm điều tra xã hội học (tiêu chí {list}); chờ Hội đồng quyết định."
+                Some((
+                    format!("Thiếu điểm điều tra xã hội học (tiêu chí {list}); chờ Hội đồng quyết định."),
+                    NO_SURVEY_SHORT,
                 )),
                 vec![Case::SurveyWithheld],
             ),
@@ -367,6 +384,10 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
         };
         let (not_ranked, open) =
             standing_before_rating(&profile, u.id, &dossier, &appraisal, &problem, &decided);
+        let (not_ranked, not_ranked_short) = match not_ranked {
+            Some((long, short)) => (Some(long), Some(short)),
+            None => (None, None),
+        };
         let current = appraisal
             .as_ref()
             .map(|a| rounded(&a.nodes, decimals))
@@ -400,6 +421,7 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
             },
             survey: cells,
             not_ranked,
+            not_ranked_short,
             decisions: decided.of_unit(u.id),
             open,
             rule_rating: None,
@@ -485,6 +507,46 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
         rows,
         profile,
     })
+}
+
+/// A published campaign as the public list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedCampaign {
+    pub campaign_id: i64,
+    pub name: String,
+    pub year: i32,
+    /// Vietnam time.
+    pub published_at: String,
+}
+
+/// The campaigns whose index table is published, newest first: all the
+/// public results page lists.
+pub fn published_campaigns(app: &App) -> Result<Vec<PublishedCampaign>> {
+    let mut conn = app.conn()?;
+    let mut out = Vec::new();
+    for (id, at) in store::published_campaigns(&mut conn)? {
+        if let Some(c) = campaign_store::get(&mut conn, id)? {
+            out.push(PublishedCampaign {
+                campaign_id: id,
+                name: c.name,
+                year: c.year,
+                published_at: council::format_local(at),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The published table of a campaign, for readers without an account; a
+/// campaign not published is not found, so no provisional figure leaves.
+pub fn published_table(app: &App, campaign_id: CampaignId) -> Result<IndexTable> {
+    let not_found = || ServiceError::NotFound("Kết quả đợt này chưa được công bố.".into());
+    if store::publication(&mut *app.conn()?, campaign_id.get())?.is_none() {
+        return Err(not_found());
+    }
+    let t = table(app, campaign_id, now())?;
+    t.published_at.ok_or_else(not_found)?;
+    Ok(t)
 }
 
 /// What the administrator types to confirm a publication.
@@ -768,6 +830,8 @@ pub fn index_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
         Column::new("reason_code").label("Lý do chưa xếp loại (mã)"),
         Column::new("head_message").label("Xếp loại người đứng đầu"),
         Column::new("survey_flags").label("Số tiêu chí điều tra dưới số phiếu tối thiểu"),
+        Column::new("not_ranked").label("Lý do không xếp hạng"),
+        Column::new("council").label("Quyết định của Hội đồng"),
         Column::new("notes").label("Ghi chú"),
     ])
     .expect("distinct columns");
@@ -780,7 +844,19 @@ pub fn index_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
         .rows
         .iter()
         .map(|r| {
-            let f = r.figures();
+            // A unit not ranked publishes no index, even one computed with
+            // its appraised criteria at 0.
+            let f = r.figures().filter(|_| r.not_ranked.is_none());
+            let council: Vec<String> = r
+                .decisions
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: {} ({}, {})",
+                        d.case_label, d.decision_label, d.reason, d.at
+                    )
+                })
+                .collect();
             let reason = match &r.head_rating {
                 RatingOutcome::Undecided { reason, .. } => Some(reason.key()),
                 _ => None,
@@ -807,6 +883,8 @@ pub fn index_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
                 Cell::from(reason),
                 Cell::from(r.head_rating.message()),
                 Cell::from(r.survey.iter().filter(|c| c.flagged()).count() as i64),
+                Cell::from(r.not_ranked.clone()),
+                Cell::from(council.join("; ")),
                 Cell::from(notes.join("; ")),
             ]
         })

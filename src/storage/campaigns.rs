@@ -22,6 +22,8 @@ pub struct CampaignRow {
     pub profile_source: Option<String>,
     /// Hex SHA-256 of `profile_source`.
     pub profile_sha256: Option<String>,
+    /// When an administrator archived it: out of the lists, data kept.
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 pub struct NewCampaign<'a> {
@@ -131,6 +133,30 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<CampaignRow>, StorageErr
         .select(CampaignRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Closes the survey at `closes_at` (earlier to close it now, later to
+/// extend it).
+pub fn set_closes_at(
+    conn: &mut DbConn,
+    id: i64,
+    closes_at: NaiveDateTime,
+) -> Result<(), StorageError> {
+    diesel::update(campaigns::table.find(id))
+        .set(campaigns::closes_at.eq(closes_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_archived(
+    conn: &mut DbConn,
+    id: i64,
+    at: Option<NaiveDateTime>,
+) -> Result<(), StorageError> {
+    diesel::update(campaigns::table.find(id))
+        .set(campaigns::archived_at.eq(at))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<CampaignRow>, StorageError> {

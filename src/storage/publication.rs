@@ -125,6 +125,14 @@ pub fn publication(
         .optional()?)
 }
 
+/// Every published campaign: (campaign id, published at), newest first.
+pub fn published_campaigns(conn: &mut DbConn) -> Result<Vec<(i64, NaiveDateTime)>, StorageError> {
+    Ok(pb::table
+        .order(pb::published_at.desc())
+        .select((pb::campaign_id, pb::published_at))
+        .load(conn)?)
+}
+
 /// Records the publication; false when the campaign was published already.
 /// The primary key is the guard: of two administrators publishing at once,
 /// the second finds the row and inserts nothing.

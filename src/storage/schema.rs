@@ -36,6 +36,7 @@ diesel::table! {
         profile_code -> Nullable<Text>,
         profile_source -> Nullable<Text>,
         profile_sha256 -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
     }
 }
 

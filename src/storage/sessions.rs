@@ -49,3 +49,20 @@ pub fn delete(conn: &mut DbConn, id_hash: &str) -> Result<(), StorageError> {
     diesel::delete(sessions::table.filter(sessions::id_hash.eq(id_hash))).execute(conn)?;
     Ok(())
 }
+
+/// The live sessions of every account: (user id, started, expires), newest
+/// first. The session ids themselves are only stored as hashes.
+pub fn live(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+) -> Result<Vec<(i64, NaiveDateTime, NaiveDateTime)>, StorageError> {
+    Ok(sessions::table
+        .filter(sessions::expires_at.gt(now))
+        .order(sessions::created_at.desc())
+        .select((
+            sessions::user_id,
+            sessions::created_at,
+            sessions::expires_at,
+        ))
+        .load(conn)?)
+}

@@ -93,6 +93,31 @@ pub fn set_disabled(
     })
 }
 
+/// Changes an account's role and unit. Sessions stay: every request reads
+/// the account afresh, so the new role applies from the next page on.
+pub fn set_role(
+    conn: &mut DbConn,
+    id: i64,
+    role: &str,
+    unit_id: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<bool, StorageError> {
+    let n = diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role),
+            users::unit_id.eq(unit_id),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ends every session and API token of an account (signed in on a lost
+/// phone, a shared computer).
+pub fn end_sessions(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), StorageError> {
+    conn.transaction(|conn| end_access(conn, id, now))
+}
+
 fn end_access(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> Result<(), StorageError> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     diesel::update(

@@ -123,6 +123,7 @@ impl Staff {
         context! {
             name => self.0.user.display_name.clone(),
             role => self.0.user.role.label(),
+            admin => self.0.user.role == crate::domain::access::Role::Admin,
             csrf => self.0.csrf.clone(),
         }
     }

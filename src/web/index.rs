@@ -161,16 +161,7 @@ fn chart(
                 // the appraised part, which is what the unit answers for.
                 SplitRow::parts(&r.name, (index - survey).max(0.0), survey.min(index))
             }
-            None => SplitRow::missing(
-                &r.name,
-                if r.problem.is_some() {
-                    "chưa tính được"
-                } else if r.dossier == publication::NO_DOSSIER {
-                    "không nộp hồ sơ, không xếp hạng"
-                } else {
-                    "chưa đủ điểm điều tra xã hội học"
-                },
-            ),
+            None => SplitRow::missing(&r.name, r.not_ranked_short.unwrap_or("chưa tính được")),
         })
         .collect();
     if split.is_empty() {
@@ -219,17 +210,13 @@ async fn page(
     .await
 }
 
-async fn render(
-    state: &web::Data<State>,
-    staff: &Staff,
-    id: CampaignId,
-    block: Option<String>,
-    done: Option<String>,
-    errors: Vec<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, WebError> {
-    let t = load(state, id).await?;
-    let published_at = t.published_at.map(super::review::local_time);
+/// The table's blocks (code, name) and, for those `only` keeps, a section
+/// each: its chart and its lines. The staff page and the public page both
+/// draw these.
+pub(super) fn sections(
+    t: &IndexTable,
+    only: Option<&str>,
+) -> (Vec<(String, String)>, Vec<minijinja::Value>) {
     let profile = &t.profile;
     let bands: Vec<(f64, String)> = match profile.bands.on {
         BandBasis::Index => profile
@@ -248,19 +235,35 @@ async fn render(
             blocks.push((r.block.clone(), r.block_name.clone()));
         }
     }
-    let sections: Vec<_> = blocks
+    let sections = blocks
         .iter()
-        .filter(|(c, _)| block.as_ref().is_none_or(|b| b == c))
+        .filter(|(c, _)| only.is_none_or(|b| b == c))
         .map(|(code, name)| {
             let rows: Vec<&IndexRow> = t.rows.iter().filter(|r| &r.block == code).collect();
             context! {
                 code,
                 name,
-                svg => chart(&t, name, &rows, &bands),
+                svg => chart(t, name, &rows, &bands),
                 lines => rows.iter().map(|r| line(r, t.decimals)).collect::<Vec<_>>(),
             }
         })
         .collect();
+    (blocks, sections)
+}
+
+async fn render(
+    state: &web::Data<State>,
+    staff: &Staff,
+    id: CampaignId,
+    block: Option<String>,
+    done: Option<String>,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let t = load(state, id).await?;
+    let published_at = t.published_at.map(super::review::local_time);
+    let profile = &t.profile;
+    let (blocks, sections) = sections(&t, block.as_deref());
     let explain: Vec<_> = t
         .rows
         .iter()
@@ -405,7 +408,7 @@ async fn import_scores(
 
 /// A scorecard line: one node of the criteria tree.
 #[derive(Serialize)]
-struct CardLine {
+pub(super) struct CardLine {
     code: String,
     name: String,
     depth: usize,
@@ -436,15 +439,19 @@ fn rule_label(rule: &ScoreRule) -> &'static str {
     }
 }
 
-struct Card {
-    row: IndexRow,
-    lines: Vec<CardLine>,
-    decimals: u32,
-    year: i32,
-    campaign: String,
+pub(super) struct Card {
+    pub(super) row: IndexRow,
+    pub(super) lines: Vec<CardLine>,
+    pub(super) decimals: u32,
+    pub(super) year: i32,
+    pub(super) campaign: String,
 }
 
-async fn card(state: &web::Data<State>, id: CampaignId, unit: UnitId) -> Result<Card, WebError> {
+pub(super) async fn card(
+    state: &web::Data<State>,
+    id: CampaignId,
+    unit: UnitId,
+) -> Result<Card, WebError> {
     blocking(state, move |app| {
         let t = publication::table(app, id, now())?;
         let row = t
@@ -590,7 +597,7 @@ struct FormatQuery {
 }
 
 /// A small table (a row per unit or per criterion) in the asked format.
-fn download(
+pub(super) fn download(
     state: &State,
     format: Option<&str>,
     base: &str,

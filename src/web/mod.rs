@@ -1,6 +1,7 @@
 //! The only module that imports actix-web: routes, forms → domain values,
 //! errors → HTTP, templates and static files.
 
+mod accounts;
 pub mod api;
 mod appraisal;
 mod auth;
@@ -8,6 +9,7 @@ mod body;
 mod error;
 mod export;
 mod index;
+mod public;
 mod request_span;
 mod results;
 mod review;
@@ -109,6 +111,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(export::routes)
         .configure(results::routes)
         .configure(appraisal::routes)
+        .configure(accounts::routes)
+        .configure(public::routes)
         // Before index's `/index/{unit}`, which would take `review`.
         .configure(review::routes)
         .configure(index::routes)

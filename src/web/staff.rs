@@ -27,6 +27,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(change_deadline),
         )
         .route(
+            "/staff/campaigns/{id}/period",
+            web::post().to(change_period),
+        )
+        .route(
             "/staff/campaigns/{id}/text-answers",
             web::get().to(text_answers),
         )
@@ -55,7 +59,17 @@ async fn me(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebEr
     Ok(html_page(actix_web::http::StatusCode::OK, body))
 }
 
-async fn dashboard(state: web::Data<State>, staff: Staff) -> Result<HttpResponse, WebError> {
+#[derive(serde::Deserialize)]
+struct DashboardQuery {
+    /// `1`: list the archived campaigns too.
+    archived: Option<String>,
+}
+
+async fn dashboard(
+    state: web::Data<State>,
+    staff: Staff,
+    q: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, WebError> {
     staff.require(Action::ViewCampaigns)?;
     render_dashboard(
         &state,
@@ -63,6 +77,7 @@ async fn dashboard(state: web::Data<State>, staff: Staff) -> Result<HttpResponse
         vec![],
         None,
         actix_web::http::StatusCode::OK,
+        q.archived.as_deref() == Some("1"),
     )
     .await
 }
@@ -73,6 +88,7 @@ async fn render_dashboard(
     errors: Vec<String>,
     form: Option<minijinja::Value>,
     status: actix_web::http::StatusCode,
+    show_archived: bool,
 ) -> Result<HttpResponse, WebError> {
     let dir = state.settings.questionnaires_dir.clone();
     let profiles_dir = state.settings.profiles_dir();
@@ -119,7 +135,9 @@ async fn render_dashboard(
             staff => staff.context(),
             can_open => staff.require(Action::OpenCampaign).is_ok(),
             can_import => staff.require(Action::ImportUnits).is_ok(),
-            campaigns => summaries,
+            archived_count => summaries.iter().filter(|c| c.archived).count(),
+            campaigns => summaries.into_iter().filter(|c| show_archived || !c.archived).collect::<Vec<_>>(),
+            show_archived,
             unit_count => unit_list.len(),
             units,
             blocks,
@@ -174,7 +192,7 @@ async fn open_campaign(
     let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     let (Some(year), Some(opens), Some(closes), true) = (year, opens, closes, errors.is_empty())
     else {
-        return render_dashboard(&state, &staff, errors, Some(echo), unprocessable).await;
+        return render_dashboard(&state, &staff, errors, Some(echo), unprocessable, false).await;
     };
     let req = OpenCampaign {
         year,
@@ -204,7 +222,7 @@ async fn open_campaign(
             .insert_header(("Location", format!("/staff/campaigns/{id}")))
             .finish()),
         Err(WebError::Service(ServiceError::Invalid(errors))) => {
-            render_dashboard(&state, &staff, errors, Some(echo), unprocessable).await
+            render_dashboard(&state, &staff, errors, Some(echo), unprocessable, false).await
         }
         Err(e) => Err(e),
     }
@@ -256,11 +274,58 @@ async fn render_campaign(
             links,
             calendar,
             can_change => staff.require(Action::ChangeDeadlines).is_ok(),
+            can_manage => staff.require(Action::OpenCampaign).is_ok(),
             errors,
             form,
         },
     );
     Ok(html_page(status, body))
+}
+
+/// Close the survey now, move its last day, archive or bring back.
+async fn change_period(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<CampaignId>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::OpenCampaign)?;
+    let id = id.into_inner();
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let action = form.get("action").unwrap_or("").to_string();
+    let closes = form.get("closes").unwrap_or("").trim().to_string();
+    let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    let change = match action.as_str() {
+        "close" => Some(campaigns::PeriodChange::CloseNow),
+        "extend" => match NaiveDate::parse_from_str(&closes, "%Y-%m-%d") {
+            Ok(d) => Some(campaigns::PeriodChange::CloseOn(d)),
+            Err(_) => {
+                let errors = vec!["Ngày đóng mới không hợp lệ: chọn một ngày.".to_string()];
+                return render_campaign(&state, &staff, id, errors, None, unprocessable).await;
+            }
+        },
+        _ => None,
+    };
+    let user = staff.0.user.clone();
+    let result = blocking(&state, move |app| match (change, action.as_str()) {
+        (Some(change), _) => campaigns::change_period(app, &user, id, change),
+        (None, "archive") => campaigns::set_archived(app, &user, id, true),
+        (None, "unarchive") => campaigns::set_archived(app, &user, id, false),
+        _ => Err(ServiceError::invalid("Thao tác không hợp lệ.")),
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/staff/campaigns/{id}#thoi-gian")))
+            .finish()),
+        Err(WebError::Service(ServiceError::Invalid(errors))) => {
+            render_campaign(&state, &staff, id, errors, None, unprocessable).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn change_deadline(

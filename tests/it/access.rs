@@ -38,7 +38,8 @@ async fn every_staff_route_answers_each_role_as_its_scope_requires(backend: Back
     // Verify and rates need a draw: for those who may look, 422 says so.
     // Where the pages exist, the same roles get 200 (tests/results.rs,
     // tests/sampling.rs).
-    let gets: [(&str, [u16; 4]); 14] = [
+    let gets: [(&str, [u16; 4]); 15] = [
+        ("/staff/accounts", [200, 403, 403, 403]),
         (&results, [422, 422, 403, 403]),
         (&own_results, [422, 422, 403, 422]),
         (&other_results, [422, 422, 403, 404]),
@@ -540,9 +541,12 @@ fn the_role_table_covers_every_staff_route() {
     let tested = [
         "/staff",
         "/staff/me",
+        "/staff/accounts",
+        "/staff/accounts/{username}",
         "/staff/campaigns",
         "/staff/campaigns/{id}",
         "/staff/campaigns/{id}/deadlines",
+        "/staff/campaigns/{id}/period",
         "/staff/campaigns/{id}/text-answers",
         "/staff/units/import",
         "/staff/units/{id}",

@@ -271,3 +271,125 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(bac
     assert_eq!(get("GOP_Y").as_deref(), Some("Phục vụ tốt, cảm ơn."));
     t.stop().await;
 }
+
+/// Fills the staff login form in the browser.
+async fn staff_login(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(TEST_PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Đăng xuất").await;
+}
+
+per_backend!(async the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_results_on_a_phone);
+async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_results_on_a_phone(
+    backend: Backend,
+) {
+    let Some(driver) = chromedriver() else { return };
+    let t = TestApp::new()
+        .backend(backend)
+        .with_user("qt", "admin", None)
+        .start()
+        .await;
+    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+    let c = open_profile_campaign(
+        &t.app,
+        &repo_path("questionnaires"),
+        "hai-phong-2025",
+        year,
+        "Chỉ số CCHC",
+        false,
+    );
+    let browser = phone(&driver).await;
+    staff_login(&browser, &t.base, "qt").await;
+    browser
+        .goto(&format!("{}/staff/campaigns/{c}/index/review", t.base))
+        .await
+        .unwrap();
+    let text = wait_text(&browser, "Vấn đề chờ Hội đồng quyết định").await;
+    assert!(text.contains("Chưa công bố được"));
+    screenshot(&browser, "review").await;
+
+    // The first open case is decided through its form: a choice, a reason.
+    let form = browser.find(Locator::Css("#open ~ form")).await.unwrap();
+    form.find(Locator::Css("select[name=decision]"))
+        .await
+        .unwrap()
+        .select_by_value("exclude")
+        .await
+        .unwrap();
+    form.find(Locator::Css("textarea[name=reason]"))
+        .await
+        .unwrap()
+        .send_keys("Biên bản họp số 7/BB-HĐ")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_text(&browser, "Đã ghi quyết định của Hội đồng").await;
+    assert!(text.contains("Biên bản họp số 7/BB-HĐ"));
+
+    // The rest decided, the typed confirmation publishes.
+    council_decides_every_open_case(&t.app, "qt", c);
+    browser.refresh().await.unwrap();
+    wait_text(&browser, "Không còn vấn đề nào chờ Hội đồng quyết định").await;
+    browser
+        .find(Locator::Id("confirm"))
+        .await
+        .unwrap()
+        .send_keys("CÔNG BỐ")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#publish ~ form button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&browser, "Đã công bố kết quả").await;
+    browser.close().await.unwrap();
+
+    // A citizen, no account, on a phone.
+    let citizen = phone(&driver).await;
+    citizen.goto(&format!("{}/ket-qua", t.base)).await.unwrap();
+    wait_text(&citizen, "Kết quả Chỉ số cải cách hành chính đã công bố").await;
+    citizen
+        .find(Locator::LinkText(&format!("Năm {year}: Chỉ số CCHC")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_text(&citizen, "Tải bảng").await;
+    assert!(
+        text.contains("Hội đồng quyết định không xếp hạng"),
+        "{text}"
+    );
+    assert!(
+        fits_the_phone(&citizen).await,
+        "the public table and its charts fit a {PHONE_WIDTH}px phone"
+    );
+    screenshot(&citizen, "public").await;
+    citizen.close().await.unwrap();
+    t.stop().await;
+}

@@ -140,6 +140,18 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
     assert!(page
         .words()
         .contains("Không còn vấn đề nào chờ Hội đồng quyết định"));
+    // Nothing is public before publication.
+    let public = format!("/ket-qua/{c}");
+    assert_eq!(t.get(&public).await.status, 404);
+    assert_eq!(
+        t.get(&format!("{public}/tai-ve?format=csv")).await.status,
+        404
+    );
+    assert!(t
+        .get("/ket-qua")
+        .await
+        .words()
+        .contains("Chưa có kết quả nào được công bố"));
     let unconfirmed = t
         .staff_post(&admin, &publish, &[("confirm", "cong bo")])
         .await;
@@ -160,10 +172,80 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
         "decisions are in the table"
     );
 
+    // The public page, without an account: the list, the table with its
+    // decisions, a scorecard, and the table as a spreadsheet.
+    let list = t.get("/ket-qua").await;
+    assert_eq!(list.status, 200);
+    assert!(list
+        .words()
+        .contains(&format!("Năm {}: Chỉ số CCHC", this_year())));
+    let page = t.get(&public).await;
+    assert_eq!(page.status, 200);
+    let words = page.words();
+    assert!(words.contains("Chỉ số cải cách hành chính năm"));
+    assert!(words.contains("không xếp hạng Sở Nội vụ"), "{words}");
+    assert!(words.contains("Hội đồng quyết định không xếp hạng"));
+    assert!(page.body.contains("<svg"), "a chart per block");
+    let snv_id = snv.unit_id;
+    let card = t.get(&format!("{public}/don-vi/{snv_id}")).await;
+    assert_eq!(card.status, 200);
+    assert!(card.words().contains("Sở Nội vụ: Chỉ số CCHC năm"));
+    let xlsx = t
+        .client
+        .get(format!("{}{public}/tai-ve?format=xlsx", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("chi_so").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let snv_row = sheet.rows().find(|r| r[col("unit")] == "SNV").unwrap();
+    assert_eq!(
+        snv_row[col("index")].to_string(),
+        "",
+        "no index for a unit not ranked"
+    );
+    assert!(snv_row[col("council")]
+        .to_string()
+        .contains("Biên bản số 12/BB-HĐ ngày 05/12"));
+    assert!(snv_row[col("not_ranked")]
+        .to_string()
+        .contains("Hội đồng quyết định không xếp hạng"));
+
     // After publication the decisions are frozen with the table.
     let late = decision("SNV", "head_rating", "good", "Biên bản bổ sung số 13").await;
     assert_eq!(late.status, 422);
     assert!(late.words().contains("đã công bố"));
+    // So are the deadlines, whose lateness feeds the scores.
+    let moved = t
+        .staff_post(
+            &admin,
+            &format!("/staff/campaigns/{c}/deadlines"),
+            &[
+                ("code", "self_assessment"),
+                ("unit", ""),
+                ("due", &format!("{}-12-31", this_year())),
+                ("reason", "Gia hạn sau công bố"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 422);
+    assert!(
+        moved.words().contains("không đổi hạn nữa"),
+        "{}",
+        moved.words()
+    );
     t.stop().await;
 }
 

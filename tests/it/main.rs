@@ -44,11 +44,13 @@ macro_rules! per_backend {
 mod support;
 
 mod access;
+mod accounts;
 mod api;
 mod appraisal;
 mod architecture;
 mod browser;
 mod calendar;
+mod campaign_life;
 mod cli;
 mod council;
 mod estimate_r;

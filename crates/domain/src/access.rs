@@ -112,6 +112,9 @@ pub enum Action {
     /// Record a decision of the council (Hội đồng) on a case the rules
     /// leave open; the Sở Nội vụ's administrator writes it in.
     RecordDecision,
+    /// Create staff accounts, set their role and unit, disable them, give
+    /// them a new password, end their sessions.
+    ManageAccounts,
 }
 
 pub fn allows(actor: Actor, action: Action) -> bool {
@@ -141,7 +144,8 @@ pub fn allows(actor: Actor, action: Action) -> bool {
         | Action::ImportIndexData
         | Action::PublishIndex
         | Action::ChangeDeadlines
-        | Action::RecordDecision => actor.role == Admin,
+        | Action::RecordDecision
+        | Action::ManageAccounts => actor.role == Admin,
         Action::ViewIndex => matches!(actor.role, Admin | Analyst),
         Action::ViewScorecard(unit) => match actor.role {
             Admin | Analyst => true,

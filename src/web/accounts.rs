@@ -81,6 +81,37 @@ async fn refused(
     }
 }
 
+#[derive(serde::Deserialize)]
+struct NewAccountForm {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// The buttons of an account's row.
+#[derive(serde::Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum AccountAction {
+    Role,
+    Disable,
+    Enable,
+    Password,
+    Signout,
+}
+
+#[derive(serde::Deserialize)]
+struct AccountForm {
+    action: AccountAction,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
 async fn create(
     state: web::Data<State>,
     staff: Staff,
@@ -88,15 +119,14 @@ async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageAccounts)?;
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: NewAccountForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let field = |name: &str| form.get(name).unwrap_or("").trim().to_string();
     let (username, display, role, unit) = (
-        field("username"),
-        field("display_name"),
-        field("role"),
-        field("unit"),
+        form.username.trim().to_string(),
+        form.display_name.trim().to_string(),
+        form.role.trim().to_string(),
+        form.unit.trim().to_string(),
     );
     let echo = context! { username => username.clone(), display_name => display.clone(), role => role.clone(), unit => unit.clone() };
     let who = staff.0.user.clone();
@@ -127,48 +157,46 @@ async fn change(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageAccounts)?;
     let username = username.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: AccountForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let action = form.get("action").unwrap_or("").to_string();
-    let role = form.get("role").unwrap_or("").to_string();
-    let unit = form.get("unit").unwrap_or("").trim().to_string();
+    let (action, role, unit) = (form.action, form.role, form.unit.trim().to_string());
     let who = staff.0.user.clone();
     let name = username.clone();
     let result = blocking(&state, move |app| {
         let unit = Some(unit.as_str()).filter(|u| !u.is_empty());
-        Ok(match action.as_str() {
-            "role" => staff_accounts::set_role(app, &who, &name, &role, unit)
+        Ok(match action {
+            AccountAction::Role => staff_accounts::set_role(app, &who, &name, &role, unit)
                 .map(|()| (format!("Đã đổi vai trò của \"{name}\"."), None))?,
-            "disable" => staff_accounts::set_disabled(app, &who, &name, true).map(|()| {
-                (
-                    format!("Đã khoá tài khoản \"{name}\" và đăng xuất mọi phiên."),
-                    None,
-                )
-            })?,
-            "enable" => staff_accounts::set_disabled(app, &who, &name, false)
+            AccountAction::Disable => {
+                staff_accounts::set_disabled(app, &who, &name, true).map(|()| {
+                    (
+                        format!("Đã khoá tài khoản \"{name}\" và đăng xuất mọi phiên."),
+                        None,
+                    )
+                })?
+            }
+            AccountAction::Enable => staff_accounts::set_disabled(app, &who, &name, false)
                 .map(|()| (format!("Đã mở khoá tài khoản \"{name}\"."), None))?,
-            "password" => staff_accounts::reset_password(app, &who, &name).map(|pw| {
-                (
-                    format!(
+            AccountAction::Password => {
+                staff_accounts::reset_password(app, &who, &name).map(|pw| {
+                    (
+                        format!(
                         "Đã cấp mật khẩu mới cho \"{name}\"; mọi phiên đăng nhập cũ đã kết thúc."
                     ),
-                    Some(pw),
-                )
-            })?,
-            "signout" => staff_accounts::end_sessions(app, &who, &name)
+                        Some(pw),
+                    )
+                })?
+            }
+            AccountAction::Signout => staff_accounts::end_sessions(app, &who, &name)
                 .map(|()| (format!("Đã đăng xuất \"{name}\" khỏi mọi phiên."), None))?,
-            _ => return Err(ServiceError::invalid("Thao tác không hợp lệ.")),
         })
     })
     .await;
     match result {
         Ok((message, password)) => {
             // Ending one's own sessions signs this browser out too.
-            if staff.0.user.username == username
-                && password.is_none()
-                && message.contains("đăng xuất")
-            {
+            if staff.0.user.username == username && action == AccountAction::Signout {
                 return Ok(HttpResponse::SeeOther()
                     .insert_header(("Location", "/login"))
                     .finish());

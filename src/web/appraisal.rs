@@ -269,6 +269,37 @@ async fn submit(
     outcome(&state, &staff, campaign, unit, result).await
 }
 
+/// An appraiser's decision on one criterion. The decision is read as text
+/// so a missing one gets the page's own sentence, not a field error.
+#[derive(serde::Deserialize)]
+struct AppraiseForm {
+    #[serde(default)]
+    criterion: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    reason: String,
+    evidence_invalid: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ExplanationForm {
+    #[serde(default)]
+    criterion: String,
+    #[serde(default)]
+    request: String,
+}
+
+#[derive(serde::Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    department: String,
+}
+
 async fn appraise(
     state: web::Data<State>,
     staff: Staff,
@@ -279,14 +310,12 @@ async fn appraise(
     let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::Appraise)?;
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: AppraiseForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let decision = match form.get("decision").unwrap_or("") {
+    let decision = match form.decision.as_str() {
         "accept" => Ok(Decision::Accept),
-        "change" => {
-            parse_points(form.get("points").unwrap_or(""), "Điểm thẩm định").map(Decision::Change)
-        }
+        "change" => parse_points(&form.points, "Điểm thẩm định").map(Decision::Change),
         "not_applicable" => Ok(Decision::NotApplicable),
         _ => Err(WebError::BadRequest(vec![
             "Chọn một quyết định: giữ điểm tự chấm, chấm lại hoặc không áp dụng.".into(),
@@ -296,10 +325,10 @@ async fn appraise(
         Err(e) => Err(e),
         Ok(decision) => {
             let input = AppraiseInput {
-                criterion: text(&form, "criterion"),
+                criterion: form.criterion,
                 decision,
-                reason: text(&form, "reason"),
-                evidence_invalid: form.get("evidence_invalid").is_some(),
+                reason: form.reason,
+                evidence_invalid: form.evidence_invalid.is_some(),
             };
             act(&state, &staff, campaign, unit, move |app, on| {
                 svc::appraise_criterion(app, on, input, now())
@@ -320,10 +349,10 @@ async fn request_explanation(
     let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
     staff.require(Action::Appraise)?;
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: ExplanationForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let (criterion, request) = (text(&form, "criterion"), text(&form, "request"));
+    let (criterion, request) = (form.criterion, form.request);
     let result = act(&state, &staff, campaign, unit, move |app, on| {
         svc::request_explanation(app, on, &criterion, &request, now())
     })
@@ -483,10 +512,10 @@ async fn assign(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::AssignAppraisers)?;
     let campaign = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: AssignForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let (username, department) = (text(&form, "username"), text(&form, "department"));
+    let (username, department) = (form.username, form.department);
     let who = staff.0.user.clone();
     let result = blocking(&state, move |app| {
         svc::assign(app, &who, campaign, &username, &department, now())

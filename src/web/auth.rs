@@ -110,6 +110,18 @@ impl Staff {
         Ok(form)
     }
 
+    /// Reads a state-changing staff form into its typed fields, after the
+    /// CSRF check; a missing field or a value outside its type (an action
+    /// no button sends) is a 400 naming the field.
+    pub async fn form_as<T: serde::de::DeserializeOwned>(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+        limit: usize,
+    ) -> Result<T, WebError> {
+        self.form(req, payload, limit).await?.typed()
+    }
+
     pub(super) fn check_csrf(&self, form: &FormFields) -> Result<(), WebError> {
         if same_secret(form.get("csrf").unwrap_or(""), &self.0.csrf) {
             Ok(())

@@ -15,12 +15,41 @@ impl FormFields {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+    /// The fields as a typed form (`#[derive(Deserialize)]`), each field
+    /// parsed once here. Fields the type does not name (the CSRF token) are
+    /// ignored; a field given twice keeps its first value.
+    pub fn typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, WebError> {
+        let mut seen = std::collections::HashSet::new();
+        let first: Vec<&(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, _)| seen.insert(k.as_str()))
+            .collect();
+        let encoded = serde_urlencoded::to_string(&first).map_err(|e| {
+            WebError::BadRequest(vec![format!("Biểu mẫu gửi lên không hợp lệ: {e}")])
+        })?;
+        serde_urlencoded::from_str(&encoded)
+            .map_err(|e| WebError::BadRequest(vec![form_error(&e.to_string())]))
+    }
+
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+}
+
+/// serde's message for a form field, in Vietnamese with the field's name.
+fn form_error(e: &str) -> String {
+    let quoted = |s: &str| s.split('`').nth(1).unwrap_or("").to_string();
+    if e.starts_with("missing field") {
+        format!("Biểu mẫu thiếu ô \"{}\".", quoted(e))
+    } else if e.starts_with("unknown variant") {
+        format!("Giá trị \"{}\" không hợp lệ cho biểu mẫu này.", quoted(e))
+    } else {
+        format!("Biểu mẫu gửi lên không hợp lệ: {e}")
     }
 }
 
@@ -61,4 +90,61 @@ pub async fn read_form(
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| WebError::BadRequest(vec![format!("Dữ liệu biểu mẫu không hợp lệ: {e}")]))?;
     Ok(FormFields(fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum Action {
+        Close,
+        Extend,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Form {
+        action: Action,
+        #[serde(default)]
+        closes: String,
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> FormFields {
+        FormFields(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn message(e: WebError) -> String {
+        match e {
+            WebError::BadRequest(m) => m.join(" "),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_typed_form_takes_its_fields_and_names_what_is_wrong() {
+        let f: Form = fields(&[
+            ("csrf", "x"),
+            ("action", "extend"),
+            ("closes", "2026-12-31"),
+        ])
+        .typed()
+        .unwrap();
+        assert_eq!(f.action, Action::Extend);
+        assert_eq!(f.closes, "2026-12-31");
+        let f: Form = fields(&[("action", "close")]).typed().unwrap();
+        assert_eq!((f.action, f.closes.as_str()), (Action::Close, ""));
+        let missing = fields(&[("closes", "x")]).typed::<Form>().unwrap_err();
+        assert_eq!(message(missing), "Biểu mẫu thiếu ô \"action\".");
+        let unknown = fields(&[("action", "drop")]).typed::<Form>().unwrap_err();
+        assert_eq!(
+            message(unknown),
+            "Giá trị \"drop\" không hợp lệ cho biểu mẫu này."
+        );
+    }
 }

@@ -148,6 +148,25 @@ fn render(
     html_page(status, body)
 }
 
+/// A council decision as the review page's forms send it; the case and the
+/// decision are checked against each other by the service, which words the
+/// refusal.
+#[derive(Deserialize)]
+struct DecisionForm {
+    unit: String,
+    case: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
+struct PublishForm {
+    #[serde(default)]
+    confirm: String,
+}
+
 async fn decide(
     state: web::Data<State>,
     staff: Staff,
@@ -157,15 +176,14 @@ async fn decide(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::RecordDecision)?;
     let id = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: DecisionForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let field = |name: &str| form.get(name).unwrap_or("").trim().to_string();
     let record = Record {
-        unit: field("unit"),
-        case: field("case"),
-        decision: field("decision"),
-        reason: field("reason"),
+        unit: form.unit.trim().to_string(),
+        case: form.case.trim().to_string(),
+        decision: form.decision.trim().to_string(),
+        reason: form.reason.trim().to_string(),
     };
     let echo = context! {
         unit => record.unit.clone(), case => record.case.clone(),
@@ -192,10 +210,10 @@ async fn publish(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::PublishIndex)?;
     let id = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: PublishForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let confirmation = form.get("confirm").unwrap_or("").to_string();
+    let confirmation = form.confirm;
     let who = staff.0.user.clone();
     match blocking(&state, move |app| {
         publication::publish(app, &who, id, &confirmation)

@@ -472,6 +472,19 @@ async fn set_rule(
     }
 }
 
+/// The draw form: the seed, or empty for a random one.
+#[derive(serde::Deserialize)]
+struct DrawForm {
+    #[serde(default)]
+    seed: String,
+}
+
+/// The invitations form: `remind` for reminders, else first invitations.
+#[derive(serde::Deserialize)]
+struct SendForm {
+    action: Option<String>,
+}
+
 async fn draw(
     state: web::Data<State>,
     staff: Staff,
@@ -481,14 +494,10 @@ async fn draw(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageSampling)?;
     let id = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: DrawForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let seed = form
-        .get("seed")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let seed = Some(form.seed.trim().to_string()).filter(|s| !s.is_empty());
     let outcome = blocking(&state, move |app| sampling::draw(app, id, seed.as_deref())).await;
     match outcome {
         Ok(_) => Ok(back(id, "draw")),
@@ -507,10 +516,10 @@ async fn invite(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ManageSampling)?;
     let id = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: SendForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let remind = form.get("action") == Some("remind");
+    let remind = form.action.as_deref() == Some("remind");
     let mailer = state.mailer.clone();
     let cfg = state.settings.invitations.clone();
     let queued = blocking(&state, move |app| {

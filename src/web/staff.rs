@@ -282,6 +282,28 @@ async fn render_campaign(
     Ok(html_page(status, body))
 }
 
+/// The buttons of the campaign's period form.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PeriodAction {
+    Close,
+    Extend,
+    Archive,
+    Unarchive,
+}
+
+#[derive(serde::Deserialize)]
+struct PeriodForm {
+    action: PeriodAction,
+    #[serde(default)]
+    closes: String,
+}
+
+enum PeriodOrArchive {
+    Period(campaigns::PeriodChange),
+    Archive(bool),
+}
+
 /// Close the survey now, move its last day, archive or bring back.
 async fn change_period(
     state: web::Data<State>,
@@ -292,29 +314,26 @@ async fn change_period(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::OpenCampaign)?;
     let id = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: PeriodForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let action = form.get("action").unwrap_or("").to_string();
-    let closes = form.get("closes").unwrap_or("").trim().to_string();
     let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    let change = match action.as_str() {
-        "close" => Some(campaigns::PeriodChange::CloseNow),
-        "extend" => match NaiveDate::parse_from_str(&closes, "%Y-%m-%d") {
-            Ok(d) => Some(campaigns::PeriodChange::CloseOn(d)),
+    let change = match form.action {
+        PeriodAction::Close => PeriodOrArchive::Period(campaigns::PeriodChange::CloseNow),
+        PeriodAction::Extend => match NaiveDate::parse_from_str(form.closes.trim(), "%Y-%m-%d") {
+            Ok(d) => PeriodOrArchive::Period(campaigns::PeriodChange::CloseOn(d)),
             Err(_) => {
                 let errors = vec!["Ngày đóng mới không hợp lệ: chọn một ngày.".to_string()];
                 return render_campaign(&state, &staff, id, errors, None, unprocessable).await;
             }
         },
-        _ => None,
+        PeriodAction::Archive => PeriodOrArchive::Archive(true),
+        PeriodAction::Unarchive => PeriodOrArchive::Archive(false),
     };
     let user = staff.0.user.clone();
-    let result = blocking(&state, move |app| match (change, action.as_str()) {
-        (Some(change), _) => campaigns::change_period(app, &user, id, change),
-        (None, "archive") => campaigns::set_archived(app, &user, id, true),
-        (None, "unarchive") => campaigns::set_archived(app, &user, id, false),
-        _ => Err(ServiceError::invalid("Thao tác không hợp lệ.")),
+    let result = blocking(&state, move |app| match change {
+        PeriodOrArchive::Period(change) => campaigns::change_period(app, &user, id, change),
+        PeriodOrArchive::Archive(archived) => campaigns::set_archived(app, &user, id, archived),
     })
     .await;
     match result {
@@ -328,6 +347,19 @@ async fn change_period(
     }
 }
 
+/// The deadline form: a deadline of the profile, all units or one, the new
+/// day (its own message when it is not a date) and the reason.
+#[derive(serde::Deserialize)]
+struct DeadlineForm {
+    code: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    reason: String,
+}
+
 async fn change_deadline(
     state: web::Data<State>,
     staff: Staff,
@@ -337,26 +369,25 @@ async fn change_deadline(
 ) -> Result<HttpResponse, WebError> {
     staff.require(Action::ChangeDeadlines)?;
     let id = id.into_inner();
-    let form = staff
-        .form(&req, payload, state.settings.max_body_bytes)
+    let form: DeadlineForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let field = |name: &str| form.get(name).unwrap_or("").trim().to_string();
     let echo = context! {
-        code => field("code"),
-        unit => field("unit"),
-        due => field("due"),
-        reason => field("reason"),
+        code => form.code.trim(),
+        unit => form.unit.trim(),
+        due => form.due.trim(),
+        reason => form.reason.trim(),
     };
     let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    let Ok(due) = NaiveDate::parse_from_str(&field("due"), "%Y-%m-%d") else {
+    let Ok(due) = NaiveDate::parse_from_str(form.due.trim(), "%Y-%m-%d") else {
         let errors = vec!["Hạn mới không hợp lệ: chọn một ngày (ngày/tháng/năm).".to_string()];
         return render_campaign(&state, &staff, id, errors, Some(echo), unprocessable).await;
     };
     let change = deadlines::ChangeDeadline {
-        code: field("code"),
-        unit: Some(field("unit")).filter(|u| !u.is_empty()),
+        code: form.code.trim().to_string(),
+        unit: Some(form.unit.trim().to_string()).filter(|u| !u.is_empty()),
         due,
-        reason: field("reason"),
+        reason: form.reason.trim().to_string(),
     };
     let user = staff.0.user.clone();
     match blocking(&state, move |app| {

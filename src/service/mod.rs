@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod appraisal;
 pub mod campaigns;
 pub mod council;
+pub mod dashboard;
 pub mod deadlines;
 pub mod demo;
 pub mod export;

@@ -254,13 +254,14 @@ async fn render_campaign(
     form: Option<minijinja::Value>,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let (summary, calendar) = blocking(state, move |app| {
+    let (summary, calendar, overview) = blocking(state, move |app| {
         let summary = campaigns::summary(app, id)?;
         let calendar = match &summary.profile {
             Some(_) => Some(deadlines::calendar(app, id)?),
             None => None,
         };
-        Ok((summary, calendar))
+        let overview = crate::service::dashboard::overview(app, id)?;
+        Ok((summary, calendar, overview))
     })
     .await?;
     let base = state.settings.public_url();
@@ -273,6 +274,9 @@ async fn render_campaign(
             base,
             links,
             calendar,
+            o => overview,
+            can_index => staff.require(Action::ViewIndex).is_ok(),
+            can_publish => staff.require(Action::PublishIndex).is_ok(),
             can_change => staff.require(Action::ChangeDeadlines).is_ok(),
             can_manage => staff.require(Action::OpenCampaign).is_ok(),
             errors,

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/appraisal.html",
     "staff/index.html",
     "staff/accounts.html",
+    "staff/labels.html",
     "public/list.html",
     "public/table.html",
     "public/scorecard.html",

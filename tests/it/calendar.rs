@@ -200,5 +200,18 @@ async fn an_administrator_sees_the_years_deadlines_and_extends_one_for_one_unit(
     ] {
         assert!(r.text().contains(want), "{want}: {}", r.body);
     }
+    // Its overview says who is late and links the extension form; the
+    // extended unit is not late and shows why.
+    let words = r.words();
+    assert!(words.contains("đơn vị quá hạn chưa nộp"), "{words}");
+    let late = format!("Phòng Nội vụ Chưa lập hồ sơ {}", ddmmyyyy(past));
+    assert!(words.contains(&late), "{words}");
+    assert!(words.contains("Quá hạn, chưa nộp — gia hạn"), "{words}");
+    let extended = format!("Phòng Tư pháp Đang soạn {}", ddmmyyyy(until));
+    assert!(
+        words.contains(&extended) || words.contains("Phòng Tư pháp Đang soạn"),
+        "{words}"
+    );
+    assert!(words.contains("Gia hạn riêng cho đơn vị đến"), "{words}");
     t.stop().await;
 }

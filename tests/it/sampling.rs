@@ -797,6 +797,25 @@ async fn an_administrator_runs_the_sample_from_the_staff_pages(backend: Backend)
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The campaign's overview counts the invitations by state, in words:
+    // waited for, since the sender marks each one after writing it.
+    let want = format!("Đã gửi: {drawn}");
+    let mut overview = String::new();
+    while std::time::Instant::now() < deadline + Duration::from_secs(30) {
+        overview = t.staff_get(&admin, &base).await.words();
+        if overview.contains(&want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(overview.contains(&want), "{overview}");
+    assert!(overview.contains("Phiếu trả lời so với mẫu"));
+    let sample = t.staff_get(&admin, &format!("{base}/sample")).await;
+    assert!(sample.words().contains(&want), "{}", sample.words());
+    assert!(
+        !sample.body.contains("<code>sent</code>"),
+        "no raw state codes"
+    );
     let rates = t.staff_get(&admin, &format!("{base}/response-rates")).await;
     assert_eq!(rates.status, 200);
     assert!(

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::mail::MailSettings;
 // Plain data only: the settings say what the service is told, never call it.
 use crate::service::accounts::{Limits, PasswordCost};
+use crate::service::notices::NoticeOptions;
 use crate::service::Options;
 
 /// A misspelt key is an error, not a silently ignored setting.
@@ -36,6 +37,9 @@ pub struct Settings {
     pub security: Security,
     #[serde(default)]
     pub invitations: Invitations,
+    /// `[notices]`: the e-mails to staff during the appraisal.
+    #[serde(default)]
+    pub notices: Notices,
     /// `[mail]`: how invitations leave; by default `.eml` files in `{data_dir}/outbox`.
     #[serde(default)]
     pub mail: MailSettings,
@@ -81,6 +85,26 @@ impl Default for PasswordHash {
             memory_kib: c.memory_kib,
             iterations: c.iterations,
             parallelism: c.parallelism,
+        }
+    }
+}
+
+/// Staff notices (`[notices]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Notices {
+    /// Days before the dossier deadline the reminder goes to a unit's
+    /// officers. No regulation states a number: a setting, 3 by default.
+    pub deadline_days_before: i64,
+    /// Seconds between two passes of the notice sender in `serve`.
+    pub send_every_seconds: u64,
+}
+
+impl Default for Notices {
+    fn default() -> Self {
+        Self {
+            deadline_days_before: 3,
+            send_every_seconds: 60,
         }
     }
 }
@@ -196,6 +220,11 @@ impl Settings {
                 memory_kib: s.password_hash.memory_kib,
                 iterations: s.password_hash.iterations,
                 parallelism: s.password_hash.parallelism,
+            },
+            notices: NoticeOptions {
+                base_url: self.public_url(),
+                organization: self.mail.organization.clone(),
+                deadline_days_before: self.notices.deadline_days_before,
             },
         }
     }

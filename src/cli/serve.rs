@@ -71,6 +71,11 @@ pub fn run(mut settings: Settings, Args { demo, bind }: Args) -> anyhow::Result<
     }
     let state = chiso::web::State::new(Arc::new(app), settings)
         .map_err(|e| anyhow::anyhow!("cấu hình [mail]: {e}"))?;
+    service::notices::spawn_sender(
+        state.app.clone(),
+        state.mailer.clone(),
+        std::time::Duration::from_secs(state.settings.notices.send_every_seconds.max(1)),
+    );
     chiso::web::run(state, listener)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -35,7 +35,7 @@ pub use message::{Message, SentId};
 pub use outbox::FileOutbox;
 pub use settings::{MailSettings, Security, SettingsError, SmtpSettings, TransportKind};
 pub use smtp::Smtp;
-pub use template::{render, Content, Invitation, RenderError, Template};
+pub use template::{render, Content, Invitation, Notice, RenderError, Template};
 
 /// Where messages go.
 #[derive(Debug, Clone)]

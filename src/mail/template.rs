@@ -23,6 +23,20 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "email/reminder/subject.txt",
     "email/reminder/body.txt",
     "email/reminder/body.html",
+    "email/staff_layout.txt",
+    "email/staff_layout.html",
+    "email/explanation_requested/subject.txt",
+    "email/explanation_requested/body.txt",
+    "email/explanation_requested/body.html",
+    "email/appraisal_final/subject.txt",
+    "email/appraisal_final/body.txt",
+    "email/appraisal_final/body.html",
+    "email/deadline_soon/subject.txt",
+    "email/deadline_soon/body.txt",
+    "email/deadline_soon/body.html",
+    "email/dossier_submitted/subject.txt",
+    "email/dossier_submitted/body.txt",
+    "email/dossier_submitted/body.html",
 );
 
 /// The messages chiso sends; each is a directory under `templates/email/`.
@@ -31,17 +45,55 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
 pub enum Template {
     Invitation,
     Reminder,
+    /// To a unit's officers: an appraiser asks for an explanation.
+    ExplanationRequested,
+    /// To a unit's officers: the council approved the appraisal.
+    AppraisalFinal,
+    /// To a unit's officers: the dossier deadline is near, not submitted.
+    DeadlineSoon,
+    /// To the campaign's appraisers: a unit submitted its dossier.
+    DossierSubmitted,
 }
 
 impl Template {
+    /// The messages to respondents (an [`Invitation`] context).
     pub const ALL: [Template; 2] = [Template::Invitation, Template::Reminder];
+    /// The notices to staff (a [`Notice`] context).
+    pub const NOTICES: [Template; 4] = [
+        Template::ExplanationRequested,
+        Template::AppraisalFinal,
+        Template::DeadlineSoon,
+        Template::DossierSubmitted,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Template::Invitation => "invitation",
             Template::Reminder => "reminder",
+            Template::ExplanationRequested => "explanation_requested",
+            Template::AppraisalFinal => "appraisal_final",
+            Template::DeadlineSoon => "deadline_soon",
+            Template::DossierSubmitted => "dossier_submitted",
         }
     }
+}
+
+/// What a notice to staff says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    /// The recipient's display name.
+    pub name: String,
+    pub organization: String,
+    pub campaign: String,
+    pub unit: String,
+    /// The dossier's page.
+    pub link: String,
+    pub criterion: Option<String>,
+    /// The appraiser's request, for an explanation.
+    pub text: Option<String>,
+    /// dd/mm/yyyy, for a deadline.
+    pub deadline: Option<String>,
+    pub days_left: Option<i64>,
 }
 
 /// A rendered message, before it is addressed: what the invitation queue
@@ -202,7 +254,7 @@ mod tests {
     #[test]
     fn every_embedded_template_compiles() {
         assert!(ENV.is_ok(), "{:?}", ENV.as_ref().err());
-        for t in Template::ALL {
+        for t in Template::ALL.into_iter().chain(Template::NOTICES) {
             for file in ["subject.txt", "body.txt", "body.html"] {
                 let name = format!("email/{}/{file}", t.name());
                 assert!(
@@ -211,6 +263,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_notice_names_its_unit_and_campaign_and_links_the_dossier() {
+        let ctx = Notice {
+            name: "Nguyễn Văn An".into(),
+            organization: "Sở Nội vụ tỉnh Quảng Ninh".into(),
+            campaign: "Chỉ số CCHC năm 2026".into(),
+            unit: "Sở Tài chính".into(),
+            link: "https://cchc.example.vn/staff/campaigns/1/dossiers/2".into(),
+            criterion: Some("1.2".into()),
+            text: Some("Bổ sung <quyết định> số 12".into()),
+            deadline: Some("08/12/2026".into()),
+            days_left: Some(3),
+        };
+        for t in Template::NOTICES {
+            let c = render(t, &ctx).unwrap();
+            assert!(c.subject.contains("Sở Tài chính"), "{t:?}: {}", c.subject);
+            for part in [&c.text, &c.html] {
+                assert!(part.contains("Kính gửi Nguyễn Văn An"), "{t:?}");
+                assert!(part.contains("Chỉ số CCHC năm 2026"), "{t:?}");
+                assert!(part.contains("/staff/campaigns/1/dossiers/2"), "{t:?}");
+                assert!(
+                    !part.contains("Từ chối nhận thư"),
+                    "{t:?}: no respondent opt-out"
+                );
+            }
+        }
+        let asked = render(Template::ExplanationRequested, &ctx).unwrap();
+        assert!(
+            asked.html.contains("Bổ sung &lt;quyết định&gt; số 12"),
+            "escaped"
+        );
+        assert!(asked.text.contains("Bổ sung <quyết định> số 12"));
+        let soon = render(Template::DeadlineSoon, &ctx).unwrap();
+        assert!(soon.subject.contains("Còn 3 ngày") && soon.subject.contains("08/12/2026"));
     }
 
     #[test]

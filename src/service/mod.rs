@@ -9,6 +9,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod export;
 pub mod invitations;
+pub mod notices;
 pub mod profiles;
 pub mod publication;
 pub mod questionnaires;
@@ -105,6 +106,8 @@ pub struct App {
     profiles_dir: std::path::PathBuf,
     /// Campaign id → the profile it follows, parsed once.
     campaign_profiles: RwLock<HashMap<i64, Arc<crate::domain::profile::Profile>>>,
+    /// How staff notices are written and when the deadline one goes out.
+    notices: notices::NoticeOptions,
 }
 
 /// What a service instance is told once, at the edge, from the settings.
@@ -115,6 +118,7 @@ pub struct Options {
     pub profiles_dir: std::path::PathBuf,
     pub limits: accounts::Limits,
     pub password_cost: accounts::PasswordCost,
+    pub notices: notices::NoticeOptions,
 }
 
 impl Default for Options {
@@ -124,6 +128,7 @@ impl Default for Options {
             profiles_dir: std::path::PathBuf::from("questionnaires/profiles"),
             limits: accounts::Limits::default(),
             password_cost: accounts::PasswordCost::default(),
+            notices: notices::NoticeOptions::default(),
         }
     }
 }
@@ -171,6 +176,7 @@ impl App {
             hasher,
             profiles_dir: options.profiles_dir,
             campaign_profiles: RwLock::new(HashMap::new()),
+            notices: options.notices,
         })
     }
 

@@ -29,6 +29,8 @@ pub struct AccountView {
     pub role_label: &'static str,
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
+    /// Where notices go; none, none sent.
+    pub email: Option<String>,
     pub disabled: bool,
     pub sessions: Vec<SessionView>,
     /// The administrator looking at the list.
@@ -73,10 +75,22 @@ pub fn list(app: &App, who: &StaffUser) -> Result<Vec<AccountView>> {
                 unit_name: unit.map(|x| x.name.clone()),
                 username: u.username,
                 display_name: u.display_name,
+                email: u.email,
                 disabled: u.disabled,
             }
         })
         .collect())
+}
+
+/// An e-mail address as typed: empty is none, anything else must be one.
+fn parse_email(email: &str) -> Result<Option<String>> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    crate::domain::email::Email::parse(email)
+        .map(|e| Some(e.as_str().to_string()))
+        .map_err(|e| ServiceError::invalid(format!("Địa chỉ thư \"{email}\" không hợp lệ: {e}")))
 }
 
 /// A new account; returns its first password, to hand to its owner once.
@@ -87,11 +101,26 @@ pub fn create(
     display_name: &str,
     role: &str,
     unit_code: Option<&str>,
+    email: &str,
 ) -> Result<String> {
     require(who)?;
+    let email = parse_email(email)?;
     let password = accounts::generate_password();
     accounts::add_user(app, username, display_name, role, unit_code, &password)?;
+    if let Some(e) = email {
+        let u = account(app, username)?;
+        users::set_email(&mut *app.writer()?, u.id, Some(&e), now())?;
+    }
     Ok(password)
+}
+
+/// Sets the address the account's notices go to (empty: none).
+pub fn set_email(app: &App, who: &StaffUser, username: &str, email: &str) -> Result<()> {
+    require(who)?;
+    let email = parse_email(email)?;
+    let u = account(app, username)?;
+    users::set_email(&mut *app.writer()?, u.id, email.as_deref(), now())?;
+    Ok(())
 }
 
 fn account(app: &App, username: &str) -> Result<UserRow> {

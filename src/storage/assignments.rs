@@ -33,6 +33,20 @@ pub fn of_campaign(
         .load(conn)?)
 }
 
+/// The accounts assigned to any of `departments` in a campaign.
+pub fn user_ids(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    departments: &[String],
+) -> Result<Vec<i64>, StorageError> {
+    Ok(aa::table
+        .filter(aa::campaign_id.eq(campaign_id))
+        .filter(aa::department.eq_any(departments))
+        .select(aa::user_id)
+        .distinct()
+        .load(conn)?)
+}
+
 /// Adds an assignment; false when it existed already.
 pub fn assign(
     conn: &mut DbConn,

@@ -16,6 +16,8 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Where the staff notices go; none, none sent.
+    pub email: Option<String>,
 }
 
 pub struct NewUser<'a> {
@@ -91,6 +93,41 @@ pub fn set_disabled(
         }
         Ok(n == 1)
     })
+}
+
+/// Sets or clears an account's e-mail address.
+pub fn set_email(
+    conn: &mut DbConn,
+    id: i64,
+    email: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    diesel::update(users::table.find(id))
+        .set((users::email.eq(email), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The enabled accounts of a role attached to a unit (its officers) that
+/// have an e-mail address.
+pub fn of_unit(conn: &mut DbConn, unit_id: i64, role: &str) -> Result<Vec<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::unit_id.eq(unit_id))
+        .filter(users::role.eq(role))
+        .filter(users::disabled.eq(false))
+        .filter(users::email.is_not_null())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// Enabled accounts with an e-mail address among `ids`.
+pub fn reachable(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::disabled.eq(false))
+        .filter(users::email.is_not_null())
+        .select(UserRow::as_select())
+        .load(conn)?)
 }
 
 /// Changes an account's role and unit. Sessions stay: every request reads

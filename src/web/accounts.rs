@@ -90,6 +90,8 @@ struct NewAccountForm {
     role: String,
     #[serde(default)]
     unit: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// The buttons of an account's row.
@@ -110,6 +112,8 @@ struct AccountForm {
     role: String,
     #[serde(default)]
     unit: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn create(
@@ -122,18 +126,19 @@ async fn create(
     let form: NewAccountForm = staff
         .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let (username, display, role, unit) = (
+    let (username, display, role, unit, email) = (
         form.username.trim().to_string(),
         form.display_name.trim().to_string(),
         form.role.trim().to_string(),
         form.unit.trim().to_string(),
+        form.email.trim().to_string(),
     );
-    let echo = context! { username => username.clone(), display_name => display.clone(), role => role.clone(), unit => unit.clone() };
+    let echo = context! { username => username.clone(), display_name => display.clone(), role => role.clone(), unit => unit.clone(), email => email.clone() };
     let who = staff.0.user.clone();
     let name = username.clone();
     let result = blocking(&state, move |app| {
         let unit = Some(unit.as_str()).filter(|u| !u.is_empty());
-        staff_accounts::create(app, &who, &name, &display, &role, unit)
+        staff_accounts::create(app, &who, &name, &display, &role, unit, &email)
     })
     .await;
     match result {
@@ -160,14 +165,26 @@ async fn change(
     let form: AccountForm = staff
         .form_as(&req, payload, state.settings.max_body_bytes)
         .await?;
-    let (action, role, unit) = (form.action, form.role, form.unit.trim().to_string());
+    let (action, role, unit, email) = (
+        form.action,
+        form.role,
+        form.unit.trim().to_string(),
+        form.email,
+    );
     let who = staff.0.user.clone();
     let name = username.clone();
     let result = blocking(&state, move |app| {
         let unit = Some(unit.as_str()).filter(|u| !u.is_empty());
         Ok(match action {
-            AccountAction::Role => staff_accounts::set_role(app, &who, &name, &role, unit)
-                .map(|()| (format!("Đã đổi vai trò của \"{name}\"."), None))?,
+            AccountAction::Role => {
+                staff_accounts::set_email(app, &who, &name, &email)?;
+                staff_accounts::set_role(app, &who, &name, &role, unit).map(|()| {
+                    (
+                        format!("Đã lưu vai trò, đơn vị và địa chỉ thư của \"{name}\"."),
+                        None,
+                    )
+                })?
+            }
             AccountAction::Disable => {
                 staff_accounts::set_disabled(app, &who, &name, true).map(|()| {
                     (

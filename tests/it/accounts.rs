@@ -90,11 +90,40 @@ async fn an_administrator_manages_staff_accounts_on_the_web(backend: Backend) {
         .staff_post(
             &admin,
             "/staff/accounts/cb-snv",
-            &[("action", "role"), ("role", "analyst"), ("unit", "")],
+            &[
+                ("action", "role"),
+                ("role", "analyst"),
+                ("unit", ""),
+                ("email", "an.nguyen@snv.vn"),
+            ],
         )
         .await;
     assert_eq!(changed.status, 200);
-    assert!(changed.words().contains("Đã đổi vai trò của \"cb-snv\""));
+    assert!(
+        changed.body.contains("value=\"an.nguyen@snv.vn\""),
+        "the address is kept"
+    );
+    let bad = t
+        .staff_post(
+            &admin,
+            "/staff/accounts/cb-snv",
+            &[
+                ("action", "role"),
+                ("role", "analyst"),
+                ("email", "an.nguyen@"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.words()
+            .contains("Địa chỉ thư \"an.nguyen@\" không hợp lệ"),
+        "{}",
+        bad.words()
+    );
+    assert!(changed
+        .words()
+        .contains("Đã lưu vai trò, đơn vị và địa chỉ thư của \"cb-snv\""));
     assert_eq!(t.staff_get(&officer, "/staff").await.status, 200);
 
     // Signed out everywhere, then disabled: the old session and the

@@ -1152,3 +1152,144 @@ fn a_stored_dossier_stage_this_version_does_not_know_is_an_error_not_a_default(b
     .is_err());
     assert_eq!(w.audit_count(), before, "{backend:?}: nothing written");
 }
+
+per_backend!(staff_hear_by_email_of_a_near_deadline_a_submission_an_explanation_and_an_approval);
+fn staff_hear_by_email_of_a_near_deadline_a_submission_an_explanation_and_an_approval(
+    backend: Backend,
+) {
+    use chiso::mail::{MailError, Mailer, Memory, Transport};
+    use chiso::service::{notices, staff_accounts};
+    let w = World::new(backend, "2021-12-08");
+    let p = profile(w.dir.path());
+    let (tp, nv) = (unit_id(&w.app, "NH-TP"), unit_id(&w.app, "NH-NV"));
+    let admin = user(&w.app, "qt", "admin", None);
+    let officer = user(&w.app, "cb-tp", "unit_officer", Some("NH-TP"));
+    let other = user(&w.app, "cb-nv", "unit_officer", Some("NH-NV"));
+    // An officer without an address gets nothing and stops nothing.
+    user(&w.app, "cb-tp-2", "unit_officer", Some("NH-TP"));
+    let appraiser = user(&w.app, "td", "appraiser", None);
+    for (name, email) in [
+        ("cb-tp", "tuphap@ninhhoa.vn"),
+        ("cb-nv", "noivu@ninhhoa.vn"),
+        ("td", "thamdinh@snv.vn"),
+    ] {
+        staff_accounts::set_email(&w.app, &admin, name, email).unwrap();
+    }
+    let bad = staff_accounts::set_email(&w.app, &admin, "td", "không phải địa chỉ").unwrap_err();
+    assert!(invalid_text(bad).contains("không hợp lệ"));
+    for d in &p.departments {
+        appraisal::assign(
+            &w.app,
+            &admin,
+            w.campaign,
+            "td",
+            &d.code,
+            at("2021-12-01 08:00"),
+        )
+        .unwrap();
+    }
+    let memory = Memory::default();
+    let mailer = Mailer::with_transport(
+        &chiso::mail::MailSettings::default(),
+        Transport::Memory(memory.clone()),
+    )
+    .unwrap();
+    let to = |m: &chiso::mail::Delivered| m.message.to.as_str().to_string();
+
+    // The deadline (08/12) is a week away: nothing; three days before it
+    // (the default setting), each officer with an address hears once.
+    assert_eq!(
+        notices::queue_deadline_reminders(&w.app, at("2021-12-01 08:00")).unwrap(),
+        0
+    );
+    assert_eq!(
+        notices::queue_deadline_reminders(&w.app, at("2021-12-05 08:00")).unwrap(),
+        2
+    );
+    assert_eq!(
+        notices::queue_deadline_reminders(&w.app, at("2021-12-05 20:00")).unwrap(),
+        0,
+        "once per officer and deadline"
+    );
+    let sent = notices::send_due(&w.app, &mailer, at("2021-12-05 08:01")).unwrap();
+    assert_eq!(sent.sent, 2);
+    let reminders = memory.take();
+    let mut addresses: Vec<String> = reminders.iter().map(to).collect();
+    addresses.sort();
+    assert_eq!(addresses, ["noivu@ninhhoa.vn", "tuphap@ninhhoa.vn"]);
+    let subject = &reminders[0].message.content.subject;
+    assert!(
+        subject.contains("Còn 3 ngày") && subject.contains("08/12/2021"),
+        "{subject}"
+    );
+
+    // Submitted: the appraiser hears, with a link to the dossier.
+    w.fill(&officer, tp, &[], at("2021-12-06 09:00"));
+    appraisal::submit(&w.app, &w.on(&officer, tp), at("2021-12-06 10:00")).unwrap();
+    w.fill(&other, nv, &["1.2"], at("2021-12-06 09:00"));
+    appraisal::submit(&w.app, &w.on(&other, nv), at("2021-12-06 11:00")).unwrap();
+    notices::send_due(&w.app, &mailer, at("2021-12-06 11:01")).unwrap();
+    let submitted = memory.take();
+    assert_eq!(submitted.len(), 2, "one per submission");
+    assert!(submitted.iter().all(|m| to(m) == "thamdinh@snv.vn"));
+    assert!(submitted[0]
+        .message
+        .content
+        .subject
+        .contains("Hồ sơ mới cần thẩm định"));
+    assert!(submitted[0]
+        .message
+        .content
+        .text
+        .contains(&format!("/staff/campaigns/{}/dossiers/{tp}", w.campaign)));
+
+    // An explanation asked of NH-NV: its officer hears what was asked. The
+    // first try fails for a while; the queue tries again later.
+    memory.refuse("noivu@ninhhoa.vn", MailError::transient("421 thử lại sau"));
+    appraisal::request_explanation(
+        &w.app,
+        &w.on(&appraiser, nv),
+        "1.2",
+        "Bổ sung kế hoạch CCHC năm 2021",
+        at("2021-12-09 08:00"),
+    )
+    .unwrap();
+    let first = notices::send_due(&w.app, &mailer, at("2021-12-09 08:01")).unwrap();
+    assert_eq!((first.sent, first.retried), (0, 1));
+    memory.accept("noivu@ninhhoa.vn");
+    let too_soon = notices::send_due(&w.app, &mailer, at("2021-12-09 08:02")).unwrap();
+    assert_eq!(too_soon.sent, 0, "not before its next attempt");
+    let later = notices::send_due(&w.app, &mailer, at("2021-12-09 08:10")).unwrap();
+    assert_eq!(later.sent, 1);
+    let asked = memory.take();
+    assert_eq!(to(&asked[0]), "noivu@ninhhoa.vn");
+    assert!(asked[0]
+        .message
+        .content
+        .text
+        .contains("Bổ sung kế hoạch CCHC năm 2021"));
+
+    // Approved: NH-TP's officer hears the appraisal is final.
+    for (code, _, kind) in appraised_leaves(&p) {
+        if kind == Kind::Regular {
+            appraisal::appraise_criterion(
+                &w.app,
+                &w.on(&appraiser, tp),
+                AppraiseInput {
+                    criterion: code,
+                    decision: Decision::Accept,
+                    reason: String::new(),
+                    evidence_invalid: false,
+                },
+                at("2021-12-10 08:00"),
+            )
+            .unwrap();
+        }
+    }
+    appraisal::approve(&w.app, &w.on(&admin, tp), at("2021-12-11 08:00")).unwrap();
+    notices::send_due(&w.app, &mailer, at("2021-12-11 08:01")).unwrap();
+    let fin = memory.take();
+    assert_eq!(fin.len(), 1);
+    assert_eq!(to(&fin[0]), "tuphap@ninhhoa.vn");
+    assert!(fin[0].message.content.subject.contains("đã được phê duyệt"));
+}

@@ -6,7 +6,8 @@
 //! dossier's row, then writes and appends its audit rows in the same
 //! transaction.
 
-use crate::domain::ids::CampaignId;
+use crate::domain::ids::{CampaignId, UnitId};
+use crate::service::notices;
 use chrono::NaiveDateTime;
 
 use crate::domain::access::Role;
@@ -232,7 +233,7 @@ pub fn request_explanation(
         ));
     }
     let mut conn = app.writer()?;
-    store::transaction(&mut conn, |conn| {
+    let result: Result<_> = store::transaction(&mut conn, |conn| {
         require_assigned(conn, &ctx, who, &c)?;
         let (d, next) = check_appraisal(
             locked(conn, campaign_id, unit_id)?.as_ref(),
@@ -256,7 +257,22 @@ pub fn request_explanation(
             },
         )?;
         Ok(())
-    })
+    });
+    // The single writer is free again before the notices take it.
+    drop(conn);
+    result?;
+    notices::after_or_log(
+        app,
+        &notices::Event::ExplanationRequested {
+            criterion: c.code.clone(),
+            text: request.clone(),
+        },
+        CampaignId(campaign_id),
+        UnitId(unit_id),
+        &now.and_utc().timestamp_micros().to_string(),
+        now,
+    );
+    Ok(())
 }
 
 // ---------------------------------------------------------------- admin
@@ -312,7 +328,7 @@ pub fn approve(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<()> {
     require_council(who)?;
     let ctx = load(app, campaign_id, unit_id)?;
     let mut conn = app.writer()?;
-    store::transaction(&mut conn, |conn| {
+    let result: Result<_> = store::transaction(&mut conn, |conn| {
         let (d, next) = check_appraisal(
             locked(conn, campaign_id, unit_id)?.as_ref(),
             DossierEvent::Approve,
@@ -347,5 +363,17 @@ pub fn approve(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<()> {
             },
         )?;
         Ok(())
-    })
+    });
+    // The single writer is free again before the notices take it.
+    drop(conn);
+    result?;
+    notices::after_or_log(
+        app,
+        &notices::Event::AppraisalFinal,
+        CampaignId(campaign_id),
+        UnitId(unit_id),
+        "approved",
+        now,
+    );
+    Ok(())
 }

@@ -7,6 +7,9 @@
 
 use chrono::NaiveDateTime;
 
+use crate::domain::ids::{CampaignId, UnitId};
+use crate::service::notices;
+
 use crate::domain::index::{DossierStage, Evidence, Lateness};
 use crate::domain::points::Points;
 use crate::domain::profile::Kind;
@@ -161,7 +164,7 @@ pub fn submit(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<Lateness> {
     require_officer(who, unit_id)?;
     let ctx = load(app, campaign_id, unit_id)?;
     let mut conn = app.writer()?;
-    store::transaction(&mut conn, |conn| {
+    let result: Result<_> = store::transaction(&mut conn, |conn| {
         let existing = locked(conn, campaign_id, unit_id)?;
         let next = check_submittable(&ctx, existing.as_ref(), now)?;
         let d = store::get_or_create(conn, campaign_id, unit_id, now)?;
@@ -204,7 +207,25 @@ pub fn submit(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<Lateness> {
             },
         )?;
         Ok(lateness)
-    })
+    });
+    // The single writer is free again before the notices take it.
+    drop(conn);
+    let lateness = result?;
+    // The appraisers of every department with criteria in the unit's set.
+    let departments: Vec<String> = ctx
+        .set()
+        .leaves()
+        .filter_map(|l| l.department.clone())
+        .collect();
+    notices::after_or_log(
+        app,
+        &notices::Event::DossierSubmitted { departments },
+        CampaignId(campaign_id),
+        UnitId(unit_id),
+        &now.and_utc().timestamp_micros().to_string(),
+        now,
+    );
+    Ok(lateness)
 }
 
 pub struct AnswerInput {

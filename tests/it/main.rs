@@ -63,3 +63,4 @@ mod sampling;
 mod staff;
 mod storage;
 mod survey;
+mod year_story;

@@ -562,6 +562,58 @@ async fn thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items(bac
     assert!(fell.contains(&"1"), "{fell:?}");
     let change = h1.changes.iter().find(|c| c.code == "1").unwrap();
     assert_eq!(change.delta, Points::from_int(-1));
+
+    // Field 2 of Sở Tư pháp now falls two years running (8.00 → 7.50 →
+    // 7.00). Art. 17.1.d: "Không hoàn thành nhiệm vụ … có lĩnh vực, tiêu chí
+    // được giao phụ trách giảm điểm 2 năm liên tiếp do nguyên nhân chủ quan":
+    // whether the cause was subjective is the council's to establish.
+    publication::import_scores(
+        &y.t.app,
+        2019,
+        "assigned",
+        2,
+        "unit,field.1,field.2\nTB-TP,,8.00\n".as_bytes(),
+        "tinh.csv",
+    )
+    .unwrap();
+    let table = y.table();
+    let tp = by_code(&table, "TB-TP");
+    assert_eq!(tp.head_rating.key(), "undecided");
+    let cause = chiso::domain::index::Case::DeclineCause { item: "2".into() };
+    assert!(tp.open.contains(&cause), "{:?}", tp.open);
+    let err = publication::publish(
+        &y.t.app,
+        &y.admin(),
+        CampaignId(y.campaign),
+        publication::CONFIRMATION,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Nguyên nhân \"2\" giảm điểm hai năm liên tiếp"),
+        "{err}"
+    );
+    chiso::service::council::record(
+        &y.t.app,
+        &y.admin(),
+        CampaignId(y.campaign),
+        &chiso::service::council::Record {
+            unit: "TB-TP".into(),
+            case: cause.code(),
+            decision: "subjective".into(),
+            reason: "Biên bản số 05: chậm ban hành văn bản do đơn vị".into(),
+        },
+    )
+    .unwrap();
+    let tp = by_code(&y.table(), "TB-TP").clone();
+    assert!(tp.open.is_empty(), "{:?}", tp.open);
+    match &tp.head_rating {
+        chiso::domain::index::RatingOutcome::Rated { rating, basis } => {
+            assert_eq!(rating.key(), "not_completed");
+            assert!(basis.contains("do nguyên nhân chủ quan"), "{basis}");
+        }
+        other => panic!("{other:?}"),
+    }
     y.t.stop().await;
 }
 

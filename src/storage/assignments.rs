@@ -47,6 +47,24 @@ pub fn user_ids(
         .load(conn)?)
 }
 
+/// Removes an assignment (the appraisals made under it stay, with the
+/// audit log); false when there was none.
+pub fn unassign(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    user_id: i64,
+    department: &str,
+) -> Result<bool, StorageError> {
+    let n = diesel::delete(
+        aa::table
+            .filter(aa::campaign_id.eq(campaign_id))
+            .filter(aa::user_id.eq(user_id))
+            .filter(aa::department.eq(department)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
 /// Adds an assignment; false when it existed already.
 pub fn assign(
     conn: &mut DbConn,

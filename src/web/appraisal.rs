@@ -60,6 +60,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/staff/campaigns/{id}/appraisal/assignments",
         web::post().to(assign),
+    )
+    .route(
+        "/staff/campaigns/{id}/appraisal/grid",
+        web::post().to(assign_grid),
     );
 }
 
@@ -501,6 +505,49 @@ async fn render_worklist(
         },
     );
     Ok(html_page(status, body))
+}
+
+/// The grid of appraisers × departments: the boxes checked are the
+/// campaign's assignments afterwards.
+async fn assign_grid(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    id: web::Path<CampaignId>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::AssignAppraisers)?;
+    let campaign = id.into_inner();
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let wanted: Vec<(String, String)> = form
+        .all("a")
+        .into_iter()
+        .filter_map(|v| v.split_once('|'))
+        .map(|(u, d)| (u.to_string(), d.to_string()))
+        .collect();
+    let who = staff.0.user.clone();
+    let result = blocking(&state, move |app| {
+        svc::set_assignments(app, &who, campaign, &wanted, now())
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(see_other(format!(
+            "/staff/campaigns/{campaign}/appraisal#assign-h"
+        ))),
+        Err(WebError::Service(ServiceError::Invalid(errors))) => {
+            render_worklist(
+                &state,
+                &staff,
+                campaign,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn assign(

@@ -571,6 +571,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/dossiers/{unit}/evidence/{sha}",
         "/staff/campaigns/{id}/appraisal",
         "/staff/campaigns/{id}/appraisal/assignments",
+        "/staff/campaigns/{id}/appraisal/grid",
         "/staff/campaigns/{id}/index",
         "/staff/campaigns/{id}/index/{unit}",
         "/staff/campaigns/{id}/index/publish",

@@ -142,16 +142,37 @@ async fn a_year_on_the_web(backend: Backend, code: &str) {
     // Appraisal: the appraiser is assigned every department, asks for an
     // explanation on the first criterion, the officer answers, and every
     // criterion is accepted; the council approves.
-    for d in &profile.departments {
-        let r = t
-            .staff_post(
-                &admin,
-                &format!("/staff/campaigns/{c}/appraisal/assignments"),
-                &[("username", "td"), ("department", &d.code)],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{code}: {}", r.body);
+    // One grid: the appraiser's box ticked under every department.
+    let grid = format!("/staff/campaigns/{c}/appraisal/grid");
+    let boxes: Vec<String> = profile
+        .departments
+        .iter()
+        .map(|d| format!("td|{}", d.code))
+        .collect();
+    let mut fields: Vec<(&str, &str)> = boxes.iter().map(|b| ("a", b.as_str())).collect();
+    let r = t.staff_post(&admin, &grid, &fields).await;
+    assert_eq!(r.status, 303, "{code}: {}", r.body);
+    let worklist = t
+        .staff_get(&admin, &format!("/staff/campaigns/{c}/appraisal"))
+        .await;
+    for b in &boxes {
+        let tag = format!("value=\"{}\"", b.replace('|', "&#x7c;"));
+        let plain = format!("value=\"{b}\"");
+        let at = worklist
+            .body
+            .find(&plain)
+            .or_else(|| worklist.body.find(&tag))
+            .unwrap_or_else(|| panic!("{code}: no box {b}"));
+        let rest = &worklist.body[at..];
+        let end = rest.find('>').unwrap();
+        assert!(rest[..end].contains("checked"), "{code}: {b} ticked");
     }
+    // A box for an account that is not an appraiser is refused, nothing changed.
+    let officer_box = format!("cb-a|{}", profile.departments[0].code);
+    fields.push(("a", &officer_box));
+    let r = t.staff_post(&admin, &grid, &fields).await;
+    assert_eq!(r.status, 422, "{code}");
+    assert!(r.words().contains("không phải thẩm định viên"), "{code}");
     let first = &leaves[0].code;
     let r = t
         .staff_post(

@@ -315,6 +315,69 @@ pub fn assign(
     )?)
 }
 
+/// The administrator's grid: exactly these (appraiser, department) pairs
+/// are the campaign's assignments afterwards. Each pair is checked as
+/// [`assign`] checks one; nothing changes unless all are valid.
+pub fn set_assignments(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: CampaignId,
+    wanted: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<()> {
+    require_assigner(who)?;
+    let profile = app.campaign_profile(campaign_id)?;
+    let mut problems = Vec::new();
+    let mut pairs = Vec::new();
+    {
+        let mut conn = app.conn()?;
+        for (username, department) in wanted {
+            if profile.department(department).is_none() {
+                problems.push(format!(
+                    "Bộ quy tắc {} không có cơ quan thẩm định \"{department}\".",
+                    profile.code
+                ));
+                continue;
+            }
+            match users::by_username(&mut conn, username.trim())? {
+                Some(u) if Role::parse(&u.role) == Some(Role::Appraiser) && !u.disabled => {
+                    pairs.push((u.id, department.clone()))
+                }
+                _ => problems.push(format!(
+                    "Tài khoản \"{}\" không phải thẩm định viên đang hoạt động.",
+                    username.trim()
+                )),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
+    let campaign = campaign_id.get();
+    let mut conn = app.writer()?;
+    let current: Vec<(i64, String)> = {
+        let names = assignments::of_campaign(&mut conn, campaign)?;
+        let mut out = Vec::new();
+        for (username, department) in names {
+            if let Some(u) = users::by_username(&mut conn, &username)? {
+                out.push((u.id, department));
+            }
+        }
+        out
+    };
+    store::transaction(&mut conn, |conn| {
+        for (user, department) in &current {
+            if !pairs.contains(&(*user, department.clone())) {
+                assignments::unassign(conn, campaign, *user, department)?;
+            }
+        }
+        for (user, department) in &pairs {
+            assignments::assign(conn, campaign, *user, department, who.id, now)?;
+        }
+        Ok(())
+    })
+}
+
 /// The council approves a dossier's appraisal; nothing changes after it.
 pub fn approve(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<()> {
     let On {

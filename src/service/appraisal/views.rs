@@ -335,6 +335,10 @@ pub struct Worklist {
     pub campaign: String,
     pub departments: Vec<(String, String)>,
     pub assignments: Vec<(String, String)>,
+    /// `username|department` of each assignment, for the grid's boxes.
+    pub assigned_keys: Vec<String>,
+    /// Active appraiser accounts: (user name, display name).
+    pub appraisers: Vec<(String, String)>,
     pub items: Vec<WorkItem>,
 }
 
@@ -396,6 +400,15 @@ pub fn worklist(app: &App, who: &StaffUser, campaign_id: CampaignId) -> Result<W
             .departments
             .iter()
             .map(|d| (d.code.clone(), d.name.clone()))
+            .collect(),
+        assigned_keys: assignments::of_campaign(&mut conn, campaign_id)?
+            .into_iter()
+            .map(|(u, d)| format!("{u}|{d}"))
+            .collect(),
+        appraisers: crate::storage::users::list(&mut conn)?
+            .into_iter()
+            .filter(|u| Role::parse(&u.role) == Some(Role::Appraiser) && !u.disabled)
+            .map(|u| (u.username, u.display_name))
             .collect(),
         assignments: assignments::of_campaign(&mut conn, campaign_id)?,
         items,

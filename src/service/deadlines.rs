@@ -106,7 +106,7 @@ fn in_force(
     code: &str,
     unit_id: Option<i64>,
 ) -> Option<Due> {
-    let written = profile.deadline(code)?.rule.on(year);
+    let written = profile.deadline(code)?.rule.on(year, &profile.deadlines);
     let for_all = changes
         .iter()
         .rev()
@@ -181,7 +181,7 @@ pub fn calendar(app: &App, campaign_id: CampaignId) -> Result<CampaignCalendar> 
         .deadlines
         .iter()
         .map(|d| {
-            let written = d.rule.on(year);
+            let written = d.rule.on(year, &profile.deadlines);
             let all = in_force(&profile, year, &changes, &d.code, None)
                 .map(|x| x.date)
                 .unwrap_or(written);
@@ -202,7 +202,7 @@ pub fn calendar(app: &App, campaign_id: CampaignId) -> Result<CampaignCalendar> 
             DeadlineView {
                 code: d.code.clone(),
                 name: d.name.clone(),
-                rule: d.rule.describe(),
+                rule: d.rule.describe(&profile.deadlines),
                 as_written: ddmmyyyy(written),
                 due: ddmmyyyy(all),
                 effective: with_effective(&profile, all),

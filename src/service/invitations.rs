@@ -269,7 +269,13 @@ impl Lease {
         Err(ServiceError::invalid(format!(
             "Một tiến trình khác đang gửi thư của đợt khảo sát này{}; thử lại sau.",
             until
-                .map(|t| format!(" (giữ quyền gửi đến {} UTC)", t.format("%H:%M:%S %d/%m/%Y")))
+                .map(|t| {
+                    let local = crate::domain::vietnam_time::local(t);
+                    format!(
+                        " (giữ quyền gửi đến {} giờ Việt Nam)",
+                        local.format("%H:%M:%S %d/%m/%Y")
+                    )
+                })
                 .unwrap_or_default()
         )))
     }

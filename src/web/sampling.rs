@@ -273,7 +273,9 @@ fn overview(app: &crate::service::App, id: CampaignId) -> crate::service::Result
             file: f.file,
             rows: f.rows,
             sha256: f.sha256,
-            imported_at: f.imported_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+            imported_at: crate::domain::vietnam_time::local(f.imported_at)
+                .format("%d/%m/%Y %H:%M (giờ Việt Nam)")
+                .to_string(),
         }),
         rules,
         plan,
@@ -281,7 +283,9 @@ fn overview(app: &crate::service::App, id: CampaignId) -> crate::service::Result
         draw: o.draw.map(|d| DrawView {
             seed: d.seed,
             frame_digest: d.frame_sha256,
-            drawn_at: d.drawn_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+            drawn_at: crate::domain::vietnam_time::local(d.drawn_at)
+                .format("%d/%m/%Y %H:%M (giờ Việt Nam)")
+                .to_string(),
         }),
         states: o.invitation_states,
     })

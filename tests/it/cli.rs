@@ -743,3 +743,46 @@ fn an_area_plan_prints_one_csv_row_per_unit_with_its_clusters_sizes(backend: Bac
         );
     }
 }
+
+per_backend!(a_profile_file_outside_the_profiles_folder_is_frozen_with_the_campaign);
+fn a_profile_file_outside_the_profiles_folder_is_frozen_with_the_campaign(backend: Backend) {
+    let cli = Cli::new(backend);
+    let run = |args: &[&str]| cli.run(args);
+    run(&["units", "import", "demo/units.csv"]);
+    // A province's own copy of the rules, kept elsewhere.
+    let own = tempfile::tempdir().unwrap();
+    let file = own.path().join("hai-phong-rieng.toml");
+    std::fs::copy(
+        repo_path("questionnaires/profiles/hai-phong-2025.toml"),
+        &file,
+    )
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let out = run(&[
+        "campaign",
+        "open",
+        "--year",
+        "2025",
+        "--name",
+        "Chỉ số 2025",
+        "--opens",
+        &today.to_string(),
+        "--closes",
+        &(today + chrono::Duration::days(20)).to_string(),
+        "--profile",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.contains("Đã mở đợt khảo sát 1."), "{out}");
+    // The file is gone: the campaign keeps the copy frozen when it opened,
+    // so the index, the review and the pages still work.
+    drop(own);
+    let table = run(&["index", "show", "--campaign", "1", "--format", "csv"]);
+    assert!(table.contains("P-BINHMINH"), "{table}");
+    let (code, out, err) = chiso_in(
+        cli.data(),
+        &["index", "review", "--campaign", "1"],
+        &cli.db.url,
+    );
+    assert_eq!(code, 1, "open cases, not an error: {err}");
+    assert!(out.contains("chờ Hội đồng quyết định"), "{out}");
+}

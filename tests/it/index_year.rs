@@ -98,7 +98,7 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
         .deadlines
         .iter()
         .find(|d| d.code == "self_assessment")
-        .map(|d| d.rule.on(profile.year))
+        .map(|d| d.rule.on(profile.year, &profile.deadlines))
         .unwrap_or(NaiveDate::from_ymd_opt(profile.year, 12, 8).unwrap());
     let admin = staff(&t.app, "hoi-dong", "admin", None);
     let appraiser = staff(&t.app, "tham-dinh", "appraiser", None);

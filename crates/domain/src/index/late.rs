@@ -164,7 +164,8 @@ impl Profile {
     /// assessing `year` (a campaign may move it: the service asks that).
     pub fn dossier_deadline(&self, year: i32) -> Option<NaiveDate> {
         let code = self.dossier_deadline_code()?;
-        self.deadline(code).map(|d| d.rule.on(year))
+        self.deadline(code)
+            .map(|d| d.rule.on(year, &self.deadlines))
     }
 
     /// The lateness of a dossier submitted at `submitted_at` (Vietnam time)

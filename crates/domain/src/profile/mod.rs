@@ -417,13 +417,17 @@ impl Profile {
             ));
         }
         if year != self.year {
-            for d in self.deadlines.iter().filter(|d| d.rule.is_fixed()) {
+            for d in self
+                .deadlines
+                .iter()
+                .filter(|d| d.rule.is_fixed(&self.deadlines))
+            {
                 problems.push(format!(
                     "hồ sơ {}: hạn \"{}\" ghi {}, chỉ dùng cho năm {}; với đợt năm {year}, sửa thành \
                      yearly = \"dd/mm\" (hằng năm)",
                     self.code,
                     d.name,
-                    d.rule.describe(),
+                    d.rule.describe(&self.deadlines),
                     self.year
                 ));
             }
@@ -438,7 +442,10 @@ impl Profile {
         let covered = |y: i32| self.calendar.holidays.iter().any(|h| h.date.year() == y);
         let mut notes = Vec::new();
         for y in [year, year + 1] {
-            let needed = self.deadlines.iter().any(|d| d.rule.on(year).year() == y);
+            let needed = self
+                .deadlines
+                .iter()
+                .any(|d| d.rule.on(year, &self.deadlines).year() == y);
             if needed && !covered(y) {
                 notes.push(format!(
                     "Lịch nghỉ lễ trong hồ sơ {} không có năm {y}: hạn rơi vào ngày lễ năm {y} \

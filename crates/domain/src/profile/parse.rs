@@ -149,6 +149,9 @@ struct RawDeadline {
     in_year: Option<S<String>>,
     /// A fixed date: a profile for one year only.
     date: Option<S<Datetime>>,
+    /// An earlier deadline's code, with `days` after it.
+    after: Option<S<String>>,
+    days: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -1276,7 +1279,50 @@ impl Checker<'_> {
                     }
                 },
             };
+            if let (Some(a), true) = (&d.after, d.yearly.is_some() || d.date.is_some()) {
+                self.err_at(
+                    a.span().start,
+                    "hạn ghi after cùng yearly hoặc date: chọn một cách ghi ngày",
+                );
+            }
+            if let (Some(n), None) = (&d.days, &d.after) {
+                self.err_at(
+                    n.span().start,
+                    "days chỉ dùng với after (số ngày sau một hạn khác)",
+                );
+            }
             let date = match (&d.yearly, &d.date) {
+                (None, None) if d.after.is_some() => {
+                    let after = d.after.as_ref().expect("checked");
+                    if let Some(n) = &d.in_year {
+                        self.err_at(n.span().start, "in_year chỉ dùng với yearly");
+                    }
+                    let base = out.iter().position(|x| x.code == *after.get_ref());
+                    if base.is_none() {
+                        self.err_at(
+                            after.span().start,
+                            format!(
+                                "after = \"{}\": không có hạn mã này ở trước trong hồ sơ (hạn được tính từ một hạn ghi phía trên)",
+                                after.get_ref()
+                            ),
+                        );
+                    }
+                    let days = match &d.days {
+                        Some(n) => match i32::try_from(*n.get_ref()) {
+                            Ok(v) if (-366..=366).contains(&v) => Some(v),
+                            _ => {
+                                self.err_at(n.span().start, "days phải trong khoảng -366 đến 366");
+                                None
+                            }
+                        },
+                        None => {
+                            self.err_at(at, "hạn ghi after cần days (số ngày sau hạn đó)");
+                            None
+                        }
+                    };
+                    base.zip(days)
+                        .map(|(base, days)| DateRule::After { base, days })
+                }
                 (Some(y), None) => {
                     let rule = next_year.and_then(|n| DateRule::yearly(y.get_ref(), n));
                     if rule.is_none() && next_year.is_some() {
@@ -1304,7 +1350,10 @@ impl Checker<'_> {
                     None
                 }
                 (None, None) => {
-                    self.err_at(at, "hạn thiếu ngày: yearly = \"dd/mm\" (hằng năm)");
+                    self.err_at(
+                        at,
+                        "hạn thiếu ngày: yearly = \"dd/mm\" (hằng năm), hoặc after = \"mã hạn\" với days = số ngày",
+                    );
                     None
                 }
             };

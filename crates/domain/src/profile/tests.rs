@@ -513,6 +513,16 @@ fn other_refusals() {
             "in_year \"sau\" không hợp lệ",
         ),
         ("date = 2021-12-08", "name2 = \"x\"", "hạn thiếu ngày"),
+        (
+            "date = 2021-12-08",
+            "after = \"self_assessment\"\ndays = 3",
+            "không có hạn mã này ở trước",
+        ),
+        (
+            "date = 2021-12-08",
+            "yearly = \"08/12\"\ndays = 3",
+            "days chỉ dùng với after",
+        ),
     ] {
         assert!(GOOD.contains(from), "{from}");
         let src = GOOD.replacen(from, to, 1);
@@ -568,4 +578,25 @@ fn thai_binh_names_the_set_of_items_heads_answer_for() {
             .any(|d| d.message.contains("không có bộ tiêu chí \"xa\"")),
         "{e:?}"
     );
+}
+
+#[test]
+fn a_deadline_can_count_days_from_an_earlier_one() {
+    // "trong thời hạn 10 ngày kể từ ngày …": an offset, in the campaign's year.
+    let src = GOOD.replacen("date = 2021-12-08", "yearly = \"08/12\"", 1).replacen(
+        "[calendar]",
+        "[[deadlines]]\ncode = \"appraisal\"\nname = \"Thẩm định\"\nafter = \"self_assessment\"\ndays = 10\n\n[calendar]",
+        1,
+    );
+    let p = parse_profile(&src).unwrap_or_else(|e| panic!("{e:?}"));
+    let d = p.deadline("appraisal").unwrap();
+    assert_eq!(
+        d.rule.on(2026, &p.deadlines),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 18).unwrap()
+    );
+    assert_eq!(
+        d.rule.describe(&p.deadlines),
+        "10 ngày sau hạn \"Nộp hồ sơ\""
+    );
+    assert!(p.check_year(2026).is_empty(), "{:?}", p.check_year(2026));
 }

@@ -52,14 +52,6 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             AutoEscape::None
         }
     });
-    // Every figure a page prints goes through these, as the charts do:
-    // `{{ x|num(2) }}` → 25,35; `{{ share|pct(1) }}` → 42,0%.
-    env.add_filter("num", |v: f64, decimals: Option<usize>| {
-        crate::report::number::decimal(v, decimals.unwrap_or(2))
-    });
-    env.add_filter("pct", |v: f64, decimals: Option<usize>| {
-        crate::report::number::percent(v, decimals.unwrap_or(1))
-    });
     add_filters(&mut env);
     for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
@@ -79,6 +71,12 @@ fn add_filters(env: &mut Environment<'static>) {
     });
     env.add_filter("pct", |v: f64, decimals: Option<usize>| {
         crate::report::number::percent(v, decimals.unwrap_or(1))
+    });
+    // Dates as Vietnamese readers write them: `{{ d|ngay }}` → 06/12/2026.
+    env.add_filter("ngay", |v: String| {
+        chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or(v)
     });
 }
 

@@ -61,7 +61,15 @@ async fn an_administrator_closes_extends_and_archives_a_campaign(backend: Backen
         .staff_post(&admin, &path, &[("action", "extend"), ("closes", &later)])
         .await;
     assert_eq!(extended.status, 303);
-    assert!(t.staff_get(&admin, &page).await.words().contains("Đang mở"));
+    let words = t.staff_get(&admin, &page).await.words();
+    assert!(words.contains("Đang mở"));
+    let last_day = (today() + Duration::days(10))
+        .format("%d/%m/%Y")
+        .to_string();
+    assert!(
+        words.contains(&format!("→ {last_day}")),
+        "dates as dd/mm/yyyy: {words}"
+    );
     assert_eq!(t.get(&format!("/s/{token}")).await.status, 200);
 
     // Closed and archived: out of the list, still there.

@@ -99,11 +99,17 @@ pub struct Record {
 /// The shortest reason accepted: a few words or a minute's number.
 const MIN_REASON_CHARS: usize = 10;
 
-/// Records a council decision with its reason. The case must be one the
-/// unit has in the table now (open, or decided before and decided again),
-/// or a mitigation of a rating the rules gave; nothing is recorded after
-/// publication.
-pub fn record(app: &App, who: &StaffUser, campaign_id: CampaignId, r: &Record) -> Result<()> {
+/// What every decision is checked for before its unit: the right, a
+/// campaign not published, a known case, a decision that answers it, a
+/// reason.
+fn checked(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: CampaignId,
+    case: &str,
+    decision: &str,
+    reason: &str,
+) -> Result<(Case, Decision)> {
     if !allows(who.actor(), Action::RecordDecision) {
         return Err(ServiceError::Forbidden(
             "Chỉ quản trị (Sở Nội vụ) ghi quyết định của Hội đồng.".into(),
@@ -115,14 +121,13 @@ pub fn record(app: &App, who: &StaffUser, campaign_id: CampaignId, r: &Record) -
         ));
     }
     let mut problems = Vec::new();
-    let case = Case::parse(r.case.trim())
+    let case = Case::parse(case.trim())
         .map_err(|_| problems.push("Chọn vấn đề cần Hội đồng quyết định.".to_string()))
         .ok();
-    let decision = Decision::parse(r.decision.trim())
+    let decision = Decision::parse(decision.trim())
         .map_err(|_| problems.push("Chọn quyết định của Hội đồng.".to_string()))
         .ok();
-    let reason = r.reason.trim();
-    if reason.chars().count() < MIN_REASON_CHARS {
+    if reason.trim().chars().count() < MIN_REASON_CHARS {
         problems.push(format!(
             "Ghi lý do của Hội đồng (ít nhất {MIN_REASON_CHARS} ký tự, ví dụ số và ngày biên bản họp)."
         ));
@@ -136,9 +141,87 @@ pub fn record(app: &App, who: &StaffUser, campaign_id: CampaignId, r: &Record) -
             ));
         }
     }
-    let (Some(case), Some(decision), true) = (case, decision, problems.is_empty()) else {
-        return Err(ServiceError::Invalid(problems));
-    };
+    match (case, decision, problems.is_empty()) {
+        (Some(case), Some(decision), true) => Ok((case, decision)),
+        _ => Err(ServiceError::Invalid(problems)),
+    }
+}
+
+/// Appends decisions in one transaction: all or none.
+fn append_all(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: CampaignId,
+    units: Vec<i64>,
+    case: &Case,
+    decision: Decision,
+    reason: &str,
+) -> Result<()> {
+    let (campaign_id, by, at) = (campaign_id.get(), who.id, now());
+    let (code, reason) = (case.code(), reason.trim().to_string());
+    app.write(move |conn| {
+        crate::storage::dossiers::transaction(conn, |conn| {
+            for unit_id in &units {
+                store::append(
+                    conn,
+                    &NewDecision {
+                        campaign_id,
+                        unit_id: *unit_id,
+                        case_code: &code,
+                        decision: decision.code(),
+                        reason: &reason,
+                        decided_by: by,
+                        decided_at: at,
+                    },
+                )?;
+            }
+            Ok::<_, crate::storage::StorageError>(())
+        })
+    })?;
+    Ok(())
+}
+
+/// The same decision for every unit whose case is open now, for the cases
+/// that are alike from unit to unit (no dossier, survey withheld): one act
+/// of the council, one reason. Returns how many units it decided.
+pub fn record_all(
+    app: &App,
+    who: &StaffUser,
+    campaign_id: CampaignId,
+    case: &str,
+    decision: &str,
+    reason: &str,
+) -> Result<usize> {
+    let (case, decision) = checked(app, who, campaign_id, case, decision, reason)?;
+    if !matches!(case, Case::NoDossier | Case::SurveyWithheld) {
+        return Err(ServiceError::invalid(
+            "Chỉ quyết định chung được cho các đơn vị không nộp hồ sơ hoặc thiếu điểm điều tra; vấn đề khác quyết định từng đơn vị.",
+        ));
+    }
+    let t = publication::table(app, campaign_id, now())?;
+    let units: Vec<i64> = t
+        .rows
+        .iter()
+        .filter(|r| r.open.contains(&case))
+        .map(|r| r.unit_id)
+        .collect();
+    let n = units.len();
+    if n == 0 {
+        return Err(ServiceError::invalid(format!(
+            "Không đơn vị nào còn chờ quyết định: {}.",
+            case.label()
+        )));
+    }
+    append_all(app, who, campaign_id, units, &case, decision, reason)?;
+    Ok(n)
+}
+
+/// Records a council decision with its reason. The case must be one the
+/// unit has in the table now (open, or decided before and decided again),
+/// or a mitigation of a rating the rules gave; nothing is recorded after
+/// publication.
+pub fn record(app: &App, who: &StaffUser, campaign_id: CampaignId, r: &Record) -> Result<()> {
+    let (case, decision) = checked(app, who, campaign_id, &r.case, &r.decision, &r.reason)?;
     let t = publication::table(app, campaign_id, now())?;
     let row = t
         .rows
@@ -179,23 +262,15 @@ pub fn record(app: &App, who: &StaffUser, campaign_id: CampaignId, r: &Record) -
             )))
         }
     }
-    let (campaign_id, unit_id, by, at) = (campaign_id.get(), row.unit_id, who.id, now());
-    let (code, reason) = (case.code(), reason.to_string());
-    app.write(move |conn| {
-        store::append(
-            conn,
-            &NewDecision {
-                campaign_id,
-                unit_id,
-                case_code: &code,
-                decision: decision.code(),
-                reason: &reason,
-                decided_by: by,
-                decided_at: at,
-            },
-        )
-    })?;
-    Ok(())
+    append_all(
+        app,
+        who,
+        campaign_id,
+        vec![row.unit_id],
+        &case,
+        decision,
+        &r.reason,
+    )
 }
 
 /// The head's rating once the council's decisions are applied: an

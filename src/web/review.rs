@@ -25,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(decide),
         )
         .route(
+            "/staff/campaigns/{id}/index/decisions/all",
+            web::post().to(decide_all),
+        )
+        .route(
             "/staff/campaigns/{id}/index/publish",
             web::post().to(publish),
         );
@@ -91,6 +95,22 @@ fn render(
             })
         })
         .collect();
+    // Cases alike from unit to unit, open for several units: one decision
+    // for all of them.
+    let together: Vec<_> = [Case::NoDossier, Case::SurveyWithheld]
+        .into_iter()
+        .filter_map(|case| {
+            let n = t.rows.iter().filter(|r| r.open.contains(&case)).count();
+            (n > 1).then(|| {
+                context! {
+                    case => case.code(),
+                    label => case.label(),
+                    count => n,
+                    options => case.options().into_iter().map(|o| context! { code => o.code(), label => o.label() }).collect::<Vec<_>>(),
+                }
+            })
+        })
+        .collect();
     let decisions: Vec<_> = t
         .rows
         .iter()
@@ -135,6 +155,7 @@ fn render(
             },
             lines,
             open,
+            together,
             decisions,
             mitigable,
             ratings,
@@ -154,6 +175,15 @@ fn render(
 #[derive(Deserialize)]
 struct DecisionForm {
     unit: String,
+    case: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
+struct DecideAllForm {
     case: String,
     #[serde(default)]
     decision: String,
@@ -198,6 +228,34 @@ async fn decide(
             ))
             .finish()),
         Err(e) => refused(&state, &staff, id, e, Some(echo)).await,
+    }
+}
+
+async fn decide_all(
+    state: web::Data<State>,
+    staff: Staff,
+    id: web::Path<CampaignId>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::RecordDecision)?;
+    let id = id.into_inner();
+    let form: DecideAllForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let who = staff.0.user.clone();
+    let result = blocking(&state, move |app| {
+        council::record_all(app, &who, id, &form.case, &form.decision, &form.reason)
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                "Location",
+                format!("/staff/campaigns/{id}/index/review?done=decision"),
+            ))
+            .finish()),
+        Err(e) => refused(&state, &staff, id, e, None).await,
     }
 }
 

@@ -577,6 +577,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/index/publish",
         "/staff/campaigns/{id}/index/review",
         "/staff/campaigns/{id}/index/decisions",
+        "/staff/campaigns/{id}/index/decisions/all",
         "/staff/campaigns/{id}/index/survey",
         "/staff/campaigns/{id}/index/scores",
         "/staff/campaigns/{id}/export/index",

@@ -133,6 +133,67 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
     assert_eq!(snv.head_rating.key(), "completed");
     assert_eq!(snv.decisions.len(), 2);
 
+    // The other units without a dossier in one decision, one reason.
+    let all = format!("/staff/campaigns/{c}/index/decisions/all");
+    let page = t.staff_get(&admin, &review).await;
+    assert!(
+        page.words().contains("Một quyết định cho cả"),
+        "{}",
+        page.words()
+    );
+    let r = t
+        .staff_post(
+            &admin,
+            &all,
+            &[
+                ("case", "no_dossier"),
+                ("decision", "exclude"),
+                ("reason", "Biên bản số 12/BB-HĐ, mục 2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let table = chiso::service::publication::table(&t.app, c, chiso::service::now()).unwrap();
+    assert!(
+        table
+            .rows
+            .iter()
+            .all(|r| !r.open.contains(&chiso::domain::index::Case::NoDossier)),
+        "every unit without a dossier decided"
+    );
+    assert!(table.rows.iter().filter(|r| r.code != "SNV").all(|r| r
+        .decisions
+        .iter()
+        .any(|d| d.reason == "Biên bản số 12/BB-HĐ, mục 2")));
+    let again = t
+        .staff_post(
+            &admin,
+            &all,
+            &[
+                ("case", "no_dossier"),
+                ("decision", "exclude"),
+                ("reason", "Biên bản số 12/BB-HĐ, mục 2"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(again
+        .words()
+        .contains("Không đơn vị nào còn chờ quyết định"));
+    let heads = t
+        .staff_post(
+            &admin,
+            &all,
+            &[
+                ("case", "head_rating"),
+                ("decision", "completed"),
+                ("reason", "Biên bản số 12/BB-HĐ, mục 2"),
+            ],
+        )
+        .await;
+    assert_eq!(heads.status, 422);
+    assert!(heads.words().contains("quyết định từng đơn vị"));
+
     // Every other case decided; the form asks for the typed word.
     assert!(council_decides_every_open_case(&t.app, "qt", c) > 0);
     let page = t.staff_get(&admin, &review).await;

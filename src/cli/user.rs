@@ -24,6 +24,10 @@ pub enum UserCommand {
         /// Name shown on staff pages.
         #[arg(long, default_value = "")]
         name: String,
+        /// Where the staff notices go (an explanation asked, an appraisal
+        /// approved, a deadline near, a dossier submitted).
+        #[arg(long, default_value = "")]
+        email: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -60,10 +64,13 @@ pub fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<ExitCode
             role,
             unit,
             name,
+            email,
             password_stdin,
         } => {
+            service::accounts::parse_email(&email)?;
             let (password, generated) = password_input(password_stdin)?;
             service::accounts::add_user(&app, &username, &name, &role, unit.as_deref(), &password)?;
+            service::accounts::set_email(&app, &username, &email)?;
             println!("Đã tạo tài khoản {username} ({role}).");
             if generated {
                 println!("Mật khẩu (chỉ hiện một lần): {password}");

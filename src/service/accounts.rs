@@ -249,6 +249,25 @@ pub fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<()> {
     Ok(())
 }
 
+/// An e-mail address as typed: empty is none, anything else must be one.
+pub fn parse_email(email: &str) -> Result<Option<String>> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Ok(None);
+    }
+    crate::domain::email::Email::parse(email)
+        .map(|e| Some(e.as_str().to_string()))
+        .map_err(|e| ServiceError::invalid(format!("Địa chỉ thư \"{email}\" không hợp lệ: {e}")))
+}
+
+/// Sets the address an account's notices go to (empty: none).
+pub fn set_email(app: &App, username: &str, email: &str) -> Result<()> {
+    let email = parse_email(email)?;
+    let u = user(app, username)?;
+    users::set_email(&mut *app.writer()?, u.id, email.as_deref(), now())?;
+    Ok(())
+}
+
 pub fn reset_password(app: &App, username: &str, password: &str) -> Result<()> {
     let u = user(app, username)?;
     let hash = hash_password(app, password)?;

@@ -29,9 +29,12 @@ pub struct DossierLine {
     pub late: bool,
 }
 
-/// Answers against the sample for one respondent group.
+/// Answers against the sample for one respondent group (of one unit, in
+/// `by_unit`).
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupLine {
+    /// Empty in the totals per group.
+    pub unit: String,
     pub group: String,
     pub sampled: u64,
     pub answered: u64,
@@ -47,6 +50,8 @@ pub struct Dashboard {
     pub late: usize,
     /// None before the draw.
     pub groups: Option<Vec<GroupLine>>,
+    /// Each unit × group, as drawn and answered (empty before the draw).
+    pub by_unit: Vec<GroupLine>,
     /// (state code, count); a reminder's code ends in `_nhac`.
     pub invitations: Vec<(String, usize)>,
     /// Cases the council has still to decide (None without a profile).
@@ -112,6 +117,7 @@ pub fn overview(app: &App, campaign_id: CampaignId) -> Result<Dashboard> {
         })
         .filter(|(_, n)| *n > 0)
         .collect();
+    let mut by_unit = Vec::new();
     let groups = match invitations::response_rates(app, campaign_id) {
         Ok(rows) => {
             let mut out: Vec<GroupLine> = Vec::new();
@@ -121,10 +127,19 @@ pub fn overview(app: &App, campaign_id: CampaignId) -> Result<Dashboard> {
             {
                 let label = RespondentGroup::parse(&r.group)
                     .map_or_else(|| r.group.clone(), |g| g.label().to_string());
+                by_unit.push(GroupLine {
+                    unit: r.unit.clone(),
+                    group: label.clone(),
+                    sampled: r.rates.sampled,
+                    answered: r.rates.answered,
+                    rate: (r.rates.sampled > 0)
+                        .then(|| r.rates.answered as f64 / r.rates.sampled as f64),
+                });
                 let line = match out.iter_mut().find(|g| g.group == label) {
                     Some(g) => g,
                     None => {
                         out.push(GroupLine {
+                            unit: String::new(),
                             group: label,
                             sampled: 0,
                             answered: 0,
@@ -153,6 +168,7 @@ pub fn overview(app: &App, campaign_id: CampaignId) -> Result<Dashboard> {
         dossiers: lines,
         by_state,
         groups,
+        by_unit,
         invitations,
         open_decisions,
         published,

@@ -82,17 +82,6 @@ pub fn list(app: &App, who: &StaffUser) -> Result<Vec<AccountView>> {
         .collect())
 }
 
-/// An e-mail address as typed: empty is none, anything else must be one.
-fn parse_email(email: &str) -> Result<Option<String>> {
-    let email = email.trim();
-    if email.is_empty() {
-        return Ok(None);
-    }
-    crate::domain::email::Email::parse(email)
-        .map(|e| Some(e.as_str().to_string()))
-        .map_err(|e| ServiceError::invalid(format!("Địa chỉ thư \"{email}\" không hợp lệ: {e}")))
-}
-
 /// A new account; returns its first password, to hand to its owner once.
 pub fn create(
     app: &App,
@@ -104,23 +93,18 @@ pub fn create(
     email: &str,
 ) -> Result<String> {
     require(who)?;
-    let email = parse_email(email)?;
+    // Checked before the account exists, so a wrong address creates nothing.
+    accounts::parse_email(email)?;
     let password = accounts::generate_password();
     accounts::add_user(app, username, display_name, role, unit_code, &password)?;
-    if let Some(e) = email {
-        let u = account(app, username)?;
-        users::set_email(&mut *app.writer()?, u.id, Some(&e), now())?;
-    }
+    accounts::set_email(app, username, email)?;
     Ok(password)
 }
 
 /// Sets the address the account's notices go to (empty: none).
 pub fn set_email(app: &App, who: &StaffUser, username: &str, email: &str) -> Result<()> {
     require(who)?;
-    let email = parse_email(email)?;
-    let u = account(app, username)?;
-    users::set_email(&mut *app.writer()?, u.id, email.as_deref(), now())?;
-    Ok(())
+    accounts::set_email(app, username, email)
 }
 
 fn account(app: &App, username: &str) -> Result<UserRow> {

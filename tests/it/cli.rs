@@ -317,6 +317,35 @@ fn staff_accounts_are_managed_from_the_command_line() {
     let (code, _, err) = chiso(&["user", "add", "o", "--role", "unit_officer"], &db.url);
     assert_ne!(code, 0);
     assert!(err.contains("--unit"), "{err}");
+    // An address for the staff notices; a wrong one creates nothing.
+    let (code, _, err) = chiso(
+        &["user", "add", "td", "--role", "appraiser", "--email", "td@"],
+        &db.url,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("Địa chỉ thư \"td@\" không hợp lệ"), "{err}");
+    let app = app_on(&db);
+    assert!(
+        chiso::service::accounts::staff_user(&app, "td").is_err(),
+        "no account"
+    );
+    let (code, _, err) = chiso(
+        &[
+            "user",
+            "add",
+            "td",
+            "--role",
+            "appraiser",
+            "--email",
+            "td@snv.vn",
+        ],
+        &db.url,
+    );
+    assert_eq!(code, 0, "{err}");
+    let admin = chiso::service::accounts::staff_user(&app, "bao").unwrap();
+    let listed = chiso::service::staff_accounts::list(&app, &admin).unwrap();
+    let td = listed.iter().find(|a| a.username == "td").unwrap();
+    assert_eq!(td.email.as_deref(), Some("td@snv.vn"));
     let (code, _, _) = chiso(&["user", "disable", "bao"], &db.url);
     assert_eq!(code, 0);
     let (code, out, _) = chiso(&["user", "reset-password", "bao"], &db.url);

@@ -810,6 +810,7 @@ async fn an_administrator_runs_the_sample_from_the_staff_pages(backend: Backend)
     }
     assert!(overview.contains(&want), "{overview}");
     assert!(overview.contains("Phiếu trả lời so với mẫu"));
+    assert!(overview.contains("Theo từng đơn vị"), "{overview}");
     let sample = t.staff_get(&admin, &format!("{base}/sample")).await;
     assert!(sample.words().contains(&want), "{}", sample.words());
     assert!(

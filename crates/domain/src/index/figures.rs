@@ -2,9 +2,10 @@
 //!
 //! index = appraised + survey + min(bonus, cap) − deductions, never below 0;
 //! PARI = index / P × 100 %, P being the standard maximum less the criteria
-//! that did not apply (Ninh Hòa art. 8.1). Both are rounded once, at the end,
-//! half away from zero, to the profile's decimals (see [`Points`]): the
-//! components are exact, so 62.995 + 27 publishes as 90.00 and lands in band A.
+//! that did not apply (Ninh Hòa art. 8.1), computed from the index as
+//! published. The index is rounded once, at the end, half away from zero, to
+//! the profile's decimals (see [`Points`]): the components are exact, so
+//! 62.995 + 27 publishes as 90.00 and lands in band A.
 
 use crate::points::Points;
 use crate::profile::{Band, BandBasis, Profile};
@@ -176,7 +177,10 @@ pub fn figures(profile: &Profile, c: &Components) -> Result<Figures, Vec<Compone
         });
     }
     let index = raw.round(rules.decimals);
-    let pari = Points::percent_of(raw, c.applicable_max, rules.decimals)
+    // PARI = p / P × 100 with p "điểm đạt được sau thẩm định" as published,
+    // rounded to 2 decimals (Ninh Hòa art. 4.2, 8.1): two units publishing
+    // the same p over the same P get the same PARI, band and rank.
+    let pari = Points::percent_of(index, c.applicable_max, rules.decimals)
         .expect("applicable_max checked positive");
     let headline = match profile.bands.on {
         BandBasis::Index => index,

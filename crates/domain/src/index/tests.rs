@@ -100,6 +100,25 @@ fn pari_leaves_out_criteria_that_do_not_apply() {
 }
 
 #[test]
+fn pari_is_computed_from_the_published_points() {
+    // Ninh Hòa art. 4.2: "số thập phân được làm tròn 2 chữ số"; art. 8.1:
+    // "PARI = p / P × 100%", "p : Điểm đạt được sau thẩm định". p = 72.245
+    // publishes as 72.25, and 72.25 / 85 is 85.00 % (TỐT), exactly as for a
+    // unit whose p is 72.25: same published p, same PARI, band and rank.
+    let nh = profile("ninh-hoa-2021");
+    for appraised in ["62.245", "62.25"] {
+        let c = Components {
+            applicable_max: Points::from_int(85),
+            ..components(appraised, "10")
+        };
+        let f = figures(&nh, &c).unwrap();
+        assert_eq!(f.index.fixed(2), "72.25", "{appraised}");
+        assert_eq!(f.pari.fixed(2), "85.00", "{appraised}");
+        assert_eq!(f.band.label, "TỐT", "{appraised}");
+    }
+}
+
+#[test]
 fn components_are_checked_against_the_scale() {
     let sl = profile("son-la-2021");
     let errs = figures(&sl, &components("70.5", "30.5")).unwrap_err();

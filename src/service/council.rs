@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::domain::access::{allows, Action};
@@ -53,12 +52,6 @@ impl InForce {
     }
 }
 
-pub fn format_local(utc: NaiveDateTime) -> String {
-    vietnam_time::local(utc)
-        .format("%H:%M %d/%m/%Y")
-        .to_string()
-}
-
 /// The decisions in force for a campaign. A stored code this version does
 /// not know is an error, never skipped.
 pub fn in_force(app: &App, campaign_id: i64) -> Result<InForce> {
@@ -79,7 +72,7 @@ pub fn in_force(app: &App, campaign_id: i64) -> Result<InForce> {
                 decision_label: decision.label(),
                 reason: r.reason,
                 by: r.decided_by,
-                at: format_local(r.decided_at),
+                at: vietnam_time::shown(r.decided_at),
             },
         );
     }

@@ -78,12 +78,15 @@ pub fn overview(app: &App, campaign_id: CampaignId) -> Result<Dashboard> {
     let mut open_decisions = None;
     if campaign.profile_code.is_some() {
         let profile = app.campaign_profile(campaign_id)?;
-        for u in &unit_rows {
-            if profile.criteria_set_for(&u.unit_type).is_none() {
-                continue;
-            }
+        let assessed: Vec<&units::UnitRow> = unit_rows
+            .iter()
+            .filter(|u| profile.criteria_set_for(&u.unit_type).is_some())
+            .collect();
+        let ids: Vec<i64> = assessed.iter().map(|u| u.id).collect();
+        let mut dues = deadlines::dossier_dues(&mut *app.conn()?, &profile, &campaign, &ids)?;
+        for u in assessed {
             let d = dossier_rows.iter().find(|d| d.unit_id == u.id);
-            let due = deadlines::dossier_due(&mut *app.conn()?, &profile, &campaign, u.id)?;
+            let due = dues.remove(&u.id);
             let submitted = d.is_some_and(|d| d.submitted_at.is_some());
             lines.push(DossierLine {
                 unit_id: u.id,

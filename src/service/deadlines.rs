@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::domain::access::{allows, Action};
 use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::profile::Profile;
-use crate::domain::vietnam_time::local;
 use crate::storage::campaigns::{self as campaign_store, CampaignRow};
 use crate::storage::deadlines::{self as store, ChangeRow, NewChange};
 use crate::storage::{units, DbConn};
@@ -125,7 +124,7 @@ fn in_force(
                 ddmmyyyy(c.due),
                 c.reason,
                 c.changed_by,
-                local(c.changed_at).format("%d/%m/%Y %H:%M")
+                crate::domain::vietnam_time::shown(c.changed_at)
             )),
         ),
         (None, Some(c)) => (
@@ -136,7 +135,7 @@ fn in_force(
                 ddmmyyyy(c.due),
                 c.reason,
                 c.changed_by,
-                local(c.changed_at).format("%d/%m/%Y %H:%M")
+                crate::domain::vietnam_time::shown(c.changed_at)
             )),
         ),
         (None, None) => (written, None),
@@ -167,6 +166,25 @@ pub(crate) fn dossier_due(
         code,
         Some(unit_id),
     ))
+}
+
+/// The dossier deadline in force for each of `unit_ids`, reading the
+/// campaign's changes once (the overview and the reminders ask for every
+/// unit at a time).
+pub(crate) fn dossier_dues(
+    conn: &mut DbConn,
+    profile: &Profile,
+    campaign: &CampaignRow,
+    unit_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Due>> {
+    let Some(code) = profile.dossier_deadline_code() else {
+        return Ok(Default::default());
+    };
+    let changes = store::of_campaign(conn, campaign.id)?;
+    Ok(unit_ids
+        .iter()
+        .filter_map(|&u| in_force(profile, campaign.year, &changes, code, Some(u)).map(|d| (u, d)))
+        .collect())
 }
 
 /// The campaign's deadlines, their changes and what to know about them.
@@ -224,7 +242,7 @@ pub fn calendar(app: &App, campaign_id: CampaignId) -> Result<CampaignCalendar> 
             due: ddmmyyyy(c.due),
             reason: c.reason.clone(),
             by: c.changed_by.clone(),
-            at: local(c.changed_at).format("%d/%m/%Y %H:%M").to_string(),
+            at: crate::domain::vietnam_time::shown(c.changed_at).to_string(),
         })
         .collect();
     Ok(CampaignCalendar {

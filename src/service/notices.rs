@@ -188,6 +188,7 @@ pub fn queue_deadline_reminders(app: &App, now: NaiveDateTime) -> Result<usize> 
     let horizon = app.notices.deadline_days_before;
     let mut queued = 0;
     let campaigns = campaign_store::list(&mut *app.conn()?)?;
+    let unit_rows = units::list(&mut *app.conn()?)?;
     for c in campaigns
         .into_iter()
         .filter(|c| c.profile_code.is_some() && c.archived_at.is_none())
@@ -196,17 +197,21 @@ pub fn queue_deadline_reminders(app: &App, now: NaiveDateTime) -> Result<usize> 
             continue;
         }
         let profile = app.campaign_profile(CampaignId(c.id))?;
-        let unit_rows = units::list(&mut *app.conn()?)?;
         let submitted: Vec<i64> = dossiers::of_campaign(&mut *app.conn()?, c.id)?
             .into_iter()
             .filter(|d| d.submitted_at.is_some())
             .map(|d| d.unit_id)
             .collect();
-        for u in unit_rows {
-            if submitted.contains(&u.id) || profile.criteria_set_for(&u.unit_type).is_none() {
-                continue;
-            }
-            let Some(due) = deadlines::dossier_due(&mut *app.conn()?, &profile, &c, u.id)? else {
+        let waiting: Vec<&units::UnitRow> = unit_rows
+            .iter()
+            .filter(|u| {
+                !submitted.contains(&u.id) && profile.criteria_set_for(&u.unit_type).is_some()
+            })
+            .collect();
+        let ids: Vec<i64> = waiting.iter().map(|u| u.id).collect();
+        let dues = deadlines::dossier_dues(&mut *app.conn()?, &profile, &c, &ids)?;
+        for u in waiting {
+            let Some(due) = dues.get(&u.id) else {
                 continue;
             };
             let days_left = (due.effective - today).num_days();

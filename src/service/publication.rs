@@ -530,7 +530,7 @@ pub fn published_campaigns(app: &App) -> Result<Vec<PublishedCampaign>> {
                 campaign_id: id,
                 name: c.name,
                 year: c.year,
-                published_at: council::format_local(at),
+                published_at: crate::domain::vietnam_time::shown(at),
             });
         }
     }
@@ -612,7 +612,7 @@ pub fn publish(
     if let Some(when) = t.published_at {
         return Err(ServiceError::invalid(format!(
             "Kết quả đợt này đã công bố lúc {}; không công bố lại.",
-            council::format_local(when)
+            crate::domain::vietnam_time::shown(when)
         )));
     }
     let mut problems = blockers(&t);

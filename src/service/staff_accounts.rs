@@ -11,8 +11,8 @@ use crate::storage::users::{self, UserRow};
 use crate::storage::{sessions, units};
 
 use super::accounts::{self, StaffUser};
-use super::council::format_local;
 use super::{now, App, Result, ServiceError};
+use crate::domain::vietnam_time::shown;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionView {
@@ -65,8 +65,8 @@ pub fn list(app: &App, who: &StaffUser) -> Result<Vec<AccountView>> {
                     .iter()
                     .filter(|(id, ..)| *id == u.id)
                     .map(|(_, started, expires)| SessionView {
-                        started: format_local(*started),
-                        expires: format_local(*expires),
+                        started: shown(*started),
+                        expires: shown(*expires),
                     })
                     .collect(),
                 role_label: role.map_or("không rõ", Role::label),

@@ -261,7 +261,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let t = load(state, id).await?;
-    let published_at = t.published_at.map(super::review::local_time);
+    let published_at = t.published_at.map(crate::domain::vietnam_time::shown);
     let profile = &t.profile;
     let (blocks, sections) = sections(&t, block.as_deref());
     let explain: Vec<_> = t

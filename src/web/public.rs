@@ -47,7 +47,7 @@ async fn table(
             t => context! {
                 campaign_id => t.campaign_id, campaign => t.campaign.clone(), year => t.year,
                 profile => t.profile_name.clone(),
-                published_at => t.published_at.map(super::review::local_time),
+                published_at => t.published_at.map(crate::domain::vietnam_time::shown),
                 pari => t.profile.bands.on == crate::domain::profile::BandBasis::Pari,
             },
             blocks => blocks.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),

@@ -34,11 +34,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A stored UTC instant as pages show it: Vietnam time.
-pub fn local_time(utc: chrono::NaiveDateTime) -> String {
-    council::format_local(utc)
-}
-
 #[derive(Deserialize)]
 struct Query {
     done: Option<String>,
@@ -149,7 +144,7 @@ fn render(
             t => context! {
                 campaign_id => t.campaign_id, campaign => t.campaign.clone(), year => t.year,
                 profile => t.profile_name.clone(), profile_code => t.profile_code.clone(),
-                published_at => t.published_at.map(local_time),
+                published_at => t.published_at.map(crate::domain::vietnam_time::shown),
                 pari => t.profile.bands.on == crate::domain::profile::BandBasis::Pari,
                 no_dossier => t.profile.council.no_dossier.label(),
             },

@@ -273,9 +273,10 @@ fn overview(app: &crate::service::App, id: CampaignId) -> crate::service::Result
             file: f.file,
             rows: f.rows,
             sha256: f.sha256,
-            imported_at: crate::domain::vietnam_time::local(f.imported_at)
-                .format("%d/%m/%Y %H:%M (giờ Việt Nam)")
-                .to_string(),
+            imported_at: format!(
+                "{} (giờ Việt Nam)",
+                crate::domain::vietnam_time::shown(f.imported_at)
+            ),
         }),
         rules,
         plan,
@@ -283,9 +284,10 @@ fn overview(app: &crate::service::App, id: CampaignId) -> crate::service::Result
         draw: o.draw.map(|d| DrawView {
             seed: d.seed,
             frame_digest: d.frame_sha256,
-            drawn_at: crate::domain::vietnam_time::local(d.drawn_at)
-                .format("%d/%m/%Y %H:%M (giờ Việt Nam)")
-                .to_string(),
+            drawn_at: format!(
+                "{} (giờ Việt Nam)",
+                crate::domain::vietnam_time::shown(d.drawn_at)
+            ),
         }),
         states: o.invitation_states,
     })

@@ -19,6 +19,12 @@ pub fn utc(local: NaiveDateTime) -> NaiveDateTime {
     local - offset()
 }
 
+/// A stored UTC instant as every page, export and message writes it:
+/// Vietnam local time, `dd/mm/yyyy HH:MM`.
+pub fn shown(utc: NaiveDateTime) -> String {
+    local(utc).format("%d/%m/%Y %H:%M").to_string()
+}
+
 /// The Vietnam date of a UTC instant.
 pub fn date(utc: NaiveDateTime) -> NaiveDate {
     local(utc).date()
@@ -34,5 +40,6 @@ mod tests {
         assert_eq!(local(t), "2026-01-01T01:30:00".parse().unwrap());
         assert_eq!(date(t), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         assert_eq!(utc(local(t)), t);
+        assert_eq!(shown(t), "01/01/2026 01:30");
     }
 }

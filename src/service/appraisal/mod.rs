@@ -45,8 +45,6 @@ use crate::domain::ids::{CampaignId, UnitId};
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
-
 use crate::domain::index::DossierStage;
 use crate::domain::points::Points;
 use crate::domain::profile::{CriteriaSet, Criterion, Profile};
@@ -208,10 +206,8 @@ fn fmt_points(micro: i64) -> String {
     Points::from_micro(micro).to_string()
 }
 
-/// A stored instant as the pages and messages write it, in Vietnam time.
-fn fmt_local(t: NaiveDateTime) -> String {
-    local(t).format("%d/%m/%Y %H:%M").to_string()
-}
+// A stored instant as the pages and messages write it, in Vietnam time.
+use crate::domain::vietnam_time::shown as fmt_local;
 
 /// Reads the dossier again inside the transaction, so checks see what the
 /// write will change.

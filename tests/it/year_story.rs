@@ -267,6 +267,76 @@ async fn a_year_on_the_web(backend: Backend, code: &str) {
             assert_eq!(r.status, 303, "{code} {unit} {case:?}: {}", r.body);
         }
     }
+    // Mitigation (Hải Phòng art. 4.4, "được xem xét giảm nhẹ"): where the
+    // rules rated unit B's head below the best, the council may lighten the
+    // rating, never make it harsher.
+    let current = || {
+        chiso::service::publication::table(
+            &t.app,
+            chiso::domain::ids::CampaignId(c),
+            chiso::service::now(),
+        )
+        .unwrap()
+    };
+    let b = current()
+        .rows
+        .into_iter()
+        .find(|r| r.code == "Y-B")
+        .unwrap();
+    let mitigable = b.rule_rating.filter(|r| r.key() != "excellent");
+    // Hải Phòng rates a sở's head from index and rank: 30 points is "not
+    // completed", so the case is exercised there at least.
+    assert!(
+        mitigable.is_some() || code != "hai-phong-2025",
+        "{code}: {:?}",
+        b.head_rating
+    );
+    if let Some(rule) = mitigable {
+        let decisions = format!("/staff/campaigns/{c}/index/decisions");
+        let mitigate = |rating: &'static str| {
+            let (t, admin, decisions) = (&t, &admin, &decisions);
+            async move {
+                t.staff_post(
+                    admin,
+                    decisions,
+                    &[
+                        ("unit", "Y-B"),
+                        ("case", "mitigation"),
+                        ("decision", rating),
+                        ("reason", "Biên bản số 02/BB-HĐ: nguyên nhân khách quan"),
+                    ],
+                )
+                .await
+            }
+        };
+        let harsher = mitigate(rule.key()).await;
+        assert_eq!(harsher.status, 422, "{code}");
+        assert!(
+            harsher.words().contains("cao hơn mức theo quy định"),
+            "{code}"
+        );
+        let r = mitigate("excellent").await;
+        assert_eq!(r.status, 303, "{code}: {}", r.body);
+        let b = current()
+            .rows
+            .into_iter()
+            .find(|r| r.code == "Y-B")
+            .unwrap();
+        match &b.head_rating {
+            chiso::domain::index::RatingOutcome::Rated { rating, basis } => {
+                assert_eq!(rating.key(), "excellent", "{code}");
+                assert!(
+                    basis.contains("Giảm nhẹ theo quyết định của Hội đồng"),
+                    "{code}: {basis}"
+                );
+                assert!(
+                    basis.contains(rule.label()),
+                    "{code}: the rules' rating kept: {basis}"
+                );
+            }
+            other => panic!("{code}: {other:?}"),
+        }
+    }
     let r = t.staff_get(&admin, &review).await;
     let words = r.words();
     assert!(

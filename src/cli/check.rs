@@ -48,6 +48,17 @@ pub fn run(settings: &Settings, Args { paths }: Args) -> anyhow::Result<ExitCode
                 format!("; phần ví dụ: {}", examples.join(", "))
             }
         );
+        // The readings and choices the figures depend on (issue: no figure
+        // from a reading nobody can see).
+        for r in p.readings() {
+            println!(
+                "  cách đọc: {} = {} — {} ({})",
+                r.setting,
+                r.value,
+                r.meaning,
+                r.basis.label()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -35,7 +35,7 @@ use super::council::{self, DecisionView, InForce};
 
 use super::{appraisal, now, results, App, Result, ServiceError};
 
-pub use appraisal::NO_DOSSIER;
+pub use appraisal::{NOT_SUBMITTED, NO_DOSSIER};
 
 /// How many earlier years the trends and the explain list look back.
 const YEARS_BACK: i64 = 3;
@@ -171,11 +171,13 @@ fn survey_scores(app: &App, campaign_id: i64) -> Result<(SurveyMap, &'static str
         let mut map = SurveyMap::new();
         for r in stored {
             let short = parse_shortfalls(&r.short);
-            let score = match r.points_micro {
-                Some(p) => SurveyScore::Scored {
-                    points: Points::from_micro(p),
-                    short,
-                },
+            // The exact points where stored (frozen estimates), else the decimal.
+            let exact = r
+                .points_exact
+                .as_deref()
+                .and_then(|t| Points::from_exact(t).ok());
+            let score = match exact.or(r.points_micro.map(Points::from_micro)) {
+                Some(points) => SurveyScore::Scored { points, short },
                 None => SurveyScore::Withheld { short },
             };
             let ci = r.ci_low.zip(r.ci_high);
@@ -561,7 +563,7 @@ pub fn blockers(t: &IndexTable) -> Vec<String> {
     let not_approved: Vec<String> = t
         .rows
         .iter()
-        .filter(|r| r.dossier != appraisal::APPROVED && r.dossier != NO_DOSSIER)
+        .filter(|r| ![appraisal::APPROVED, NO_DOSSIER, NOT_SUBMITTED].contains(&r.dossier.as_str()))
         .map(|r| format!("{} ({})", r.name, r.code))
         .collect();
     if !not_approved.is_empty() {
@@ -638,6 +640,7 @@ pub fn publish(
                 unit_id: r.unit_id,
                 criterion: c.criterion.clone(),
                 points_micro: c.points.map(Points::micro),
+                points_exact: c.points.map(Points::exact),
                 short: shortfalls_json(&c.short),
                 ci_low: c.ci_low,
                 ci_high: c.ci_high,
@@ -763,6 +766,7 @@ pub fn import_survey(
             unit_id: unit.id,
             criterion: code,
             points_micro: Some(points.micro()),
+            points_exact: None,
             short: "[]".into(),
             ci_low: None,
             ci_high: None,

@@ -27,6 +27,8 @@ pub struct SurveyPointRow {
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub source: String,
+    /// The points exactly (`Points::exact`), when computed from estimates.
+    pub points_exact: Option<String>,
 }
 
 pub fn survey_points(

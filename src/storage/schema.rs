@@ -408,6 +408,7 @@ diesel::table! {
         ci_low -> Nullable<Double>,
         ci_high -> Nullable<Double>,
         source -> Text,
+        points_exact -> Nullable<Text>,
     }
 }
 

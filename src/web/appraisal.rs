@@ -19,7 +19,8 @@ use crate::domain::access::Action;
 use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::points::Points;
 use crate::service::appraisal::{
-    self as svc, AnswerInput, AppraiseInput, Decision, NewFile, On, SelfScoreInput, EVIDENCE_KINDS,
+    self as svc, AnswerInput, AppraiseInput, Decision, EvidenceJudgement, NewFile, On,
+    SelfScoreInput, EVIDENCE_KINDS,
 };
 use crate::service::{now, ServiceError};
 
@@ -285,7 +286,13 @@ struct AppraiseForm {
     points: String,
     #[serde(default)]
     reason: String,
-    evidence_invalid: Option<String>,
+    /// as_given (the default), supplemented or invalid.
+    #[serde(default = "as_given")]
+    evidence: EvidenceJudgement,
+}
+
+fn as_given() -> EvidenceJudgement {
+    EvidenceJudgement::AsGiven
 }
 
 #[derive(serde::Deserialize)]
@@ -332,7 +339,7 @@ async fn appraise(
                 criterion: form.criterion,
                 decision,
                 reason: form.reason,
-                evidence_invalid: form.evidence_invalid.is_some(),
+                evidence: form.evidence,
             };
             act(&state, &staff, campaign, unit, move |app, on| {
                 svc::appraise_criterion(app, on, input, now())

@@ -291,6 +291,7 @@ async fn render(
             },
             blocks => blocks.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
             block,
+            readings => profile.readings(),
             sections,
             explain,
             done,

@@ -52,6 +52,7 @@ async fn table(
             },
             blocks => blocks.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
             block => q.block.clone(),
+            readings => t.profile.readings(),
             sections,
         },
     );

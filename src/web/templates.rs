@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/index_review.html",
     "staff/scorecard.html",
     "appraisal/labels.html",
+    "readings.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

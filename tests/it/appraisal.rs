@@ -14,7 +14,7 @@ use chiso::domain::profile::{Kind, Profile};
 use chiso::domain::upload::FileKind;
 use chiso::service::accounts::{self, StaffUser};
 use chiso::service::appraisal::{
-    self, AnswerInput, AppraiseInput, Decision, NewFile, On, SelfScoreInput,
+    self, AnswerInput, AppraiseInput, Decision, EvidenceJudgement, NewFile, On, SelfScoreInput,
 };
 use chiso::service::{profiles, units, App, ServiceError};
 use chrono::NaiveDateTime;
@@ -388,7 +388,7 @@ fn appraisal_explanation_approval_and_the_audit_log(backend: Backend) {
         criterion: code.into(),
         decision: Decision::Accept,
         reason: String::new(),
-        evidence_invalid: false,
+        evidence: EvidenceJudgement::AsGiven,
     };
     let e = appraisal::appraise_criterion(
         &w.app,
@@ -425,7 +425,7 @@ fn appraisal_explanation_approval_and_the_audit_log(backend: Backend) {
         criterion: code.into(),
         decision: Decision::Change(Points::parse(p).unwrap()),
         reason: reason.into(),
-        evidence_invalid: false,
+        evidence: EvidenceJudgement::AsGiven,
     };
     let before = w.audit_count();
     let e = appraisal::appraise_criterion(
@@ -454,7 +454,8 @@ fn appraisal_explanation_approval_and_the_audit_log(backend: Backend) {
     .unwrap_err();
     assert!(invalid_text(e).contains("vượt điểm tối đa"));
 
-    // Explanation round: the unit adds evidence for 1.2 → supplemented.
+    // Explanation round: the unit adds evidence for 1.2; whether that makes
+    // up for incomplete evidence is the appraiser's decision (below).
     appraisal::request_explanation(
         &w.app,
         &w.on(&all, unit),
@@ -526,13 +527,95 @@ fn appraisal_explanation_approval_and_the_audit_log(backend: Backend) {
                 criterion: code.clone(),
                 decision: Decision::NotApplicable,
                 reason: "Đơn vị không có TTHC qua bưu chính".into(),
-                evidence_invalid: false,
+                evidence: EvidenceJudgement::AsGiven,
             }
         } else {
             accept(&code)
         };
         appraisal::appraise_criterion(&w.app, &w.on(&all, unit), input, at("2021-12-11 09:00"))
             .unwrap_or_else(|e| panic!("{code}: {e}"));
+    }
+    // Ninh Hòa art. 7.2: "Trường hợp tài liệu kiểm chứng … cung cấp chưa đầy
+    // đủ, chưa đảm bảo theo yêu cầu thì khi giải trình bổ sung, thay đổi tài
+    // liệu kiểm chứng đạt yêu cầu ở mức đánh giá nào thì chỉ được 70% số
+    // điểm chuẩn tại mức đó", while "các cơ quan có thể bổ sung các tài liệu
+    // kiểm chứng khác": a file added with an answer is evidence given, full
+    // points, until the appraiser judges the first evidence incomplete.
+    let score_of = |code: &str, when: &str| {
+        appraisal::appraised(&w.app, CampaignId(w.campaign.get()), UnitId(unit), at(when))
+            .unwrap()
+            .leaves
+            .into_iter()
+            .find(|l| l.code == code)
+            .unwrap()
+    };
+    assert_eq!(
+        score_of("1.2", "2021-12-11 09:01").score,
+        Some(Points::from_int(2))
+    );
+    assert_eq!(
+        score_of("1.2", "2021-12-11 09:01").rule,
+        ScoreRule::AsAppraised
+    );
+    let judged = |code: &str, evidence, reason: &str| AppraiseInput {
+        criterion: code.into(),
+        decision: Decision::Accept,
+        reason: reason.into(),
+        evidence,
+    };
+    // The judgement needs a reason, and evidence sent in the explanation round.
+    let e = appraisal::appraise_criterion(
+        &w.app,
+        &w.on(&all, unit),
+        judged("1.2", EvidenceJudgement::Supplemented, ""),
+        at("2021-12-11 09:02"),
+    )
+    .unwrap_err();
+    assert!(invalid_text(e).contains("ghi lý do"));
+    let e = appraisal::appraise_criterion(
+        &w.app,
+        &w.on(&all, unit),
+        judged("1.3", EvidenceJudgement::Supplemented, "thiếu"),
+        at("2021-12-11 09:02"),
+    )
+    .unwrap_err();
+    assert!(invalid_text(e).contains("chưa gửi tài liệu kiểm chứng nào khi giải trình"));
+    let supplemented = judged(
+        "1.2",
+        EvidenceJudgement::Supplemented,
+        "Hồ sơ ban đầu thiếu báo cáo quý IV",
+    );
+    appraisal::appraise_criterion(
+        &w.app,
+        &w.on(&all, unit),
+        supplemented,
+        at("2021-12-11 09:03"),
+    )
+    .unwrap();
+    assert_eq!(
+        score_of("1.2", "2021-12-11 09:04").score,
+        Some(Points::parse("1.4").unwrap())
+    );
+    // Reversible: judged complete after all, then incomplete again; each step audited.
+    for (evidence, reason, minute) in [
+        (
+            EvidenceJudgement::AsGiven,
+            "Báo cáo quý IV đã có trong hồ sơ",
+            "05",
+        ),
+        (
+            EvidenceJudgement::Supplemented,
+            "Nhầm: báo cáo gửi khi giải trình",
+            "06",
+        ),
+    ] {
+        appraisal::appraise_criterion(
+            &w.app,
+            &w.on(&all, unit),
+            judged("1.2", evidence, reason),
+            at(&format!("2021-12-11 09:{minute}")),
+        )
+        .unwrap();
     }
     let a = appraisal::appraised(
         &w.app,
@@ -632,12 +715,20 @@ fn appraisal_explanation_approval_and_the_audit_log(backend: Backend) {
         row.reason.as_deref(),
         Some("Kế hoạch ban hành chậm 10 ngày")
     );
-    assert!(view
+    let evidence_steps: Vec<(Option<&str>, Option<&str>)> = view
         .history
         .iter()
-        .any(|h| h.criterion.as_deref() == Some("1.2")
-            && h.action == "evidence_status"
-            && h.new_value.as_deref() == Some("supplemented")));
+        .filter(|h| h.criterion.as_deref() == Some("1.2") && h.action == "evidence_status")
+        .map(|h| (h.old_value.as_deref(), h.new_value.as_deref()))
+        .collect();
+    assert_eq!(
+        evidence_steps.len(),
+        3,
+        "supplemented, as given, supplemented: {evidence_steps:?}"
+    );
+    assert!(evidence_steps
+        .iter()
+        .all(|(old, new)| old != new && new.is_some()));
     assert!(view
         .history
         .iter()
@@ -997,6 +1088,18 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring(bac
     .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("đã được giải trình"));
+    // The file came with the answer: full points until the appraiser judges
+    // the first evidence incomplete (Ninh Hòa art. 7.2), which the form asks.
+    let score = || {
+        let a = appraisal::appraised(
+            &t.app,
+            CampaignId(c.get()),
+            UnitId(unit),
+            chiso::service::now(),
+        )
+        .unwrap();
+        a.leaves.iter().find(|l| l.code == "1.1.1").unwrap().score
+    };
     let r = t
         .staff_post(
             &appraiser,
@@ -1005,16 +1108,28 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring(bac
         )
         .await;
     assert_eq!(r.status, 303);
-    let a = appraisal::appraised(
-        &t.app,
-        CampaignId(c.get()),
-        UnitId(unit),
-        chiso::service::now(),
-    )
-    .unwrap();
-    let leaf = a.leaves.iter().find(|l| l.code == "1.1.1").unwrap();
+    assert_eq!(score(), Some(Points::from_int(1)), "evidence given");
+    let r = t.staff_get(&appraiser, &page).await;
+    assert!(
+        r.body.contains("chỉ được 70 % số điểm của mức đạt"),
+        "{}",
+        r.body
+    );
+    let r = t
+        .staff_post(
+            &appraiser,
+            &appraise,
+            &[
+                ("criterion", "1.1.1"),
+                ("decision", "accept"),
+                ("evidence", "supplemented"),
+                ("reason", "Hồ sơ ban đầu thiếu kế hoạch"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(
-        leaf.score,
+        score(),
         Some(Points::parse("0.7").unwrap()),
         "70 % of 1 point"
     );
@@ -1061,7 +1176,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                     criterion: leaf,
                     decision: Decision::Accept,
                     reason: String::new(),
-                    evidence_invalid: false,
+                    evidence: EvidenceJudgement::AsGiven,
                 };
                 appraisal::appraise_criterion(
                     &w.app,
@@ -1080,7 +1195,7 @@ fn an_approval_and_a_change_racing_each_other_never_leave_a_change_after_the_app
                     criterion: "1.4".into(),
                     decision: Decision::Change(Points::from_int(1)),
                     reason: "Tuyên truyền chưa đủ".into(),
-                    evidence_invalid: false,
+                    evidence: EvidenceJudgement::AsGiven,
                 };
                 appraisal::appraise_criterion(
                     &w.app,
@@ -1279,7 +1394,7 @@ fn staff_hear_by_email_of_a_near_deadline_a_submission_an_explanation_and_an_app
                     criterion: code,
                     decision: Decision::Accept,
                     reason: String::new(),
-                    evidence_invalid: false,
+                    evidence: EvidenceJudgement::AsGiven,
                 },
                 at("2021-12-10 08:00"),
             )

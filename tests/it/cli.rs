@@ -42,6 +42,15 @@ fn check_accepts_the_shipped_questionnaires() {
         out.contains("\"citizen\", 7 phần, 28 câu hỏi"),
         "SIPAS: 22 criteria plus context questions: {out}"
     );
+    // Each profile lists the readings its figures rest on.
+    assert!(
+        out.contains("cách đọc: appraisal.late.too_late = whole_dossier — không nộp hồ sơ khi hết thời gian nộp muộn: toàn bộ điểm hồ sơ tự đánh giá là 0 (theo câu chữ của văn bản)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cách đọc: council.no_dossier = council"),
+        "{out}"
+    );
 }
 
 #[test]

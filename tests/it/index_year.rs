@@ -6,11 +6,13 @@
 //! head-of-agency rating; publication freezes it and records the year.
 
 use crate::support::*;
-use chiso::domain::index::RatingOutcome;
+use chiso::domain::index::{RatingOutcome, ScoreRule};
 use chiso::domain::points::Points;
 use chiso::domain::profile::{Kind, Profile};
 use chiso::service::accounts::{self, StaffUser};
-use chiso::service::appraisal::{self, AppraiseInput, Decision, On, SelfScoreInput};
+use chiso::service::appraisal::{
+    self, AppraiseInput, Decision, EvidenceJudgement, On, SelfScoreInput,
+};
 use chiso::service::publication::{self, IndexTable};
 use chiso::service::{profiles, units, App};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -23,6 +25,18 @@ struct Unit {
     unit_type: &'static str,
     appraised: u32,
     survey: u32,
+    sends: Sends,
+}
+
+/// How far a unit takes its dossier.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Sends {
+    /// Submitted on time, appraised and approved.
+    Approved,
+    /// Self-scores entered, never submitted.
+    DraftOnly,
+    /// Nothing at all.
+    Nothing,
 }
 
 const fn unit(
@@ -38,6 +52,14 @@ const fn unit(
         unit_type,
         appraised,
         survey,
+        sends: Sends::Approved,
+    }
+}
+
+const fn unsent(code: &'static str, sends: Sends, appraised: u32, survey: u32) -> Unit {
+    Unit {
+        sends,
+        ..unit(code, "co_quan", "co_quan", appraised, survey)
     }
 }
 
@@ -75,8 +97,12 @@ struct Year {
 
 /// Runs the year up to the council's approval and the survey import.
 async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
+    run_year_in(backend, code, units_, &repo_path("questionnaires")).await
+}
+
+/// The same, with the profiles of `dir`.
+async fn run_year_in(backend: Backend, code: &str, units_: &[Unit], dir: &std::path::Path) -> Year {
     let t = TestApp::spawn(backend).await;
-    let dir = repo_path("questionnaires");
     let profile = profiles::find(&dir.join("profiles"), code).unwrap().profile;
     let mut csv = String::from("code,name,block,unit_type\n");
     for u in units_ {
@@ -88,7 +114,7 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
     units::import(&t.app, csv.as_bytes(), "units.csv").unwrap();
     let campaign = open_profile_campaign(
         &t.app,
-        &dir,
+        dir,
         code,
         profile.year,
         &format!("Chỉ số CCHC {}", profile.year),
@@ -142,6 +168,9 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
                 ));
                 continue;
             }
+            if u.sends == Sends::Nothing {
+                continue;
+            }
             let points = if leaf.kind == Kind::Regular {
                 pct(leaf.max, u.appraised)
             } else {
@@ -161,6 +190,9 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
             )
             .unwrap_or_else(|e| panic!("{code} {} {}: {e}", u.code, leaf.code));
         }
+        if u.sends != Sends::Approved {
+            continue;
+        }
         appraisal::submit(
             &t.app,
             &on(&officer),
@@ -175,7 +207,7 @@ async fn run_year(backend: Backend, code: &str, units_: &[Unit]) -> Year {
                     criterion: leaf.code.clone(),
                     decision: Decision::Accept,
                     reason: String::new(),
-                    evidence_invalid: false,
+                    evidence: EvidenceJudgement::AsGiven,
                 },
                 local(deadline + Duration::days(3), 9),
             )
@@ -243,11 +275,20 @@ fn check_figures(y: &Year, units_: &[Unit]) -> IndexTable {
     // The test app's demo units are there too, without a dossier or an index.
     for r in &table.rows {
         if !units_.iter().any(|u| u.code == r.code) {
-            assert_eq!(r.dossier, "none");
+            // Past the grace days a late rule scores them: no dossier, no survey.
+            assert!(
+                ["none", "not_submitted"].contains(&r.dossier.as_str()),
+                "{}",
+                r.dossier
+            );
             assert!(r.rank.is_none(), "{}", r.code);
         }
     }
-    for u in units_ {
+    let units_: Vec<&Unit> = units_
+        .iter()
+        .filter(|u| u.sends == Sends::Approved)
+        .collect();
+    for u in &units_ {
         let r = by_code(&table, u.code);
         assert_eq!(r.dossier, "approved", "{}", u.code);
         let f = r
@@ -507,6 +548,88 @@ async fn ninh_hoa_2021_bands_on_pari_with_its_bonus_scale(backend: Backend) {
     y.t.stop().await;
 }
 
+per_backend!(async ninh_hoa_2021_a_unit_that_sends_nothing_is_scored_by_art_7_5_whether_it_opened_a_draft_or_not);
+async fn ninh_hoa_2021_a_unit_that_sends_nothing_is_scored_by_art_7_5_whether_it_opened_a_draft_or_not(
+    backend: Backend,
+) {
+    // Ninh Hòa art. 7.5: "Các cơ quan chưa nộp hồ sơ sẽ có thêm 2 ngày tiếp
+    // theo … Quá thời hạn nêu trên thì điểm hồ sơ đề nghị thẩm định được xác
+    // định là 0 (không) điểm." A draft never sent and no dossier at all are
+    // the same case, scored by the rule (no council decision), ranked, and
+    // not waiting for an approval that cannot come.
+    let province = [
+        unit("NH-NV", "co_quan", "co_quan", 90, 90),
+        unsent("NH-VP", Sends::DraftOnly, 80, 80),
+        unsent("NH-TT", Sends::Nothing, 0, 80),
+    ];
+    for reading in ["whole_dossier", "dossier_criterion"] {
+        let dir = questionnaires_copy();
+        let path = dir.path().join("profiles/ninh-hoa-2021.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replace(
+            "too_late = \"whole_dossier\"",
+            &format!("too_late = \"{reading}\""),
+        );
+        std::fs::write(&path, text).unwrap();
+        let y = run_year_in(backend, "ninh-hoa-2021", &province, dir.path()).await;
+        let table = check_figures(&y, &province);
+        let set = y.profile.criteria_set_for("co_quan").unwrap();
+        let survey: Points = set
+            .leaves()
+            .filter(|l| l.is_survey())
+            .map(|l| pct(l.max, 80))
+            .sum();
+        for code in ["NH-VP", "NH-TT"] {
+            let r = by_code(&table, code);
+            assert_eq!(r.dossier, "not_submitted", "{reading} {code}");
+            assert!(
+                r.rank.is_some(),
+                "{reading} {code}: ranked by the rule, {:?}",
+                r.not_ranked
+            );
+            assert!(
+                r.open.is_empty(),
+                "{reading} {code}: no council case {:?}",
+                r.open
+            );
+            let a = r.appraisal.as_ref().unwrap();
+            let leaf = |c: &str| a.leaves.iter().find(|l| l.code == c).unwrap().clone();
+            assert_eq!(
+                leaf("1.8").rule,
+                ScoreRule::DossierTooLate,
+                "{reading} {code}"
+            );
+            let appraised = a.components.appraised;
+            match (reading, code) {
+                // Whole dossier: nothing but the survey.
+                ("whole_dossier", _) | (_, "NH-TT") => {
+                    assert_eq!(appraised, Points::ZERO, "{reading} {code}")
+                }
+                // Dossier criterion: the draft's self-scores, less I.8's 80 %.
+                _ => {
+                    let draft: Points = set
+                        .leaves()
+                        .filter(|l| l.kind == Kind::Regular && !l.is_survey() && l.code != "1.8")
+                        .map(|l| pct(l.max, 80))
+                        .sum();
+                    assert_eq!(appraised, draft, "{reading} {code}");
+                    assert_eq!(leaf("3.1").rule, ScoreRule::AsAppraised);
+                }
+            }
+            let f = r.figures().unwrap();
+            assert_eq!(f.index, (appraised + survey).round(2), "{reading} {code}");
+        }
+        let blockers = publication::blockers(&table);
+        assert!(
+            blockers
+                .iter()
+                .all(|b| !b.contains("NH-VP") && !b.contains("NH-TT")),
+            "{reading}: {blockers:?}"
+        );
+        y.t.stop().await;
+    }
+}
+
 per_backend!(async thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items);
 async fn thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items(backend: Backend) {
     let province = [
@@ -659,12 +782,28 @@ async fn a_table_with_an_unapproved_dossier_is_not_published(backend: Backend) {
     )
     .unwrap();
     let admin = staff(&t.app, "qt", "admin", None);
-    let err = publication::publish(&t.app, &admin, c, publication::CONFIRMATION).unwrap_err();
+    // While the deadline runs, the draft waits for the council's approval…
+    let before = local(NaiveDate::from_ymd_opt(2025, 12, 2).unwrap(), 9);
+    let table = publication::table(&t.app, c, before).unwrap();
+    assert_eq!(by_code(&table, "S1").dossier, "draft");
     assert!(
-        err.to_string()
-            .contains("chưa được Hội đồng thẩm định phê duyệt"),
-        "{err}"
+        publication::blockers(&table)
+            .iter()
+            .any(|b| b.contains("chưa được Hội đồng thẩm định phê duyệt")),
+        "{:?}",
+        publication::blockers(&table)
     );
+    // …and once it has passed unsent, it is what a unit with no dossier is
+    // (Hải Phòng has no late rule): the council's case, the draft ignored.
+    let table = publication::table(&t.app, c, chrono::Utc::now().naive_utc()).unwrap();
+    let row = by_code(&table, "S1");
+    assert_eq!(row.dossier, publication::NO_DOSSIER);
+    assert_eq!(
+        row.appraisal.as_ref().unwrap().components.appraised,
+        Points::ZERO
+    );
+    let err = publication::publish(&t.app, &admin, c, publication::CONFIRMATION).unwrap_err();
+    assert!(err.to_string().contains("chờ Hội đồng quyết định"), "{err}");
     let analyst = staff(&t.app, "pt", "analyst", None);
     assert!(publication::publish(&t.app, &analyst, c, publication::CONFIRMATION).is_err());
     // A bad survey file is refused whole, line by line.

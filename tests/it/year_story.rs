@@ -361,11 +361,23 @@ async fn a_year_on_the_web(backend: Backend, code: &str) {
     assert!(a.rank.is_some(), "{code}: {:?}", a.not_ranked);
     let index = a.figures().unwrap().index;
     let public = t.get(&format!("/ket-qua/{c}")).await;
-    assert_eq!(public.status, 200);
+    assert_eq!(public.status, 200, "{}", public.body);
     let words = public.words();
     assert!(words.contains("Đơn vị Thử A"), "{code}: {words}");
     let shown = chiso::report::number::from_point(&index.fixed(table.decimals));
     assert!(words.contains(&shown), "{code}: {shown} in {words}");
+    // The readings the figures rest on are on the page, each labelled.
+    assert!(
+        words.contains("Cách đọc quy định và lựa chọn của tỉnh"),
+        "{code}: {words}"
+    );
+    for r in profile.readings() {
+        assert!(words.contains(&r.meaning), "{code}: {} missing", r.setting);
+        assert!(
+            words.contains(&format!("{} = {}", r.setting, r.value)),
+            "{code}"
+        );
+    }
     t.stop().await;
 }
 

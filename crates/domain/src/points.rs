@@ -4,25 +4,50 @@
 //! rounded to 2 places half away from zero and then compared with band
 //! boundaries such as 90.00. In binary floating point 89.995 is
 //! 89.99499999…, which rounds to 89.99 and drops a unit from band A; sums of
-//! such values drift the same way. So a score is an integer number of
-//! micro-points (10⁻⁶): decimals parse exactly, sums are exact, and rounding
-//! happens once, on integers. Values that arrive as `f64` (survey estimates,
-//! TOML floats) are rounded to the nearest micro-point at the edge.
+//! such values drift the same way. So a score is an integer number of ticks,
+//! a tick being 10⁻⁶ × 2⁻⁶⁴ of a point: every decimal with up to 6 places is
+//! a whole number of ticks (so decimals parse exactly and sum exactly), and so
+//! is every `f64` of at least 2⁻¹¹ (its last bit is a multiple of 2⁻⁶⁴). A
+//! survey estimate therefore enters the sum exactly, not rounded to 6 places
+//! on the way (Sơn La II.3.c: the index is the sum of the two, so 62.66 +
+//! 27.3349999 publishes 89.99, not 90.00), and rounding happens once, on
+//! integers, where a seed rounds.
+//!
+//! Two doors for floats: [`Points::from_f64`] reads a decimal a person wrote
+//! in a TOML file (0.7 means 0.7, to the nearest micro-point);
+//! [`Points::from_estimate`] takes a computed value as the exact binary number
+//! it is.
 
 use std::fmt;
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 
 /// Micro-points per point.
-const SCALE: i64 = 1_000_000;
-/// Decimal places kept.
+const SCALE: i128 = 1_000_000;
+/// Ticks per micro-point: 2⁶⁴, so an `f64` survey estimate is a whole number of ticks.
+const BINARY: i128 = 1 << 64;
+/// Ticks per point.
+const TICKS: i128 = SCALE * BINARY;
+/// Decimal places a written number keeps.
 pub const MAX_DECIMALS: u32 = 6;
-/// No score, maximum or threshold comes near this; larger inputs are refused
-/// rather than risking overflow in products.
-const LIMIT: i64 = 1_000_000_000 * SCALE;
+/// No score, maximum or threshold comes near a million points; larger inputs
+/// are refused so that products of ticks stay within `i128`.
+const LIMIT_POINTS: i128 = 1_000_000;
+const LIMIT: i128 = LIMIT_POINTS * TICKS;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Points(i64);
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Points(i128);
+
+/// The value to 6 places, and the ticks when there is more: `Points(1.4)`.
+impl fmt::Debug for Points {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 % BINARY == 0 {
+            write!(f, "Points({self})")
+        } else {
+            write!(f, "Points(≈{self}, {} ticks)", self.0)
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PointsError {
@@ -32,6 +57,8 @@ pub enum PointsError {
     NotANumber(String),
     #[error("\"{0}\" quá lớn")]
     TooLarge(String),
+    #[error("\"{0}\" không phải là điểm số chính xác")]
+    NotExact(String),
 }
 
 /// Integer division rounded half away from zero.
@@ -39,40 +66,89 @@ fn div_round(num: i128, den: i128) -> i128 {
     debug_assert!(den > 0);
     let q = num / den;
     let r = num % den;
-    if 2 * r.abs() >= den {
+    if r.unsigned_abs() >= den.unsigned_abs() - r.unsigned_abs() {
         q + num.signum()
     } else {
         q
     }
 }
 
-fn pow10(n: u32) -> i64 {
-    10_i64.pow(n)
+fn pow10(n: u32) -> i128 {
+    10_i128.pow(n)
 }
 
 impl Points {
     pub const ZERO: Points = Points(0);
 
     pub const fn from_micro(micro: i64) -> Self {
-        Points(micro)
+        Points(micro as i128 * BINARY)
     }
 
-    pub const fn micro(self) -> i64 {
-        self.0
+    /// To the nearest micro-point: what the database stores for decimals,
+    /// which are whole micro-points (see [`Points::exact`] for estimates).
+    pub fn micro(self) -> i64 {
+        div_round(self.0, BINARY) as i64
     }
 
     pub const fn from_int(points: i64) -> Self {
-        Points(points * SCALE)
+        Points(points as i128 * TICKS)
     }
 
-    /// The nearest micro-point; `None` for NaN, infinities and absurd sizes.
+    /// A decimal written as a TOML float, to the nearest micro-point; `None`
+    /// for NaN, infinities and absurd sizes.
     pub fn from_f64(x: f64) -> Option<Self> {
         let m = (x * SCALE as f64).round();
-        (m.is_finite() && m.abs() < LIMIT as f64).then_some(Points(m as i64))
+        (m.is_finite() && m.abs() < (LIMIT / BINARY) as f64).then(|| Points(m as i128 * BINARY))
+    }
+
+    /// A computed value (a survey estimate) as the binary number it is:
+    /// exact for |x| ≥ 2⁻¹¹, otherwise to the nearest tick (10⁻²⁵ of a
+    /// point). `None` for NaN, infinities and absurd sizes.
+    pub fn from_estimate(x: f64) -> Option<Self> {
+        if !x.is_finite() || x.abs() >= LIMIT_POINTS as f64 {
+            return None;
+        }
+        let bits = x.to_bits();
+        let negative = bits >> 63 == 1;
+        let exp = ((bits >> 52) & 0x7ff) as i32;
+        let frac = (bits & ((1 << 52) - 1)) as i128;
+        // x = mantissa × 2^e
+        let (mantissa, e) = if exp == 0 {
+            (frac, -1074)
+        } else {
+            (frac | 1 << 52, exp - 1075)
+        };
+        // ticks = mantissa × 10⁶ × 2^(e + 64)
+        let shift = e + 64;
+        let ticks = if shift >= 0 {
+            (mantissa * SCALE) << shift
+        } else if shift > -120 {
+            div_round(mantissa * SCALE, 1 << (-shift))
+        } else {
+            0
+        };
+        Some(Points(if negative { -ticks } else { ticks }))
     }
 
     pub fn to_f64(self) -> f64 {
-        self.0 as f64 / SCALE as f64
+        self.0 as f64 / TICKS as f64
+    }
+
+    /// The exact value as text, for storage: a whole number of ticks.
+    pub fn exact(self) -> String {
+        self.0.to_string()
+    }
+
+    /// Reads what [`Points::exact`] wrote.
+    pub fn from_exact(s: &str) -> Result<Self, PointsError> {
+        let t: i128 = s
+            .trim()
+            .parse()
+            .map_err(|_| PointsError::NotExact(s.to_string()))?;
+        if t.abs() >= LIMIT {
+            return Err(PointsError::TooLarge(s.to_string()));
+        }
+        Ok(Points(t))
     }
 
     /// Parses a decimal written by a person or a spreadsheet: optional sign,
@@ -118,24 +194,28 @@ impl Points {
         if kept % 10 >= 5 {
             micro += 1;
         }
-        let total = whole * SCALE as i128 + micro;
-        if total >= LIMIT as i128 {
+        let total = (whole * SCALE + micro) * BINARY;
+        if total >= LIMIT {
             return Err(PointsError::TooLarge(t.to_string()));
         }
-        let total = total as i64;
         Ok(Points(if negative { -total } else { total }))
     }
 
     /// Rounded to `decimals` places, half away from zero.
     pub fn round(self, decimals: u32) -> Self {
         let d = decimals.min(MAX_DECIMALS);
-        let unit = pow10(MAX_DECIMALS - d) as i128;
-        Points((div_round(self.0 as i128, unit) * unit) as i64)
+        let unit = pow10(MAX_DECIMALS - d) * BINARY;
+        Points(div_round(self.0, unit) * unit)
     }
 
-    /// `self × factor`, to the nearest micro-point.
+    /// `self × factor`, to the nearest tick.
     pub fn scale(self, factor: Factor) -> Self {
-        Points(div_round(self.0 as i128 * factor.0 as i128, SCALE as i128) as i64)
+        Points(div_round(self.0 * factor.0 as i128, SCALE))
+    }
+
+    /// `self × n`, exactly (a penalty per day times the days).
+    pub fn times(self, n: u32) -> Self {
+        Points(self.0 * n as i128)
     }
 
     /// `part / whole × 100`, rounded once, to `decimals` places (half away
@@ -146,8 +226,16 @@ impl Points {
             return None;
         }
         let d = decimals.min(MAX_DECIMALS);
-        let units = div_round(part.0 as i128 * 100 * pow10(d) as i128, whole.0 as i128);
-        Some(Points((units * pow10(MAX_DECIMALS - d) as i128) as i64))
+        let units = match part.0.checked_mul(100 * pow10(d)) {
+            Some(scaled) => div_round(scaled, whole.0),
+            // Only past a thousand points with 6 places: drop the binary
+            // ticks, which no published figure can see.
+            None => div_round(
+                (part.0 / BINARY) * 100 * pow10(d),
+                (whole.0 / BINARY).max(1),
+            ),
+        };
+        Some(Points(units * pow10(MAX_DECIMALS - d) * BINARY))
     }
 
     pub fn is_negative(self) -> bool {
@@ -159,12 +247,12 @@ impl Points {
         let d = decimals.min(MAX_DECIMALS);
         let r = self.round(d);
         let sign = if r.0 < 0 { "-" } else { "" };
-        let abs = r.0.unsigned_abs();
-        let whole = abs / SCALE as u64;
+        let abs = r.0.unsigned_abs() / BINARY as u128;
+        let whole = abs / SCALE as u128;
         if d == 0 {
             return format!("{sign}{whole}");
         }
-        let frac = (abs % SCALE as u64) / pow10(MAX_DECIMALS - d) as u64;
+        let frac = (abs % SCALE as u128) / pow10(MAX_DECIMALS - d) as u128;
         format!("{sign}{whole}.{frac:0width$}", width = d as usize)
     }
 }
@@ -239,10 +327,10 @@ impl<'a> Sum<&'a Points> for Points {
 pub struct Factor(i64);
 
 impl Factor {
-    pub const ONE: Factor = Factor(SCALE);
+    pub const ONE: Factor = Factor(SCALE as i64);
 
     pub fn from_f64(x: f64) -> Option<Self> {
-        Points::from_f64(x).map(|p| Factor(p.0))
+        Points::from_f64(x).map(|p| Factor(p.micro()))
     }
 
     pub fn to_f64(self) -> f64 {
@@ -256,7 +344,7 @@ impl Factor {
 
 impl fmt::Display for Factor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Points(self.0).fmt(f)
+        Points::from_micro(self.0).fmt(f)
     }
 }
 
@@ -340,6 +428,33 @@ mod tests {
         // 2/3 → 66.666…% → 66.67, rounded once from the exact quotient.
         assert_eq!(Points::percent_of(p("2"), p("3"), 2), Some(p("66.67")));
         assert_eq!(Points::percent_of(p("1"), Points::ZERO, 2), None);
+    }
+
+    #[test]
+    fn an_estimate_enters_the_sum_exactly_and_is_rounded_once() {
+        // Rounded once, on the total: 62.66 + 27.3349999 = 89.9949999 → 89.99,
+        // where rounding the survey points to 6 places first gives 90.00.
+        let survey = Points::from_estimate(27.3349999).unwrap();
+        assert_eq!((p("62.66") + survey).round(2), p("89.99"));
+        assert_eq!(
+            (p("62.66") + Points::from_f64(27.3349999).unwrap()).round(2),
+            p("90")
+        );
+        // The estimate is the binary number itself: 0.1 is a little above 0.1.
+        assert!(Points::from_estimate(0.1).unwrap() > p("0.1"));
+        assert_eq!(Points::from_estimate(0.1).unwrap().round(6), p("0.1"));
+        assert_eq!(Points::from_estimate(-2.5).unwrap(), p("-2.5"));
+        assert_eq!(Points::from_estimate(0.0).unwrap(), Points::ZERO);
+        assert!(Points::from_estimate(1e-300).unwrap() >= Points::ZERO);
+        assert!(Points::from_estimate(f64::NAN).is_none());
+        assert!(Points::from_estimate(1e7).is_none());
+        // Sums of estimates are exact: the f64 sum drifts, the ticks do not.
+        let (a, b) = (0.1_f64, 0.2_f64);
+        let exact = Points::from_estimate(a).unwrap() + Points::from_estimate(b).unwrap();
+        assert_ne!(exact, Points::from_estimate(a + b).unwrap());
+        // Stored and read back without loss.
+        assert_eq!(Points::from_exact(&survey.exact()).unwrap(), survey);
+        assert!(Points::from_exact("12.5").is_err());
     }
 
     #[test]

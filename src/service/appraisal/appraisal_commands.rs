@@ -21,7 +21,9 @@ use crate::storage::users;
 
 use super::access::{require_assigned, require_assigner, require_council};
 use super::audit::{append, AuditAction, Change};
-use super::evidence::{derived_status, status_code};
+use super::evidence::{
+    derived_status, status_code, supplemented_in_explanation, EvidenceJudgement,
+};
 use super::lifecycle::check_appraisal;
 use super::{check_points, fmt_points, load, locked, App, On, Result, ServiceError, StaffUser};
 
@@ -39,8 +41,13 @@ pub struct AppraiseInput {
     pub criterion: String,
     pub decision: Decision,
     pub reason: String,
-    /// The appraiser finds the evidence given not valid (→ 0 where required).
-    pub evidence_invalid: bool,
+    /// The appraiser's judgement of the evidence (Ninh Hòa art. 7.2).
+    pub evidence: EvidenceJudgement,
+}
+
+/// A factor as a whole percentage, e.g. 70.
+fn percent(f: crate::domain::points::Factor) -> i64 {
+    (f.to_f64() * 100.0).round() as i64
 }
 
 /// An appraisal as the audit log records its value.
@@ -125,17 +132,34 @@ pub fn appraise_criterion(
                 (None, true)
             }
         };
-        let evidence = if input.evidence_invalid {
-            Evidence::Missing
-        } else {
-            derived_status(&c.code, own.as_ref(), &answers)
+        let evidence = match input.evidence {
+            EvidenceJudgement::AsGiven => derived_status(&c.code, own.as_ref(), &answers),
+            EvidenceJudgement::Invalid => {
+                if reason.is_empty() {
+                    return Err(ServiceError::invalid(format!(
+                        "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng không hợp lệ.",
+                        c.code
+                    )));
+                }
+                Evidence::Missing
+            }
+            EvidenceJudgement::Supplemented => {
+                if !supplemented_in_explanation(&c.code, &answers) {
+                    return Err(ServiceError::invalid(format!(
+                        "Tiêu chí \"{}\": đơn vị chưa gửi tài liệu kiểm chứng nào khi giải trình, nên không áp dụng mức {} % cho tài liệu bổ sung.",
+                        c.code,
+                        percent(ctx.profile.appraisal.supplement_factor)
+                    )));
+                }
+                if reason.is_empty() {
+                    return Err(ServiceError::invalid(format!(
+                        "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng ban đầu chưa đầy đủ.",
+                        c.code
+                    )));
+                }
+                Evidence::Supplemented
+            }
         };
-        if input.evidence_invalid && reason.is_empty() {
-            return Err(ServiceError::invalid(format!(
-                "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng không hợp lệ.",
-                c.code
-            )));
-        }
         let new = AppraisalRow {
             criterion: c.code.clone(),
             points_micro: points,

@@ -142,24 +142,43 @@ pub(super) fn parse_status(s: &str) -> Evidence {
     }
 }
 
-/// The evidence status from what the unit gave: supplemented when an
-/// answered explanation carried evidence, with the dossier when the
-/// self-score had some, else missing.
+/// The evidence status from what the unit gave, before any appraiser's
+/// judgement: given (with the dossier, or added with an explanation answer)
+/// or missing. Never "supplemented": Ninh Hòa art. 7.2 caps at 70 % only
+/// evidence the appraiser judges "chưa đầy đủ, chưa đảm bảo theo yêu cầu"
+/// and then supplemented, and the same clause lets a unit add evidence of its
+/// own accord ("có thể bổ sung các tài liệu kiểm chứng khác"). That is an
+/// explicit decision ([`EvidenceJudgement::Supplemented`]), not a file.
 pub(super) fn derived_status(
     code: &str,
     own: Option<&SelfScoreRow>,
     answers: &[ExplanationRow],
 ) -> Evidence {
-    let supplemented = answers
-        .iter()
-        .any(|e| e.criterion == code && e.answered_at.is_some() && e.evidence().is_some());
-    if supplemented {
-        Evidence::Supplemented
-    } else if own.is_some_and(|s| s.evidence().is_some()) {
+    if own.is_some_and(|s| s.evidence().is_some()) || supplemented_in_explanation(code, answers) {
         Evidence::WithDossier
     } else {
         Evidence::Missing
     }
+}
+
+/// Whether an answered explanation for `code` carried evidence.
+pub(super) fn supplemented_in_explanation(code: &str, answers: &[ExplanationRow]) -> bool {
+    answers
+        .iter()
+        .any(|e| e.criterion == code && e.answered_at.is_some() && e.evidence().is_some())
+}
+
+/// The appraiser's judgement of a criterion's evidence (Ninh Hòa art. 7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceJudgement {
+    /// As the unit gave it: valid where given, missing where not.
+    AsGiven,
+    /// Incomplete in the dossier and supplemented or replaced in the
+    /// explanation round: at most the profile's share of the level's points.
+    Supplemented,
+    /// Not valid: no points where the criterion names its evidence.
+    Invalid,
 }
 
 #[cfg(test)]

@@ -66,9 +66,10 @@ pub use appraisal_commands::{
 };
 pub use audit::AuditAction;
 pub use evidence::{
-    evidence_dir, evidence_file, kind_code, store_evidence, NewFile, EVIDENCE_KINDS,
+    evidence_dir, evidence_file, kind_code, store_evidence, EvidenceJudgement, NewFile,
+    EVIDENCE_KINDS,
 };
-pub use scores::{appraised, appraised_with_survey, self_scores, NO_DOSSIER};
+pub use scores::{appraised, appraised_with_survey, self_scores, NOT_SUBMITTED, NO_DOSSIER};
 pub use unit_commands::{answer_explanation, save_self_score, submit, AnswerInput, SelfScoreInput};
 pub use views::{
     campaigns_with_dossiers, view, worklist, DossierView, EvidenceView, ExplanationView,
@@ -159,6 +160,7 @@ fn load(app: &App, campaign_id: i64, unit_id: i64) -> Result<Ctx> {
 }
 
 /// Everything stored about a dossier.
+#[derive(Default)]
 struct Stored {
     dossier: Option<DossierRow>,
     own: Vec<SelfScoreRow>,

@@ -17,12 +17,16 @@ use crate::storage::explanations::ExplanationRow;
 use crate::storage::units::UnitRow;
 
 use super::evidence::{derived_status, parse_status};
-use super::lifecycle::lateness_of;
+use super::lifecycle::{lateness_of, lock_at};
 use super::{load, stored, stored_scores, App, Ctx, Result, ServiceError, Stored};
 use crate::service::deadlines::Due;
 
-/// The dossier state of a unit that never opened one.
+/// The dossier state of a unit that never opened one (or, without a late
+/// rule, never sent the one it opened before its deadline passed).
 pub const NO_DOSSIER: &str = "none";
+/// The dossier state of a unit that sent nothing by the end of the grace
+/// days of the profile's late rule: scored by that rule, not the council.
+pub const NOT_SUBMITTED: &str = "not_submitted";
 
 /// The domain's inputs for each leaf, from what is stored: the appraisal
 /// where there is one, else the self-score as it stands (provisional),
@@ -159,7 +163,20 @@ pub fn appraised_with_survey(
             })?;
         crate::service::deadlines::dossier_due(&mut conn, profile, &campaign, unit.id)?
     };
+    // A unit that never submitted by the end of its time is one case,
+    // whether it opened a draft or not: under a late rule the seed scores it
+    // (art. 7.5: its dossier scores 0, as `too_late` reads it); without one,
+    // it has no dossier, and its unsent draft counts for nothing.
+    let unsent = s.dossier.as_ref().is_none_or(|d| d.submitted_at.is_none())
+        && lock_at(profile, due.as_ref(), s.dossier.as_ref(), now).is_locked();
+    let (s, state) = match (unsent, &profile.appraisal.late) {
+        (true, Some(_)) => (s, NOT_SUBMITTED),
+        (true, None) => (Stored::default(), NO_DOSSIER),
+        (false, _) => {
+            let state = s.dossier.as_ref().map_or(NO_DOSSIER, |d| d.state.code());
+            (s, state)
+        }
+    };
     let a = compute_for(profile, set, due.as_ref(), &s, now, Some(survey))?;
-    let state = s.dossier.map_or(NO_DOSSIER, |d| d.state.code()).to_string();
-    Ok((a, state))
+    Ok((a, state.to_string()))
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use crate::domain::ids::{CampaignId, UnitId};
 use crate::service::notices;
 
-use crate::domain::index::{DossierStage, Evidence, Lateness};
+use crate::domain::index::{DossierStage, Lateness};
 use crate::domain::points::Points;
 use crate::domain::profile::Kind;
 use crate::storage::dossiers::{self as store, EvidenceCols, SelfScoreWrite};
@@ -18,7 +18,7 @@ use crate::storage::explanations;
 
 use super::access::require_officer;
 use super::audit::{append, AuditAction, Change};
-use super::evidence::{derived_status, status_code, store_new, NewFile};
+use super::evidence::{store_new, NewFile};
 use super::lifecycle::{check_answerable, check_editable, check_submittable};
 use super::{
     check_points, current, fmt_points, load, local, locked, App, On, Result, ServiceError,
@@ -253,7 +253,7 @@ pub fn answer_explanation(
     // Storage and the rules below take the plain ids.
     let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     require_officer(who, unit_id)?;
-    let ctx = load(app, campaign_id, unit_id)?;
+    load(app, campaign_id, unit_id)?;
     let answer = input.answer.trim().to_string();
     if answer.is_empty() {
         return Err(ServiceError::invalid(
@@ -268,7 +268,6 @@ pub fn answer_explanation(
     let reference = reference_of(&input.reference)?;
     check_answerable(current(&mut *app.conn()?, campaign_id, unit_id)?.as_ref())?;
     let file = store_new(data_dir, input.file.as_ref())?;
-    let supplemented = status_code(Evidence::Supplemented);
     let mut conn = app.writer()?;
     store::transaction(&mut conn, |conn| {
         let d = check_answerable(locked(conn, campaign_id, unit_id)?.as_ref())?;
@@ -278,21 +277,8 @@ pub fn answer_explanation(
             .ok_or_else(|| ServiceError::NotFound("Không có yêu cầu giải trình này.".into()))?;
         let mut evidence = file.clone().unwrap_or_default();
         evidence.reference = (!reference.is_empty()).then(|| reference.clone());
-        // The evidence status before this answer.
-        let appraised = store::appraisals(conn, d.id)?
-            .into_iter()
-            .find(|a| a.criterion == req.criterion);
-        let has_appraisal = appraised.is_some();
-        let old_status = match appraised {
-            Some(a) => a.evidence,
-            None => {
-                let own = store::self_scores(conn, d.id)?
-                    .into_iter()
-                    .find(|s| s.criterion == req.criterion);
-                let answers = explanations::of_dossier(conn, d.id)?;
-                status_code(derived_status(&req.criterion, own.as_ref(), &answers)).to_string()
-            }
-        };
+        // Evidence added with an answer counts as given; whether it makes up
+        // for incomplete evidence (the 70 % rule) is the appraiser's call.
         if !explanations::answer(conn, req.id, &answer, &evidence, who.id, now)? {
             return Err(ServiceError::invalid(
                 "Yêu cầu này đã được giải trình; mỗi yêu cầu nhận một lần trả lời.",
@@ -311,28 +297,6 @@ pub fn answer_explanation(
                 reason: None,
             },
         )?;
-        if evidence.is_some() && old_status != supplemented {
-            if has_appraisal {
-                store::set_appraisal_evidence(conn, d.id, &req.criterion, supplemented, now)?;
-            }
-            let reason = format!(
-                "tài liệu bổ sung khi giải trình: tối đa {} % điểm của mức đạt",
-                (ctx.profile.appraisal.supplement_factor.to_f64() * 100.0).round()
-            );
-            append(
-                conn,
-                &d,
-                who,
-                now,
-                Change {
-                    criterion: Some(&req.criterion),
-                    action: AuditAction::EvidenceStatus,
-                    old: Some(&old_status),
-                    new: Some(supplemented),
-                    reason: Some(&reason),
-                },
-            )?;
-        }
         Ok(())
     })
 }

@@ -133,6 +133,9 @@ pub struct DossierView {
     pub can_submit: bool,
     pub can_approve: bool,
     pub departments: Vec<(String, String)>,
+    /// The profile's share for evidence supplemented in the explanation
+    /// round (Ninh Hòa art. 7.2: 70), as a whole percentage.
+    pub supplement_percent: i64,
 }
 
 /// The dossier page's content, as `who` may act on it at `now`.
@@ -315,6 +318,8 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
             .iter()
             .map(|d| (d.code.clone(), d.name.clone()))
             .collect(),
+        supplement_percent: (ctx.profile.appraisal.supplement_factor.to_f64() * 100.0).round()
+            as i64,
     })
 }
 

@@ -7,7 +7,9 @@
 //!   `supplement_factor` × the points of the level reached (the appraiser
 //!   enters the level's points; the rule applies the cap);
 //! - the criterion does not apply → no score, and its maximum leaves P;
-//! - the dossier criterion of a dossier past the grace days → 0.
+//! - no dossier by the end of the grace days (art. 7.5) → 0 for the whole
+//!   dossier (every self-assessed criterion and bonus item), or only for the
+//!   dossier criterion, as the profile's `appraisal.late.too_late` reads it.
 //!
 //! Bonus items add up and count up to the cap; deduction items and the
 //! late-dossier penalty subtract. Missing bonus or deduction inputs mean none.
@@ -15,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use crate::points::Points;
-use crate::profile::{CriteriaSet, Kind, Profile, Source};
+use crate::profile::{CriteriaSet, Kind, Profile, Source, TooLateScores};
 
 use super::figures::{figures, ComponentError, Components, Figures};
 use super::late::Lateness;
@@ -135,6 +137,16 @@ pub fn appraise(
         }
     }
     let factor = profile.appraisal.supplement_factor;
+    // Art. 7.5's "điểm hồ sơ đề nghị thẩm định … là 0", as the profile reads it.
+    let too_late = match (&profile.appraisal.late, lateness) {
+        (Some(rule), Lateness::TooLate { .. }) => Some(rule.too_late),
+        _ => None,
+    };
+    let too_late_zeroes = |leaf: &crate::profile::Criterion| match too_late {
+        None => false,
+        Some(TooLateScores::DossierCriterion) => leaf.dossier,
+        Some(TooLateScores::WholeDossier) => leaf.dossier || leaf.kind != Kind::Deduction,
+    };
     let mut leaves = Vec::new();
     let mut withheld = Vec::new();
     for leaf in set.leaves() {
@@ -198,8 +210,7 @@ pub fn appraise(
                     });
                     continue;
                 }
-                let (score, rule) = if leaf.dossier && matches!(lateness, Lateness::TooLate { .. })
-                {
+                let (score, rule) = if too_late_zeroes(leaf) {
                     (Points::ZERO, ScoreRule::DossierTooLate)
                 } else if !leaf.needs_evidence() {
                     (*points, ScoreRule::AsAppraised)

@@ -4,8 +4,11 @@
 //! - The whole deadline day counts as on time: the software locks "after 23:59"
 //!   of that day, so only the calendar date of a submission matters.
 //! - Units that submitted are locked once the deadline day is over; units that
-//!   had not get `grace_days` more days, each costing `points_per_day`; after
-//!   that the dossier criterion scores 0 and the dossier is locked for good.
+//!   had not get `grace_days` more days (calendar or working days, `count`),
+//!   each costing `points_per_day`; after that the dossier scores 0 as
+//!   `too_late` reads "điểm hồ sơ đề nghị thẩm định" (the whole dossier, or
+//!   its dossier criterion) and is locked for good. Whether the last grace
+//!   day moves off a weekend or holiday is `grace_end_moves`.
 //! - A submission made during the grace days locks the dossier at once: the
 //!   penalty is fixed by the moment of submission.
 //!
@@ -69,13 +72,16 @@ pub fn lateness(
     submitted_at: NaiveDateTime,
 ) -> Lateness {
     let effective = calendar.effective_deadline(deadline);
-    let days = days_late(rule, calendar, effective, submitted_at.date());
+    let date = submitted_at.date();
+    let days = days_late(rule, calendar, effective, date);
     if days == 0 {
         Lateness::OnTime
-    } else if days <= rule.grace_days {
+    } else if date <= rule.grace_end(calendar, effective) {
+        // A grace end moved off a holiday adds days, not penalties.
+        let days = days.min(rule.grace_days);
         Lateness::Late {
             days,
-            penalty: Points::from_micro(rule.points_per_day.micro() * days as i64),
+            penalty: rule.points_per_day.times(days),
         }
     } else {
         Lateness::TooLate { days }
@@ -212,6 +218,8 @@ mod tests {
             grace_days: 2,
             count,
             deadline: "self_assessment".into(),
+            too_late: crate::profile::TooLateScores::WholeDossier,
+            grace_end_moves: false,
         }
     }
     fn cal() -> Calendar {

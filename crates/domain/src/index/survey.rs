@@ -118,7 +118,8 @@ pub fn survey_points(
     if none || (!short.is_empty() && rules.below_minimum == BelowMinimum::Withhold) {
         return Ok(SurveyScore::Withheld { short });
     }
-    let points = Points::from_f64(criterion.max.to_f64() * weighted)
+    // The estimate as computed, not rounded to 6 places: the index rounds once.
+    let points = Points::from_estimate(criterion.max.to_f64() * weighted)
         .unwrap_or(Points::ZERO)
         .min(criterion.max);
     Ok(SurveyScore::Scored { points, short })
@@ -177,7 +178,14 @@ mod tests {
             ],
         )
         .unwrap();
-        // 2 × (0.75 × 0.8 + 0.25 × 0.4) = 1.4
+        // 2 × (0.75 × 0.8 + 0.25 × 0.4) = 1.4, in binary: kept as computed.
+        let got = match got {
+            SurveyScore::Scored { points, short } => SurveyScore::Scored {
+                points: points.round(6),
+                short,
+            },
+            other => other,
+        };
         assert_eq!(
             got,
             SurveyScore::Scored {

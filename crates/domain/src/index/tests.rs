@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::points::Points;
-use crate::profile::{parse_profile, HeadRatingScheme, Kind, Profile};
+use crate::profile::{parse_profile, DayCount, HeadRatingScheme, Kind, Profile};
 
 fn profile(code: &str) -> Profile {
     let src = match code {
@@ -116,6 +116,45 @@ fn pari_is_computed_from_the_published_points() {
         assert_eq!(f.pari.fixed(2), "85.00", "{appraised}");
         assert_eq!(f.band.label, "TỐT", "{appraised}");
     }
+}
+
+#[test]
+fn survey_points_from_estimates_are_summed_exactly_and_rounded_once() {
+    // Sơn La 2021, II.3.c: "Chỉ số CCHC được xác định bằng tổng điểm đạt được
+    // qua “Điều tra XHH” và điểm do “Cơ quan thẩm định”", and "Nhóm A …: có
+    // số điểm tổng cộng từ 90 điểm trở lên". The sum is rounded once, as the
+    // profile's `decimals` says: 62.66 + 27.3349999 is 89.9949999 → 89.99,
+    // group B; rounding the survey points first (27.335) would make it 90.00, A.
+    let sl = profile("son-la-2021");
+    let c = Components {
+        survey: Points::from_estimate(27.3349999).unwrap(),
+        ..components("62.66", "0")
+    };
+    let f = figures(&sl, &c).unwrap();
+    assert_eq!(f.index.fixed(2), "89.99");
+    assert_eq!(f.band.label, "B");
+    // The raw total is kept as computed; pages show it to 6 places.
+    assert_eq!(f.raw.fixed(6), "89.995000");
+    assert!(f.raw < p("89.995"));
+    // Three survey criteria, each an estimate, sum without drift.
+    let parts = [
+        9.111_111_111_111_1,
+        9.111_111_111_111_1,
+        9.112_777_777_777_7,
+    ];
+    let survey: Points = parts
+        .iter()
+        .map(|x| Points::from_estimate(*x).unwrap())
+        .sum();
+    let f = figures(
+        &sl,
+        &Components {
+            survey,
+            ..components("62.66", "0")
+        },
+    )
+    .unwrap();
+    assert_eq!(f.index.fixed(2), "89.99");
 }
 
 #[test]
@@ -234,12 +273,76 @@ fn the_appraisal_rules_of_ninh_hoa() {
     )
     .unwrap();
     assert_eq!(late2.figures.unwrap().index, p("90.6"));
+    // Art. 7.5: "Quá thời hạn nêu trên thì điểm hồ sơ đề nghị thẩm định được
+    // xác định là 0 (không) điểm." Literally (the default) the dossier's
+    // points: every self-assessed criterion and bonus item; the survey (18)
+    // stays and the deduction (1.5) still applies → 16.5.
     let late3 = appraise(&nh, set, &inputs, Lateness::TooLate { days: 3 }).unwrap();
+    let rule_of =
+        |a: &Appraisal, code: &str| a.leaves.iter().find(|l| l.code == code).unwrap().rule;
+    assert_eq!(rule_of(&late3, "1.8"), ScoreRule::DossierTooLate);
+    assert_eq!(rule_of(&late3, "3.1"), ScoreRule::DossierTooLate);
+    assert_eq!(rule_of(&late3, "9.1"), ScoreRule::DossierTooLate);
+    assert_eq!(late3.components.appraised, Points::ZERO);
+    assert_eq!(late3.figures.unwrap().index, p("16.5"));
+    // The other reading: only the dossier criterion 1.8 (2 points) is 0.
+    let mut other = nh.clone();
+    other.appraisal.late.as_mut().unwrap().too_late =
+        crate::profile::TooLateScores::DossierCriterion;
+    let late3 = appraise(&other, set, &inputs, Lateness::TooLate { days: 3 }).unwrap();
+    assert_eq!(rule_of(&late3, "1.8"), ScoreRule::DossierTooLate);
     assert_eq!(
-        late3.leaves.iter().find(|l| l.code == "1.8").unwrap().rule,
-        ScoreRule::DossierTooLate
+        rule_of(&late3, "3.1"),
+        ScoreRule::Supplemented { cap: p("2.1") }
     );
     assert_eq!(late3.figures.unwrap().index, p("90.6"));
+}
+
+#[test]
+fn the_grace_days_as_each_reading_counts_them() {
+    // Ninh Hòa art. 7.5: "Các cơ quan chưa nộp hồ sơ sẽ có thêm 2 ngày tiếp
+    // theo để nộp hồ sơ … Nếu ngày kết thúc thời hạn rơi vào ngày nghỉ hàng
+    // tuần hoặc lễ, tết thì được chuyển sang ngày làm việc tiếp theo."
+    // Deadline Thursday 9/12/2021: the grace days are Fri 10 and Sat 11.
+    let nh = profile("ninh-hoa-2021");
+    let base = nh.appraisal.late.clone().unwrap();
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    let dl: chrono::NaiveDate = "2021-12-09".parse().unwrap();
+    let cases = [
+        // count, grace end moves, submitted, lateness
+        (DayCount::Calendar, false, "2021-12-11 10:00", Some(2)),
+        (DayCount::Calendar, false, "2021-12-13 08:00", None),
+        // Literal default: only the official deadline moves, Sunday 12 is too late.
+        (DayCount::Calendar, false, "2021-12-12 08:00", None),
+        // Moving the grace end off the weekend: Monday 13 still counts, 2 points.
+        (DayCount::Calendar, true, "2021-12-13 08:00", Some(2)),
+        (DayCount::Calendar, true, "2021-12-14 08:00", None),
+        // Working days: Fri 10 and Mon 13.
+        (DayCount::Working, false, "2021-12-13 16:00", Some(2)),
+        (DayCount::Working, false, "2021-12-14 08:00", None),
+    ];
+    for (count, moves, when, expected) in cases {
+        let rule = crate::profile::LateRule {
+            count,
+            grace_end_moves: moves,
+            ..base.clone()
+        };
+        let got = late::lateness(&rule, &nh.calendar, dl, at(when));
+        match expected {
+            Some(days) => assert_eq!(
+                got,
+                Lateness::Late {
+                    days,
+                    penalty: Points::from_int(days.into())
+                },
+                "{count:?} {moves} {when}"
+            ),
+            None => assert!(
+                matches!(got, Lateness::TooLate { .. }),
+                "{count:?} {moves} {when}: {got:?}"
+            ),
+        }
+    }
 }
 
 #[test]
@@ -748,4 +851,51 @@ fn units_without_an_index_are_not_ranked_and_the_others_rank_among_themselves() 
     assert_eq!(out[0].0.map(|r| (r.rank, r.of)), Some((2, 2)));
     assert_eq!(out[1].0, None);
     assert_eq!(out[2].0.map(|r| (r.rank, r.of)), Some((1, 2)));
+}
+
+#[test]
+fn every_profile_names_the_readings_it_relies_on() {
+    use crate::profile::Basis;
+    let nh = profile("ninh-hoa-2021");
+    let r = nh.readings();
+    let find = |key: &str| {
+        r.iter()
+            .find(|x| x.setting == key)
+            .unwrap_or_else(|| panic!("{key}"))
+    };
+    // Art. 7.5 read as written: the whole dossier, calendar days, only the
+    // official deadline moves off holidays.
+    assert_eq!(find("appraisal.late.too_late").value, "whole_dossier");
+    assert_eq!(find("appraisal.late.too_late").basis, Basis::Literal);
+    assert_eq!(find("appraisal.late.count").basis, Basis::Literal);
+    assert_eq!(find("appraisal.late.grace_end_moves").value, "false");
+    assert_eq!(find("council.no_dossier").basis, Basis::ProvinceChoice);
+    // No late rule in Sơn La: nothing about it is listed.
+    let sl = profile("son-la-2021");
+    assert!(sl
+        .readings()
+        .iter()
+        .all(|x| !x.setting.starts_with("appraisal.late")));
+    assert!(sl
+        .readings()
+        .iter()
+        .any(|x| x.setting == "survey.below_minimum"));
+    let tb = profile("thai-binh-2021");
+    assert!(tb
+        .readings()
+        .iter()
+        .any(|x| x.setting == "head_rating.without_assigned"));
+    // The other reading is named as such.
+    let mut other = nh.clone();
+    other.appraisal.late.as_mut().unwrap().too_late =
+        crate::profile::TooLateScores::DossierCriterion;
+    let r = other.readings();
+    let t = r
+        .iter()
+        .find(|x| x.setting == "appraisal.late.too_late")
+        .unwrap();
+    assert_eq!(
+        (t.value.as_str(), t.basis),
+        ("dossier_criterion", Basis::OtherReading)
+    );
 }

@@ -11,19 +11,21 @@ mod calendar;
 mod coverage;
 mod date_rule;
 mod parse;
+mod readings;
 mod tree;
 
 pub use calendar::{Calendar, Holiday};
 pub use coverage::{survey_gaps, SurveyGap};
 pub use date_rule::DateRule;
 pub use parse::parse_profile;
+pub use readings::{Basis, Reading};
 pub use tree::{CriteriaSet, Criterion, Kind, Level, Source};
 
 pub use crate::toml_lines::Diagnostic;
 
 use std::collections::BTreeMap;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use crate::points::{Factor, Points};
 use crate::questionnaire::RespondentGroup;
@@ -221,17 +223,63 @@ pub enum DayCount {
     Working,
 }
 
+/// What scores 0 when no dossier came by the end of the grace days (Ninh Hòa
+/// art. 7.5: "Quá thời hạn nêu trên thì điểm hồ sơ đề nghị thẩm định được
+/// xác định là 0 (không) điểm").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TooLateScores {
+    /// The literal reading, the default: the points of the dossier, i.e.
+    /// every self-assessed criterion and bonus item. The survey still counts.
+    WholeDossier,
+    /// Only the criterion that scores the dossier itself (`dossier = true`,
+    /// e.g. "Hồ sơ đề nghị thẩm định gửi đúng hạn"); the rest as entered.
+    DossierCriterion,
+}
+
+impl TooLateScores {
+    pub fn label(self) -> &'static str {
+        match self {
+            TooLateScores::WholeDossier => "toàn bộ điểm hồ sơ tự đánh giá là 0",
+            TooLateScores::DossierCriterion => "chỉ tiêu chí về hồ sơ đề nghị thẩm định là 0",
+        }
+    }
+}
+
 /// A dossier submitted after its deadline (Ninh Hòa art. 7.5).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LateRule {
     /// Deducted per late day within the grace period.
     pub points_per_day: Points,
     /// Days after the deadline during which a unit that has not submitted may
-    /// still submit; later, the dossier criterion scores 0.
+    /// still submit; later, its dossier scores 0 as `too_late` reads it.
     pub grace_days: u32,
     pub count: DayCount,
     /// The deadline (code in `deadlines`) the rule measures from.
     pub deadline: String,
+    pub too_late: TooLateScores,
+    /// Whether the last grace day, when it falls on a weekend or holiday,
+    /// moves to the next working day. Art. 7.5 moves "ngày kết thúc thời hạn"
+    /// — read literally, the official deadline only (false, the default).
+    pub grace_end_moves: bool,
+}
+
+impl LateRule {
+    /// The last day a unit that has not submitted may still submit.
+    pub fn grace_end(&self, calendar: &Calendar, effective_deadline: NaiveDate) -> NaiveDate {
+        let end = match self.count {
+            DayCount::Calendar => effective_deadline
+                .checked_add_days(chrono::Days::new(u64::from(self.grace_days)))
+                .unwrap_or(effective_deadline),
+            DayCount::Working if self.grace_days == 0 => effective_deadline,
+            DayCount::Working => calendar.working_days_after(effective_deadline, self.grace_days),
+        };
+        if self.grace_end_moves {
+            calendar.effective_deadline(end)
+        } else {
+            end
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

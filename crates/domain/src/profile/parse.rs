@@ -19,7 +19,8 @@ use super::{
     AppraisalRules, Band, BandBasis, Bands, BelowMinimum, Block, Calendar, CouncilRules,
     CriteriaSet, DateRule, DayCount, Deadline, Department, ExplainRules, HaiPhongRules,
     HeadRatingScheme, Holiday, LateRule, NoDossier, OpenLinks, Part, PointsRules, Profile, Ranking,
-    Sanction, ScoreThresholds, SurveyRules, ThaiBinhRules, TieBreak, WithoutAssigned,
+    Sanction, ScoreThresholds, SurveyRules, ThaiBinhRules, TieBreak, TooLateScores,
+    WithoutAssigned,
 };
 use crate::code::Slug;
 use crate::points::{Factor, Points, MAX_DECIMALS};
@@ -137,6 +138,8 @@ struct RawLate {
     grace_days: Option<S<i64>>,
     count: Option<S<String>>,
     deadline: Option<S<String>>,
+    too_late: Option<S<String>>,
+    grace_end_moves: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -1246,11 +1249,23 @@ impl Checker<'_> {
                 None
             }
         };
+        let too_late = self.choice(
+            r.too_late,
+            at,
+            "appraisal.late.too_late",
+            &[
+                ("whole_dossier", TooLateScores::WholeDossier),
+                ("dossier_criterion", TooLateScores::DossierCriterion),
+            ],
+            Some(TooLateScores::WholeDossier),
+        );
         Some(LateRule {
             points_per_day: points_per_day?,
             grace_days: grace_days?,
             count: count?,
             deadline: deadline?,
+            too_late: too_late?,
+            grace_end_moves: r.grace_end_moves.unwrap_or(false),
         })
     }
 

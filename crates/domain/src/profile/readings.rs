@@ -1,0 +1,176 @@
+//! The readings a profile relies on: every setting where a seed regulation
+//! can be read two ways, or says nothing and the province chose. `chiso
+//! check` lists them and the index pages show them, so no figure rests on a
+//! choice nobody can see.
+
+use super::{
+    BelowMinimum, DayCount, HeadRatingScheme, OpenLinks, Profile, TooLateScores, WithoutAssigned,
+};
+
+/// Where a setting's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The clause as written.
+    Literal,
+    /// The other reading of a clause that can be read two ways.
+    OtherReading,
+    /// No seed states it: the province's choice.
+    ProvinceChoice,
+}
+
+impl Basis {
+    pub fn label(self) -> &'static str {
+        match self {
+            Basis::Literal => "theo câu chữ của văn bản",
+            Basis::OtherReading => "cách đọc khác của văn bản",
+            Basis::ProvinceChoice => "văn bản không quy định; lựa chọn của tỉnh",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reading {
+    /// The profile key, e.g. `appraisal.late.too_late`.
+    pub setting: &'static str,
+    /// The value as the profile writes it.
+    pub value: String,
+    /// What the value means, in Vietnamese.
+    pub meaning: String,
+    pub basis: Basis,
+}
+
+fn reading(setting: &'static str, value: &str, meaning: &str, basis: Basis) -> Reading {
+    Reading {
+        setting,
+        value: value.to_string(),
+        meaning: meaning.to_string(),
+        basis,
+    }
+}
+
+impl Profile {
+    /// The readings and choices this profile's figures depend on.
+    pub fn readings(&self) -> Vec<Reading> {
+        let mut out = Vec::new();
+        if let Some(late) = &self.appraisal.late {
+            let (value, basis) = match late.too_late {
+                TooLateScores::WholeDossier => ("whole_dossier", Basis::Literal),
+                TooLateScores::DossierCriterion => ("dossier_criterion", Basis::OtherReading),
+            };
+            out.push(reading(
+                "appraisal.late.too_late",
+                value,
+                &format!(
+                    "không nộp hồ sơ khi hết thời gian nộp muộn: {}",
+                    late.too_late.label()
+                ),
+                basis,
+            ));
+            let (value, meaning, basis) = match late.count {
+                DayCount::Calendar => (
+                    "calendar",
+                    "ngày nộp muộn tính theo ngày lịch",
+                    Basis::Literal,
+                ),
+                DayCount::Working => (
+                    "working",
+                    "ngày nộp muộn tính theo ngày làm việc",
+                    Basis::OtherReading,
+                ),
+            };
+            out.push(reading("appraisal.late.count", value, meaning, basis));
+            out.push(if late.grace_end_moves {
+                reading(
+                    "appraisal.late.grace_end_moves",
+                    "true",
+                    "ngày cuối của thời gian nộp muộn rơi vào ngày nghỉ được chuyển sang ngày làm việc tiếp theo",
+                    Basis::OtherReading,
+                )
+            } else {
+                reading(
+                    "appraisal.late.grace_end_moves",
+                    "false",
+                    "chỉ hạn chính thức được chuyển khỏi ngày nghỉ; ngày cuối của thời gian nộp muộn giữ nguyên",
+                    Basis::Literal,
+                )
+            });
+        }
+        out.push(reading(
+            "council.no_dossier",
+            match self.council.no_dossier {
+                super::NoDossier::ScoreZero => "score_zero",
+                super::NoDossier::Exclude => "exclude",
+                super::NoDossier::Council => "council",
+            },
+            &format!(
+                "đơn vị không nộp hồ sơ{}: {}",
+                if self.appraisal.late.is_some() {
+                    " (khi chưa hết thời gian nộp muộn)"
+                } else {
+                    ""
+                },
+                self.council.no_dossier.label()
+            ),
+            Basis::ProvinceChoice,
+        ));
+        if let Some(survey) = &self.survey {
+            out.push(reading(
+                "survey.open_links",
+                match survey.open_links {
+                    OpenLinks::Include => "include",
+                    OpenLinks::Exclude => "exclude",
+                },
+                match survey.open_links {
+                    OpenLinks::Include => "phiếu trả lời qua liên kết mở được tính vào ước lượng",
+                    OpenLinks::Exclude => "phiếu trả lời qua liên kết mở không tính vào ước lượng",
+                },
+                Basis::ProvinceChoice,
+            ));
+            let minimum: Vec<String> = survey
+                .min_valid
+                .iter()
+                .map(|(g, n)| format!("{} {n}", g.label()))
+                .collect();
+            out.push(reading(
+                "survey.below_minimum",
+                match survey.below_minimum {
+                    BelowMinimum::Withhold => "withhold",
+                    BelowMinimum::Flag => "flag",
+                },
+                &format!(
+                    "số phiếu hợp lệ tối thiểu ({}); dưới mức đó: {}",
+                    if minimum.is_empty() {
+                        "1 mỗi nhóm".to_string()
+                    } else {
+                        minimum.join(", ")
+                    },
+                    match survey.below_minimum {
+                        BelowMinimum::Withhold => "chưa tính điểm tiêu chí, chờ Hội đồng",
+                        BelowMinimum::Flag => "vẫn tính điểm và ghi chú",
+                    }
+                ),
+                Basis::ProvinceChoice,
+            ));
+        }
+        if let HeadRatingScheme::ThaiBinh2021(tb) = &self.head_rating {
+            out.push(reading(
+                "head_rating.without_assigned",
+                match tb.without_assigned {
+                    WithoutAssigned::IndexOnly => "index_only",
+                    WithoutAssigned::Undecided => "undecided",
+                },
+                match tb.without_assigned {
+                    WithoutAssigned::IndexOnly => {
+                        "người đứng đầu không được giao lĩnh vực, tiêu chí nào: xếp loại theo Chỉ số"
+                    }
+                    WithoutAssigned::Undecided => {
+                        "người đứng đầu không được giao lĩnh vực, tiêu chí nào: Hội đồng quyết định"
+                    }
+                },
+                Basis::ProvinceChoice,
+            ));
+        }
+        out
+    }
+}

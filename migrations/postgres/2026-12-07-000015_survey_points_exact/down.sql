@@ -1,0 +1,1 @@
+ALTER TABLE survey_points DROP COLUMN points_exact;

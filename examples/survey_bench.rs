@@ -142,6 +142,7 @@ fn criteria_set(codes: &[String]) -> CriteriaSet {
                     weights: vec![(RespondentGroup::Citizen, 1.0)],
                 }),
                 dossier: false,
+                encouragement: false,
                 parent: None,
                 children: vec![],
                 depth: 2,
@@ -249,6 +250,7 @@ fn main() {
         open_links: OpenLinks::Exclude,
         below_minimum: BelowMinimum::Withhold,
         min_valid: vec![(RespondentGroup::Citizen, 30)],
+        scales: Default::default(),
     };
     let t = Instant::now();
     let results: Vec<_> = (0..UNITS)

@@ -199,13 +199,23 @@ impl Microdata {
             .collect();
         for q in &self.questions {
             let (kind, codes) = match &q.kind {
-                QuestionKind::Likert { levels, .. } => (
+                QuestionKind::Likert {
+                    levels,
+                    not_applicable,
+                    ..
+                } => (
                     "likert",
                     levels
                         .labels
                         .iter()
                         .enumerate()
                         .map(|(i, l)| format!("{}={l}", i + 1))
+                        .chain(not_applicable.iter().map(|l| {
+                            format!(
+                                "{}={l} (không tính điểm)",
+                                crate::domain::questionnaire::NOT_APPLICABLE
+                            )
+                        }))
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),

@@ -23,6 +23,8 @@ mod toml_files;
 pub mod units;
 
 use crate::domain::ids::CampaignId;
+use crate::domain::survey::Scorer;
+
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -87,6 +89,9 @@ impl ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
+/// (campaign id, questionnaire version id).
+type CampaignVersion = (i64, i64);
+
 /// What every use case needs: the pool, and parsed questionnaire versions
 /// (immutable once frozen, so they are cached for the process's life).
 pub struct App {
@@ -99,7 +104,9 @@ pub struct App {
     backend: &'static str,
     versions: RwLock<HashMap<i64, Arc<Questionnaire>>>,
     secret: std::sync::OnceLock<secret::Secret>,
-    scorers: RwLock<HashMap<i64, Option<Arc<crate::domain::survey::Scorer>>>>,
+    /// By (campaign, questionnaire version): the campaign's profile says how
+    /// answers become points (`survey.scales`).
+    scorers: RwLock<HashMap<CampaignVersion, Option<Arc<Scorer>>>>,
     limits: accounts::Limits,
     hasher: accounts::Hasher,
     /// Where profiles of campaigns opened before profiles were frozen are read.
@@ -277,26 +284,43 @@ impl App {
         Ok(profile)
     }
 
-    /// The scorer of a frozen questionnaire version; None when it has no
-    /// scored question (nothing of it feeds the index).
-    pub fn scorer(&self, version_id: i64) -> Result<Option<Arc<crate::domain::survey::Scorer>>> {
+    /// The scorer of a frozen questionnaire version in a campaign, its
+    /// answer scales scored as the campaign's profile says; None when it has
+    /// no scored question (nothing of it feeds the index).
+    pub fn scorer(&self, campaign_id: i64, version_id: i64) -> Result<Option<Arc<Scorer>>> {
         if let Some(s) = self
             .scorers
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&version_id)
+            .get(&(campaign_id, version_id))
         {
             return Ok(s.clone());
         }
-        let q = self.questionnaire_version(version_id)?;
-        let scorer = crate::domain::survey::Scorer::new(&q)
-            .map_err(|e| ServiceError::invalid(e.to_string()))?;
+        let q = self.scored_questionnaire(campaign_id, version_id)?;
+        let scorer = Scorer::new(&q).map_err(|e| ServiceError::invalid(e.to_string()))?;
         let scorer = (!scorer.criteria().is_empty()).then(|| Arc::new(scorer));
         self.scorers
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(version_id, scorer.clone());
+            .insert((campaign_id, version_id), scorer.clone());
         Ok(scorer)
+    }
+
+    /// A questionnaire version with its scales scored as the campaign's
+    /// profile says (`survey.scales`); as the file says for a campaign
+    /// without a profile.
+    pub fn scored_questionnaire(&self, campaign_id: i64, version_id: i64) -> Result<Questionnaire> {
+        let q = self.questionnaire_version(version_id)?;
+        let scales = match self.campaign_profile(CampaignId(campaign_id)) {
+            Ok(p) => p
+                .survey
+                .as_ref()
+                .map(|s| s.scales.clone())
+                .unwrap_or_default(),
+            Err(ServiceError::Invalid(_)) => Default::default(),
+            Err(e) => return Err(e),
+        };
+        q.with_scale_scores(&scales).map_err(ServiceError::invalid)
     }
 
     pub fn questionnaire_version(&self, id: i64) -> Result<Arc<Questionnaire>> {

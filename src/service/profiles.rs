@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::profile::{parse_profile, survey_gaps, Profile};
+use crate::domain::profile::{parse_profile, scale_problems, survey_gaps, unrated_blocks, Profile};
 
 use super::questionnaires::QuestionnaireFile;
 use super::toml_files::{self, Kind};
@@ -59,9 +59,18 @@ pub fn survey_problems(
     profiles
         .iter()
         .flat_map(|f| {
+            let blocks = unrated_blocks(&f.profile, &qs)
+                .into_iter()
+                .map(move |g| format!("{}: {}", f.path.display(), g.message()))
+                .chain(
+                    scale_problems(&f.profile, &qs)
+                        .into_iter()
+                        .map(move |m| format!("{}: {m}", f.path.display())),
+                );
             survey_gaps(&f.profile, &qs)
                 .into_iter()
                 .map(move |g| format!("{}:{}: {}", f.path.display(), g.line, g.message()))
+                .chain(blocks)
         })
         .collect()
 }

@@ -166,7 +166,7 @@ fn tally_updates(
     s: &FormSession,
     answers: &Answers,
 ) -> Result<Vec<crate::storage::tallies::Update>> {
-    let Some(scorer) = app.scorer(s.version_id)? else {
+    let Some(scorer) = app.scorer(s.respondent.campaign_id, s.version_id)? else {
         return Ok(vec![]);
     };
     let stratum =

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::domain::profile::Profile;
+use crate::domain::profile::{Profile, Reading};
 use crate::domain::questionnaire::{Rates, RespondentGroup};
 use crate::domain::sampling::StratumId;
 use crate::domain::states::RespondentSource;
@@ -130,7 +130,7 @@ fn context(app: &App, campaign_id: i64) -> Result<Context> {
     let mut questionnaires = Vec::new();
     for cq in cqs {
         let q = app.questionnaire_version(cq.version_id)?;
-        if let Some(scorer) = app.scorer(cq.version_id)? {
+        if let Some(scorer) = app.scorer(campaign_id, cq.version_id)? {
             questionnaires.push((q.group, q.rates.clone(), scorer));
         }
     }
@@ -293,7 +293,7 @@ pub fn recomputed(app: &App, campaign_id: CampaignId) -> Result<Vec<(i64, String
     drop(conn);
     let mut sums: BTreeMap<(i64, String, String), Tally> = BTreeMap::new();
     for cq in cqs {
-        let Some(scorer) = app.scorer(cq.version_id)? else {
+        let Some(scorer) = app.scorer(campaign_id, cq.version_id)? else {
             continue;
         };
         let q = app.questionnaire_version(cq.version_id)?;
@@ -382,4 +382,20 @@ pub fn recompute(app: &App, campaign_id: CampaignId) -> Result<RecomputeReport> 
         tallies: fresh.len(),
         differed,
     })
+}
+
+/// What the campaign's survey figures rest on that no seed states: how
+/// answers become points, the split of points among groups, the minimum of
+/// answers and the open links (the profile's readings on the survey); none
+/// for a campaign without a profile.
+pub fn survey_readings(app: &App, campaign_id: CampaignId) -> Result<Vec<Reading>> {
+    match app.campaign_profile(campaign_id) {
+        Ok(p) => Ok(p
+            .readings()
+            .into_iter()
+            .filter(|r| r.setting.starts_with("survey.") || r.setting == "criteria_sets")
+            .collect()),
+        Err(ServiceError::Invalid(_)) => Ok(vec![]),
+        Err(e) => Err(e),
+    }
 }

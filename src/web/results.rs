@@ -150,9 +150,10 @@ async fn campaign(
             }
         })
         .collect();
+    let readings = blocking(&state, move |app| results::survey_readings(app, id)).await?;
     let body = templates::render(
         "staff/results.html",
-        context! { staff => staff.context(), r, blocks, sections, block => q.block.clone() },
+        context! { staff => staff.context(), r, blocks, sections, block => q.block.clone(), readings },
     );
     Ok(html_page(StatusCode::OK, body))
 }
@@ -164,7 +165,13 @@ async fn unit(
 ) -> Result<HttpResponse, WebError> {
     let (id, unit) = path.into_inner();
     staff.require_unit(Action::ViewUnitResults(unit))?;
-    let u = blocking(&state, move |app| results::unit_result(app, id, unit)).await?;
+    let (u, readings) = blocking(&state, move |app| {
+        Ok((
+            results::unit_result(app, id, unit)?,
+            results::survey_readings(app, id)?,
+        ))
+    })
+    .await?;
     let criteria: Vec<_> = u
         .survey
         .iter()
@@ -251,6 +258,7 @@ async fn unit(
             groups,
             svg => criteria_chart,
             can_all => staff.require(Action::ViewResults).is_ok(),
+            readings,
         },
     );
     Ok(html_page(StatusCode::OK, body))

@@ -262,13 +262,24 @@ fn question_view(
             .collect()
     };
     let (kind, options) = match &q.kind {
-        QuestionKind::Likert { levels, .. } => (
+        QuestionKind::Likert {
+            levels,
+            not_applicable,
+            ..
+        } => (
             "likert",
             levels
                 .labels
                 .iter()
                 .enumerate()
                 .map(|(i, l)| opt(i, &(i + 1).to_string(), l))
+                .chain(not_applicable.iter().map(|l| {
+                    opt(
+                        levels.labels.len(),
+                        crate::domain::questionnaire::NOT_APPLICABLE,
+                        l,
+                    )
+                }))
                 .collect(),
         ),
         QuestionKind::Single { options } => ("single", choices(options)),

@@ -209,7 +209,7 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(bac
     screenshot(&c, "page1").await;
     press(&c, "next").await;
 
-    let grids: [(&str, usize); 5] = [("TC", 4), ("TT", 5), ("CC", 6), ("KQ", 4), ("GY", 3)];
+    let grids: [(&str, usize); 5] = [("TC", 4), ("TT", 5), ("CC", 6), ("KQ", 3), ("GY", 4)];
     for (page, (prefix, n)) in grids[..2].iter().enumerate() {
         wait_text(&c, &format!("Trang {}/7", page + 2)).await;
         assert!(

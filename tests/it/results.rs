@@ -58,6 +58,16 @@ async fn answer_randomly(t: &TestApp, token: &str, unit: i64, rng: &mut impl Rng
             if is_likert {
                 *value = rng.random_range(1..=5).to_string();
             }
+            // "Không áp dụng" where the questionnaire offers it: the answer
+            // leaves the item's denominator, in the running sums as in the
+            // recomputation.
+            let item = name.rsplit('.').next().unwrap();
+            // (TC1 only of the waiting-room items, so every respondent stays
+            // in 8.2.1's domain and the minimum of 30 holds.)
+            let offers_na = ["TC1", "GY2", "GY3", "GY4"].contains(&item);
+            if offers_na && rng.random_range(0..6) == 0 {
+                *value = "na".into();
+            }
         }
     }
     let last = pages.len() - 1;
@@ -158,7 +168,12 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine(b
             .filter(|x| x.criterion.as_deref() == Some("8.2.1"))
             .filter_map(|x| x.score(a.get(&(unit, x.code.clone()))?))
             .collect();
-        ys.push((!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64));
+        // A respondent's score is the mean of their valid answers ("không
+        // áp dụng" is none), to the micro-unit, rounded half up.
+        ys.push((!scores.is_empty()).then(|| {
+            let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+            (mean * 1e6 + 0.5).floor() / 1e6
+        }));
         strata.push(r.stratum.clone().unwrap());
     }
     let mut per: BTreeMap<&str, usize> = BTreeMap::new();
@@ -290,6 +305,17 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
     assert!(page.body.contains("<code>8.2.1</code>"), "{}", page.body);
     assert!(page.body.contains("<svg"));
     assert!(page.body.contains("Khoảng tin cậy 95 %"));
+    // How answers became points, and the split among groups, are the
+    // province's choices (no seed states them): the page says so.
+    let words = page.words();
+    assert!(
+        words.contains("quy đổi câu trả lời thang \"hai_long\" thành điểm, từ mức thấp nhất: 0 / 0 / 0 / 1 / 1 — văn bản không quy định; lựa chọn của tỉnh"),
+        "{words}"
+    );
+    assert!(
+        words.contains("điểm điều tra xã hội học chia theo nhóm đối tượng"),
+        "{words}"
+    );
     assert!(!page.body.contains("<script>alert(1)"));
     assert_eq!(
         t.staff_get(&officer, &format!("/staff/campaigns/{c}/results/{other}"))
@@ -321,7 +347,9 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         })
         .expect("a criterion row");
     assert_eq!(&row[col("unit_name")], evil, "the name as text");
-    let se: f64 = row[col("se")].parse().unwrap();
+    let se: f64 = row[col("se")]
+        .parse()
+        .unwrap_or_else(|_| panic!("{row:?} {headers:?}"));
     assert!(
         (se - c821.se.unwrap()).abs() < 1e-12,
         "{se} vs {:?}",

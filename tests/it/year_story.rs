@@ -368,7 +368,7 @@ async fn a_year_on_the_web(backend: Backend, code: &str) {
     assert!(words.contains(&shown), "{code}: {shown} in {words}");
     // The readings the figures rest on are on the page, each labelled.
     assert!(
-        words.contains("Cách đọc quy định và lựa chọn của tỉnh"),
+        words.contains("Cách đọc quy định và lựa chọn của tỉnh mà các số liệu này dựa vào"),
         "{code}: {words}"
     );
     for r in profile.readings() {

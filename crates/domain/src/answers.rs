@@ -50,10 +50,17 @@ pub fn encode(q: &Question, raw: &[&str]) -> Result<Option<String>, FieldError> 
         return Ok(None);
     }
     match &q.kind {
-        QuestionKind::Likert { levels, .. } => {
+        QuestionKind::Likert {
+            levels,
+            not_applicable,
+            ..
+        } => {
             let [v] = values[..] else {
                 return Err(FieldError::OnlyOne);
             };
+            if not_applicable.is_some() && v == crate::questionnaire::NOT_APPLICABLE {
+                return Ok(Some(v.to_string()));
+            }
             match v.parse::<usize>() {
                 Ok(n) if (1..=levels.labels.len()).contains(&n) => Ok(Some(n.to_string())),
                 _ => Err(FieldError::InvalidChoice),

@@ -702,8 +702,8 @@ pub fn citizen_pages(unit: i64) -> Vec<Vec<(String, String)>> {
         likert_all(unit, &["TC1", "TC2", "TC3", "TC4"], "4"),
         likert_all(unit, &["TT1", "TT2", "TT3", "TT4", "TT5"], "5"),
         likert_all(unit, &["CC1", "CC2", "CC3", "CC4", "CC5", "CC6"], "3"),
-        likert_all(unit, &["KQ1", "KQ2", "KQ3", "KQ4"], "4"),
-        likert_all(unit, &["GY1", "GY2", "GY3"], "2"),
+        likert_all(unit, &["KQ1", "KQ2", "KQ3"], "4"),
+        likert_all(unit, &["GY1", "GY2", "GY3", "GY4"], "2"),
         vec![a("GOP_Y", "Cần thêm chỗ ngồi <b>chờ</b>")],
     ]
 }

@@ -7,7 +7,7 @@ use super::figures::Figures;
 use super::head_rating::{rate, AssignedItem, Cause, RatingInput, RatingOutcome};
 use super::ranking::{rank_within_blocks, Rank, RankInput};
 use crate::points::Points;
-use crate::profile::{CriteriaSet, HeadRatingScheme, Kind, Profile};
+use crate::profile::{CriteriaSet, HeadRatingScheme, Profile};
 
 /// What ranking and rating need of one unit.
 #[derive(Debug, Clone, Copy)]
@@ -93,7 +93,9 @@ pub fn assigned_item(
     AssignedItem {
         code: code.to_string(),
         max: node.map(|n| n.max).unwrap_or(profile.points.total),
-        bonus: node.is_some_and(|n| n.kind == Kind::Bonus),
+        // Art. 17.1.d: "trừ tiêu chí liên quan đến điểm khuyến khích" — at
+        // any level, not only a bonus field.
+        bonus: node.is_some_and(|n| n.encouragement),
         history: history.into_iter().map(|p| p.round(decimals)).collect(),
         cause,
     }

@@ -140,6 +140,7 @@ mod tests {
             department: None,
             source: Some(Source::Survey { weights }),
             dossier: false,
+            encouragement: false,
             parent: None,
             children: vec![],
             depth: 2,
@@ -154,6 +155,7 @@ mod tests {
                 (RespondentGroup::Citizen, 30),
                 (RespondentGroup::Business, 10),
             ],
+            scales: Default::default(),
         }
     }
     use RespondentGroup::{Business, Citizen};

@@ -818,6 +818,31 @@ fn assigned_items_take_their_maxima_from_the_province_level_set() {
         assigned_item(&tb, "99", [p("1")], Cause::Unknown).max,
         p("100")
     );
+    // Art. 17.1.d: "(trừ tiêu chí liên quan đến điểm khuyến khích như: Các
+    // sáng kiến, giải pháp mới mang lại hiệu quả thực tế)". 1.7 "Sáng kiến"
+    // is a sub-criterion of a regular field, marked in the profile, and a
+    // two-year subjective fall in it does not make the head "Không hoàn thành".
+    let initiative = assigned_item(&tb, "1.7", [p("0.3"), p("0.6"), p("1")], Cause::Subjective);
+    assert!(initiative.bonus, "1.7 is an encouragement item");
+    assert!(!assigned_item(&tb, "1.6", [p("1")], Cause::Unknown).bonus);
+    let rating = |items: &[AssignedItem]| match tb_rate("85", items) {
+        RatingOutcome::Rated { rating, .. } => Some(rating),
+        _ => None,
+    };
+    // (Its fall still keeps the head from "tốt", which needs no item falling.)
+    assert_ne!(
+        rating(std::slice::from_ref(&initiative)),
+        Some(HeadRating::NotCompleted)
+    );
+    let plain = AssignedItem {
+        code: "1.6".into(),
+        ..initiative
+    };
+    let plain = AssignedItem {
+        bonus: false,
+        ..plain
+    };
+    assert_eq!(rating(&[plain]), Some(HeadRating::NotCompleted));
     // Hải Phòng rates heads on index and rank only: no assigned items.
     assert!(standing::items_set(&profile("hai-phong-2025")).is_none());
 }

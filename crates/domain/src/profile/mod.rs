@@ -15,7 +15,7 @@ mod readings;
 mod tree;
 
 pub use calendar::{Calendar, Holiday};
-pub use coverage::{survey_gaps, SurveyGap};
+pub use coverage::{scale_problems, survey_gaps, unrated_blocks, SurveyGap, UnratedBlock};
 pub use date_rule::DateRule;
 pub use parse::parse_profile;
 pub use readings::{Basis, Reading};
@@ -202,6 +202,11 @@ pub struct SurveyRules {
     pub below_minimum: BelowMinimum,
     /// Minimum valid answers per respondent group and unit.
     pub min_valid: Vec<(RespondentGroup, u32)>,
+    /// How answers become points (`survey.scales`): the score of each level
+    /// of the named answer scale. No seed states it (SIPAS counts the top
+    /// two levels; "Phân vân" as 0.5 is a choice), so it is the province's
+    /// setting; a scale it does not name keeps its questionnaire's scores.
+    pub scales: BTreeMap<String, Vec<f64>>,
 }
 
 impl SurveyRules {

@@ -89,6 +89,8 @@ struct RawCriterion {
     survey: Option<S<BTreeMap<String, f64>>>,
     evidence: Option<S<bool>>,
     dossier: Option<S<bool>>,
+    /// An encouragement item at any level (Thái Bình art. 17.1.d).
+    encouragement: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +126,9 @@ struct RawSurvey {
     below_minimum: Option<S<String>>,
     #[serde(default)]
     min_valid: BTreeMap<String, S<i64>>,
+    /// Scale name → the points of each answer level, in [0, 1].
+    #[serde(default)]
+    scales: BTreeMap<String, S<Vec<f64>>>,
 }
 
 #[derive(Deserialize)]
@@ -557,6 +562,11 @@ impl Checker<'_> {
             .map(|s| s.span().start);
         let head_rating = self.head_rating(raw.head_rating, ranking.as_ref(), points.as_ref());
         let explain = raw.explain.map(|e| self.explain(e)).unwrap_or_default();
+        let sampling_at: BTreeMap<String, usize> = raw
+            .sampling
+            .iter()
+            .map(|(k, v)| (k.clone(), v.span().start))
+            .collect();
         let sampling = self.sampling(raw.sampling);
         let council = match raw.council {
             Some(c) => {
@@ -603,6 +613,25 @@ impl Checker<'_> {
                     any_survey_line = set.leaves().find(|c| c.is_survey()).map(|c| c.line);
                 }
                 criteria_sets.push(set);
+            }
+        }
+        // A quota for every unit type whose survey criteria ask the group,
+        // or a draw that includes such a unit fails (Thái Bình's huyện block).
+        for (group, rule) in &sampling {
+            let crate::sampling::SizeRule::Quota(quota) = &rule.size else {
+                continue;
+            };
+            for set in criteria_sets.iter().filter(|s| s.asks(*group)) {
+                for t in set.unit_types.iter().filter(|t| !quota.contains_key(*t)) {
+                    self.err_at(
+                        sampling_at.get(group.code()).copied().unwrap_or(0),
+                        format!(
+                            "sampling.{}: quota thiếu loại đơn vị \"{t}\" (bộ tiêu chí \"{}\" hỏi nhóm này)",
+                            group.code(),
+                            set.code
+                        ),
+                    );
+                }
             }
         }
         if let (Some(HeadRatingScheme::ThaiBinh2021(r)), Some(at)) = (&head_rating, items_set_at) {
@@ -954,6 +983,7 @@ impl Checker<'_> {
             source,
             evidence,
             dossier,
+            encouragement: r.encouragement.unwrap_or(false),
             line,
         })
     }
@@ -1140,11 +1170,28 @@ impl Checker<'_> {
                 }
             }
         }
+        let mut scales = BTreeMap::new();
+        for (name, scores) in r.scales {
+            let at = scores.span().start;
+            let scores = scores.into_inner();
+            if scores.is_empty() || scores.iter().any(|x| !(0.0..=1.0).contains(x)) {
+                self.err_at(
+                    at,
+                    format!(
+                        "survey.scales.{name}: cần điểm của từng mức trả lời, mỗi điểm từ 0 đến 1"
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            scales.insert(name, scores);
+        }
         ok.then_some(())?;
         Some(SurveyRules {
             open_links: open_links?,
             below_minimum: below_minimum?,
             min_valid,
+            scales,
         })
     }
 

@@ -50,6 +50,38 @@ fn reading(setting: &'static str, value: &str, meaning: &str, basis: Basis) -> R
 }
 
 impl Profile {
+    /// Each criteria set's survey points by respondent group (its criteria's
+    /// maxima times their group weights), e.g. "Người dân 10, Doanh nghiệp 4".
+    pub fn survey_split(&self) -> Vec<(String, String)> {
+        self.criteria_sets
+            .iter()
+            .filter_map(|set| {
+                let mut by_group: Vec<(crate::questionnaire::RespondentGroup, f64)> = Vec::new();
+                for leaf in set.leaves() {
+                    if let Some(super::Source::Survey { weights }) = &leaf.source {
+                        for (g, w) in weights {
+                            let points = leaf.max.to_f64() * w;
+                            match by_group.iter_mut().find(|(x, _)| x == g) {
+                                Some((_, p)) => *p += points,
+                                None => by_group.push((*g, points)),
+                            }
+                        }
+                    }
+                }
+                (!by_group.is_empty()).then(|| {
+                    let parts: Vec<String> = by_group
+                        .iter()
+                        .map(|(g, p)| {
+                            let p = crate::points::Points::from_f64(*p).unwrap_or_default();
+                            format!("{} {}", g.label(), p.to_string().replace('.', ","))
+                        })
+                        .collect();
+                    (set.code.clone(), parts.join(", "))
+                })
+            })
+            .collect()
+    }
+
     /// The readings and choices this profile's figures depend on.
     pub fn readings(&self) -> Vec<Reading> {
         let mut out = Vec::new();
@@ -152,6 +184,33 @@ impl Profile {
                 ),
                 Basis::ProvinceChoice,
             ));
+        }
+        if let Some(survey) = &self.survey {
+            for (name, scores) in &survey.scales {
+                let shown: Vec<String> = scores
+                    .iter()
+                    .map(|x| x.to_string().replace('.', ","))
+                    .collect();
+                out.push(Reading {
+                    setting: "survey.scales",
+                    value: name.clone(),
+                    meaning: format!(
+                        "quy đổi câu trả lời thang \"{name}\" thành điểm, từ mức thấp nhất: {}",
+                        shown.join(" / ")
+                    ),
+                    basis: Basis::ProvinceChoice,
+                });
+            }
+        }
+        for (set, split) in self.survey_split() {
+            out.push(Reading {
+                setting: "criteria_sets",
+                value: set.clone(),
+                meaning: format!(
+                    "điểm điều tra xã hội học chia theo nhóm đối tượng (bộ tiêu chí \"{set}\"): {split}"
+                ),
+                basis: Basis::ProvinceChoice,
+            });
         }
         if let HeadRatingScheme::ThaiBinh2021(tb) = &self.head_rating {
             out.push(reading(

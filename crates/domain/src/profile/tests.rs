@@ -600,3 +600,104 @@ fn a_deadline_can_count_days_from_an_earlier_one() {
     );
     assert!(p.check_year(2026).is_empty(), "{:?}", p.check_year(2026));
 }
+
+#[test]
+fn a_quota_names_every_unit_type_its_group_rates() {
+    // Thái Bình's huyện block is surveyed like the others: without a quota
+    // for `huyen` a draw that includes a huyện fails, so the file is refused.
+    let src = SHIPPED[2].1.replace(
+        "quota = { tinh = 30, so = 20, huyen = 20 }",
+        "quota = { tinh = 30, so = 20 }",
+    );
+    let errs = errors(&src);
+    let line = line_of(&src, "[sampling.civil_servant]");
+    assert!(
+        has(
+            &errs,
+            line,
+            "sampling.civil_servant: quota thiếu loại đơn vị \"huyen\""
+        ),
+        "{errs:?}"
+    );
+    // The shipped file has it, for the leaders too.
+    let tb = shipped("thai-binh-2021");
+    for group in [
+        crate::questionnaire::RespondentGroup::CivilServant,
+        crate::questionnaire::RespondentGroup::Leader,
+    ] {
+        match &tb.sampling[&group].size {
+            crate::sampling::SizeRule::Quota(q) => assert!(q.contains_key("huyen"), "{group:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_encouragement_item_is_marked_at_any_level_and_inherited() {
+    // Thái Bình art. 17.1.d: "trừ tiêu chí liên quan đến điểm khuyến khích
+    // như: Các sáng kiến, giải pháp mới mang lại hiệu quả thực tế".
+    let tb = shipped("thai-binh-2021");
+    let set = tb.criteria_set("tinh").unwrap();
+    assert!(set.get("1.7").unwrap().encouragement);
+    assert_eq!(set.get("1.7").unwrap().kind, Kind::Regular);
+    assert!(!set.get("1").unwrap().encouragement);
+    assert!(!set.get("1.6").unwrap().encouragement);
+}
+
+#[test]
+fn the_leaders_rate_every_block_of_each_shipped_profile() {
+    // Sơn La and Thái Bình 2021 rank a huyện block whose leader criteria
+    // (1.4, 2.2, 3.3, 7.4) need leaders of other units to rate it.
+    let leader_so = include_str!("../../../../questionnaires/leader_so.toml");
+    let leader_commune = include_str!("../../../../questionnaires/leader_commune.toml");
+    let parse = |s: &str| crate::questionnaire::parse_questionnaire(s).unwrap();
+    let (so, commune) = (parse(leader_so), parse(leader_commune));
+    for (code, _) in SHIPPED {
+        let p = shipped(code);
+        assert_eq!(unrated_blocks(&p, &[&so, &commune]), vec![], "{code}");
+    }
+    let narrow = parse(&leader_so.replace(
+        "rated_blocks = [\"huyen\", \"phuong\", \"xa_dac_khu\"]",
+        "rated_blocks = [\"phuong\", \"xa_dac_khu\"]",
+    ));
+    let gaps = unrated_blocks(&shipped("son-la-2021"), &[&narrow, &commune]);
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert!(gaps[0].message().contains("khối \"huyen\""));
+}
+
+#[test]
+fn how_answers_become_points_is_the_profiles_named_setting() {
+    // No seed states how an answer becomes points: the profile names each
+    // scale's scores (`survey.scales`), and they replace the questionnaire's.
+    let cs = crate::questionnaire::parse_questionnaire(include_str!(
+        "../../../../questionnaires/civil_servant.toml"
+    ))
+    .unwrap();
+    let hp = shipped("hai-phong-2025");
+    let scales = &hp.survey.as_ref().unwrap().scales;
+    assert_eq!(scales["dong_y"], vec![0.0, 0.0, 0.5, 1.0, 1.0]);
+    let likert = cs
+        .questions()
+        .find(|q| matches!(&q.kind, crate::questionnaire::QuestionKind::Likert { scale, .. } if scale == "dong_y"))
+        .unwrap()
+        .code
+        .clone();
+    let phan_van = |q: &crate::questionnaire::Questionnaire| {
+        q.questions().find(|x| x.code == likert).unwrap().score("3")
+    };
+    assert_eq!(phan_van(&cs.with_scale_scores(scales).unwrap()), Some(0.5));
+    // A province that counts "Phân vân" as 0 says so, and it counts.
+    let mut strict = scales.clone();
+    strict.insert("dong_y".into(), vec![0.0, 0.0, 0.0, 1.0, 1.0]);
+    assert_eq!(phan_van(&cs.with_scale_scores(&strict).unwrap()), Some(0.0));
+    // One score per answer level, or the questionnaire is refused.
+    strict.insert("dong_y".into(), vec![0.0, 1.0]);
+    assert!(cs.with_scale_scores(&strict).unwrap_err().contains("5 mức"));
+    // A scale the profile does not name is reported by `chiso check`.
+    let mut unnamed = hp.clone();
+    unnamed.survey.as_mut().unwrap().scales.remove("dong_y");
+    let problems = scale_problems(&unnamed, &[&cs]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("chưa đặt cách quy đổi thang đo \"dong_y\""));
+    assert!(scale_problems(&hp, &[&cs]).is_empty());
+}

@@ -72,6 +72,10 @@ pub struct Criterion {
     /// The criterion that scores the self-assessment dossier itself: 0 when
     /// the dossier comes in after the grace days.
     pub dossier: bool,
+    /// An encouragement item ("điểm khuyến khích": initiatives, new
+    /// solutions), marked at any level and inherited downwards, or anything
+    /// under a bonus field. Thái Bình art. 17.1.d and 19 except its declines.
+    pub encouragement: bool,
     /// Index of the parent in [`CriteriaSet::nodes`].
     pub parent: Option<usize>,
     pub children: Vec<usize>,
@@ -118,6 +122,14 @@ pub struct CriteriaSet {
 }
 
 impl CriteriaSet {
+    /// Whether any survey criterion of the set weighs answers of `group`.
+    pub fn asks(&self, group: crate::questionnaire::RespondentGroup) -> bool {
+        self.leaves().any(|c| match &c.source {
+            Some(Source::Survey { weights }) => weights.iter().any(|(g, _)| *g == group),
+            _ => false,
+        })
+    }
+
     pub fn get(&self, code: &str) -> Option<&Criterion> {
         self.nodes.iter().find(|c| c.code == code)
     }
@@ -172,6 +184,7 @@ pub(super) struct Draft {
     pub source: Option<(Source, usize)>,
     pub evidence: Option<usize>,
     pub dossier: Option<usize>,
+    pub encouragement: bool,
     pub line: usize,
 }
 
@@ -215,6 +228,7 @@ pub(super) fn build(
             department: d.department.clone(),
             source: None,
             dossier: d.dossier.is_some(),
+            encouragement: d.encouragement,
             parent: None,
             children: Vec::new(),
             depth: 0,
@@ -277,6 +291,8 @@ pub(super) fn build(
                 .iter()
                 .find_map(|&j| drafts_kept[j].department.clone());
         }
+        nodes[i].encouragement =
+            nodes[i].kind == Kind::Bonus || chain.iter().any(|&j| drafts_kept[j].encouragement);
     }
 
     // Leaves carry the source; inner nodes carry none.

@@ -53,6 +53,9 @@ impl RespondentGroup {
     }
 }
 
+/// The stored value of a "không áp dụng" answer to a likert item.
+pub const NOT_APPLICABLE: &str = "na";
+
 /// Which units one respondent rates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rates {
@@ -82,6 +85,11 @@ pub enum QuestionKind {
     Likert {
         scale: String,
         levels: Scale,
+        /// The label of a "không áp dụng" answer, for an item the respondent
+        /// may not have experienced (the waiting room for an online
+        /// applicant): stored as [`NOT_APPLICABLE`], it has no score, so it
+        /// leaves the item's denominator.
+        not_applicable: Option<String>,
     },
     Single {
         options: Vec<Choice>,
@@ -137,6 +145,49 @@ pub struct Questionnaire {
     pub rates: Rates,
     pub intro: Option<String>,
     pub sections: Vec<Section>,
+}
+
+impl Questionnaire {
+    /// The questionnaire with its answer scales scored as `scales` says
+    /// (a profile's `survey.scales`); a scale not named keeps its scores.
+    /// A named scale must have one score per level.
+    pub fn with_scale_scores(
+        &self,
+        scales: &std::collections::BTreeMap<String, Vec<f64>>,
+    ) -> Result<Questionnaire, String> {
+        let mut q = self.clone();
+        for section in &mut q.sections {
+            for question in &mut section.questions {
+                if let QuestionKind::Likert { scale, levels, .. } = &mut question.kind {
+                    if let Some(scores) = scales.get(scale.as_str()) {
+                        if scores.len() != levels.labels.len() {
+                            return Err(format!(
+                                "survey.scales.{scale} có {} điểm nhưng thang đo \"{scale}\" của phiếu \"{}\" có {} mức trả lời",
+                                scores.len(),
+                                self.code,
+                                levels.labels.len()
+                            ));
+                        }
+                        levels.scores = scores.clone();
+                    }
+                }
+            }
+        }
+        Ok(q)
+    }
+
+    /// Each answer scale the questionnaire uses, once, with its levels.
+    pub fn scales(&self) -> Vec<(&str, &Scale)> {
+        let mut out: Vec<(&str, &Scale)> = Vec::new();
+        for q in self.questions() {
+            if let QuestionKind::Likert { scale, levels, .. } = &q.kind {
+                if !out.iter().any(|(s, _)| *s == scale.as_str()) {
+                    out.push((scale.as_str(), levels));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The version of a questionnaire is the hash of its file: any edit, even of

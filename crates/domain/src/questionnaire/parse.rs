@@ -64,6 +64,8 @@ struct RawQuestion {
     max_length: Option<usize>,
     multiline: Option<bool>,
     show_if: Option<Spanned<RawCondition>>,
+    /// Likert only: the label of a "không áp dụng" answer.
+    not_applicable: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -471,6 +473,12 @@ impl Checker<'_> {
         };
         misplaced(r.scale.is_some(), "scale", &["likert"], self);
         misplaced(
+            r.not_applicable.is_some(),
+            "not_applicable",
+            &["likert"],
+            self,
+        );
+        misplaced(
             r.options.is_some(),
             "options",
             &["single", "multiple"],
@@ -494,6 +502,7 @@ impl Checker<'_> {
                     Some(levels) => Some(QuestionKind::Likert {
                         scale: s.get_ref().clone(),
                         levels: levels.clone(),
+                        not_applicable: r.not_applicable.clone().filter(|l| !l.trim().is_empty()),
                     }),
                     None => {
                         self.err_at(
@@ -675,9 +684,20 @@ enum QuestionRef {
 impl QuestionRef {
     fn of(kind: &QuestionKind) -> Self {
         match kind {
-            QuestionKind::Likert { levels, .. } => {
-                Self::Choice((1..=levels.labels.len()).map(|n| n.to_string()).collect())
-            }
+            QuestionKind::Likert {
+                levels,
+                not_applicable,
+                ..
+            } => Self::Choice(
+                (1..=levels.labels.len())
+                    .map(|n| n.to_string())
+                    .chain(
+                        not_applicable
+                            .as_ref()
+                            .map(|_| super::NOT_APPLICABLE.to_string()),
+                    )
+                    .collect(),
+            ),
             QuestionKind::Single { options } | QuestionKind::Multiple { options, .. } => {
                 Self::Choice(options.iter().map(|o| o.code.clone()).collect())
             }

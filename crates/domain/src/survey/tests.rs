@@ -34,6 +34,7 @@ pub(super) fn leaf(code: &str, max: i64, weights: Vec<(RespondentGroup, f64)>) -
         department: None,
         source: Some(Source::Survey { weights }),
         dossier: false,
+        encouragement: false,
         parent: None,
         children: vec![],
         depth: 2,
@@ -57,6 +58,7 @@ pub(super) fn rules(open_links: OpenLinks, below: BelowMinimum, min: u32) -> Sur
         open_links,
         below_minimum: below,
         min_valid: vec![(Citizen, min), (Business, min)],
+        scales: Default::default(),
     }
 }
 
@@ -564,4 +566,67 @@ fn the_shipped_citizen_questionnaire_feeds_the_shipped_profile() {
     assert_eq!(u.component.status, ComponentStatus::Withheld);
     assert!(u.component.withheld.contains(&"8.3".to_string()));
     assert_eq!(u.component.max, Points::from_int(30));
+}
+
+#[test]
+fn the_citizen_questionnaire_follows_sipas_and_not_applicable_leaves_the_denominator() {
+    use crate::questionnaire::{parse_questionnaire, QuestionKind, NOT_APPLICABLE};
+    // SIPAS (QĐ 2640/QĐ-BNV): 5 elements with 4, 5, 6, 3 and 4 criteria.
+    let q = parse_questionnaire(include_str!("../../../../questionnaires/citizen.toml")).unwrap();
+    let by_criterion = q.criteria();
+    let counts: Vec<usize> = ["8.2.1", "8.2.2", "8.2.3", "8.2.4", "8.2.5"]
+        .iter()
+        .map(|c| by_criterion[c].len())
+        .collect();
+    assert_eq!(counts, [4, 5, 6, 3, 4]);
+    // No item asked twice (KQ4 repeated TT5's time limit).
+    let texts: Vec<&str> = q
+        .questions()
+        .filter(|x| x.criterion.is_some())
+        .map(|x| x.text.as_str())
+        .collect();
+    let mut unique = texts.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), texts.len(), "{texts:?}");
+    // The waiting room and the complaint items can be "không áp dụng".
+    let na = |code: &str| {
+        let x = q.questions().find(|x| x.code == code).unwrap();
+        matches!(
+            &x.kind,
+            QuestionKind::Likert {
+                not_applicable: Some(_),
+                ..
+            }
+        )
+    };
+    assert!(["TC1", "TC2", "TC3", "TC4", "GY2", "GY3", "GY4"]
+        .iter()
+        .all(|c| na(c)));
+    assert!(!na("TT5"));
+    // An online applicant: TC1 not applicable, TC2–TC4 satisfied → 3 of 3.
+    let scorer = Scorer::new(&q).unwrap();
+    let s = scorer.score([
+        ("TC1", NOT_APPLICABLE),
+        ("TC2", "4"),
+        ("TC3", "5"),
+        ("TC4", "4"),
+    ]);
+    let c = scorer_index(&scorer, "8.2.1");
+    assert_eq!(s.answers(c), 3);
+    assert_eq!(s.score(c), Some(1.0));
+    // The form accepts it only where the questionnaire offers it.
+    let tc1 = q.questions().find(|x| x.code == "TC1").unwrap();
+    let tt5 = q.questions().find(|x| x.code == "TT5").unwrap();
+    assert_eq!(
+        crate::answers::encode(tc1, &[NOT_APPLICABLE])
+            .unwrap()
+            .as_deref(),
+        Some(NOT_APPLICABLE)
+    );
+    assert!(crate::answers::encode(tt5, &[NOT_APPLICABLE]).is_err());
+}
+
+fn scorer_index(s: &Scorer, code: &str) -> usize {
+    s.criteria().iter().position(|c| c == code).unwrap()
 }

@@ -61,6 +61,11 @@ pub enum IndexCommand {
         /// The profile whose rounding applies.
         #[arg(long)]
         profile: String,
+        /// With `--kind assigned`: the day the Ministry published that
+        /// year's provincial index (2024-05-17 or 17/05/2024), from which the
+        /// report with the explain list is due (Thái Bình art. 20.2).
+        #[arg(long)]
+        published_on: Option<String>,
         file: PathBuf,
     },
     /// Publish the table once every dossier is approved and every open
@@ -166,12 +171,16 @@ pub fn run(settings: &Settings, command: IndexCommand) -> anyhow::Result<ExitCod
             year,
             kind,
             profile,
+            published_on,
             file,
         } => {
             let decimals = service::profiles::find(&dir, &profile)?
                 .profile
                 .points
                 .decimals;
+            if let Some(day) = &published_on {
+                service::publication::check_national_publication(year, day)?;
+            }
             let n = service::publication::import_scores(
                 &app,
                 year,
@@ -180,6 +189,13 @@ pub fn run(settings: &Settings, command: IndexCommand) -> anyhow::Result<ExitCod
                 open(&file)?,
                 &file.display().to_string(),
             )?;
+            if let Some(day) = &published_on {
+                let d = service::publication::set_national_publication(&app, year, day)?;
+                println!(
+                    "Ngày Bộ Nội vụ công bố Chỉ số năm {year}: {}.",
+                    d.format("%d/%m/%Y")
+                );
+            }
             println!("Đã nhập {n} điểm năm {year} ({kind}).");
         }
         IndexCommand::Decide {

@@ -19,9 +19,10 @@ use serde::Serialize;
 
 use crate::domain::access::{allows, Action};
 use crate::domain::index::{
-    assigned_item, changes, explain_list, no_dossier_standing, rank_and_rate, Appraisal,
-    AssignedItem, Case, Cause, Change, Decision, ExplainItem, Figures, HeadRating,
-    NoDossierStanding, Rank, RatingOutcome, Shortfall, Standing, SurveyScore,
+    assigned_item_in_frameworks, changes, comparable, explain_list, no_dossier_standing,
+    rank_and_rate, table::MAXIMA_ROW, Appraisal, AssignedItem, Case, Cause, Change, Decision,
+    ExplainItem, Figures, HeadRating, NoDossierStanding, Rank, RatingOutcome, Shortfall, Standing,
+    SurveyScore, YearScore,
 };
 use crate::domain::points::Points;
 use crate::domain::profile::Profile;
@@ -114,6 +115,14 @@ pub struct IndexTable {
     pub published_at: Option<NaiveDateTime>,
     /// In the profile's block order, then rank, then unit code.
     pub rows: Vec<IndexRow>,
+    /// What the explain lists compare: `assigned` (the provincial index
+    /// items each head answers for, Thái Bình art. 14, 16, 19) or `own` (the
+    /// unit's own index, for profiles without assigned items).
+    pub explain_basis: &'static str,
+    /// The day the Ministry published this year's provincial index, and the
+    /// report with the explain list due from it (Thái Bình art. 20.2).
+    pub national_published_on: Option<chrono::NaiveDate>,
+    pub explain_due: Option<chrono::NaiveDate>,
 }
 
 struct Ctx {
@@ -238,6 +247,50 @@ fn rounded(nodes: &BTreeMap<String, Points>, decimals: u32) -> BTreeMap<String, 
         .collect()
 }
 
+/// One item's published scores for a unit, this year first, for as long as
+/// the years run without a gap, each with its year's framework maximum
+/// (the file's maxima row) when given.
+fn item_years(
+    years: &[BTreeMap<String, BTreeMap<String, Points>>],
+    unit: &str,
+    code: &str,
+) -> Vec<YearScore> {
+    years
+        .iter()
+        .map_while(|y| {
+            let points = *y.get(unit)?.get(code)?;
+            let max = y.get(MAXIMA_ROW).and_then(|m| m.get(code)).copied();
+            Some(YearScore { points, max })
+        })
+        .collect()
+}
+
+/// A unit's provincial items over the years as [`comparable`] makes them:
+/// a year scored out of another maximum taken as the same share of this
+/// year's, so the explain list compares like with like.
+fn comparable_history(
+    years: &[BTreeMap<String, BTreeMap<String, Points>>],
+    unit: &str,
+    decimals: u32,
+) -> Vec<BTreeMap<String, Points>> {
+    let mut out: Vec<BTreeMap<String, Points>> = Vec::new();
+    let Some(now) = years.first().and_then(|y| y.get(unit)) else {
+        return out;
+    };
+    for code in now.keys() {
+        for (i, p) in comparable(&item_years(years, unit, code), decimals)
+            .into_iter()
+            .enumerate()
+        {
+            if out.len() <= i {
+                out.resize_with(i + 1, BTreeMap::new);
+            }
+            out[i].insert(code.clone(), p);
+        }
+    }
+    out
+}
+
 /// A unit not ranked, in a few words for a chart's bar.
 const UNCOMPUTED: &str = "chưa tính được";
 const NO_DOSSIER_SHORT: &str = "không nộp hồ sơ, không xếp hạng";
@@ -337,6 +390,26 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
     let assigned_now = store::published(&mut *app.conn()?, year, KIND_ASSIGNED)?;
     let assigned_before = earlier_years(app, year, KIND_ASSIGNED)?;
     let empty = BTreeMap::new();
+    // Thái Bình art. 14, 16 and 19: the duty to explain and the sanctions
+    // concern the provincial index items each head answers for, as the
+    // Ministry published them, not the agency's own index.
+    let items_set = crate::domain::index::standing::items_set(&profile);
+    // This year's provincial scores, then the earlier years, nearest first.
+    let assigned_years: Vec<BTreeMap<String, BTreeMap<String, Points>>> = std::iter::once(
+        assigned_now
+            .iter()
+            .map(|(u, m)| {
+                let m = m
+                    .iter()
+                    .map(|(k, p)| (k.clone(), Points::from_micro(*p)))
+                    .collect();
+                (u.clone(), m)
+            })
+            .collect(),
+    )
+    .chain(assigned_before.iter().cloned())
+    .collect();
+    let national_published_on = store::national_publication(&mut *app.conn()?, year)?;
 
     let mut rows: Vec<IndexRow> = Vec::new();
     for u in &units {
@@ -398,13 +471,23 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
             .first()
             .and_then(|y| y.get(&u.code))
             .unwrap_or(&empty);
-        let mut history = vec![current.clone()];
-        for y in &own_before {
-            match y.get(&u.code) {
-                Some(s) => history.push(s.clone()),
-                None => break,
+        let explain = match items_set {
+            Some(items) => explain_list(
+                &profile,
+                items,
+                &comparable_history(&assigned_years, &u.code, decimals),
+            ),
+            None => {
+                let mut history = vec![current.clone()];
+                for y in &own_before {
+                    match y.get(&u.code) {
+                        Some(s) => history.push(s.clone()),
+                        None => break,
+                    }
+                }
+                explain_list(&profile, set, &history)
             }
-        }
+        };
         rows.push(IndexRow {
             unit_id: u.id,
             code: u.code.clone(),
@@ -414,7 +497,7 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
             unit_type: u.unit_type.clone(),
             dossier,
             changes: changes(&current, last, decimals),
-            explain: explain_list(&profile, set, &history),
+            explain,
             appraisal,
             problem,
             rank: None,
@@ -440,19 +523,16 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
                 .get(&r.code)
                 .map(|now_items| {
                     now_items
-                        .iter()
-                        .map(|(code, p)| {
-                            let earlier = assigned_before.iter().map_while(|y| {
-                                y.get(&r.code).and_then(|items| items.get(code)).copied()
-                            });
-                            let history = std::iter::once(Points::from_micro(*p)).chain(earlier);
+                        .keys()
+                        .map(|code| {
                             let cause = match decided
                                 .decision(r.unit_id, &Case::DeclineCause { item: code.clone() })
                             {
                                 Some(Decision::Cause(c)) => c,
                                 _ => Cause::Unknown,
                             };
-                            assigned_item(&profile, code, history, cause)
+                            let years = item_years(&assigned_years, &r.code, code);
+                            assigned_item_in_frameworks(&profile, code, &years, cause)
                         })
                         .collect()
                 })
@@ -507,8 +587,47 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
         survey_source,
         published_at,
         rows,
+        explain_basis: if items_set.is_some() {
+            KIND_ASSIGNED
+        } else {
+            KIND_OWN
+        },
+        explain_due: national_published_on
+            .and_then(|d| crate::domain::index::report_due(&profile, d)),
+        national_published_on,
         profile,
     })
+}
+
+/// Records the day the Ministry published `year`'s provincial index
+/// (`2024-05-17` or `17/05/2024`), from which Thái Bình art. 20.2 counts the
+/// report with the explain list.
+pub fn set_national_publication(app: &App, year: i64, day: &str) -> Result<chrono::NaiveDate> {
+    let date = check_national_publication(year, day)?;
+    let now = crate::service::now();
+    app.write(move |conn| store::set_national_publication(conn, year, date, now))?;
+    Ok(date)
+}
+
+/// The day as [`set_national_publication`] reads it, or why not.
+pub fn check_national_publication(year: i64, day: &str) -> Result<chrono::NaiveDate> {
+    let t = day.trim();
+    let date = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .map_err(|_| {
+            ServiceError::invalid(format!(
+                "ngày Bộ Nội vụ công bố \"{t}\" không hợp lệ; viết theo dạng 17/05/{}",
+                year + 1
+            ))
+        })?;
+    if !(year..=year + 2).contains(&i64::from(chrono::Datelike::year(&date))) {
+        return Err(ServiceError::invalid(format!(
+            "ngày Bộ Nội vụ công bố Chỉ số năm {year} ({}) phải trong năm {year} đến {}",
+            date.format("%d/%m/%Y"),
+            year + 2
+        )));
+    }
+    Ok(date)
 }
 
 /// A published campaign as the public list shows it.

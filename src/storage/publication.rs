@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{publications as pb, published_scores as ps, survey_points as sp};
+use super::schema::{
+    national_publications as np, publications as pb, published_scores as ps, survey_points as sp,
+};
 use super::{DbConn, StorageError};
 use crate::per_backend;
 
@@ -175,5 +177,37 @@ pub fn publish(
         replace_survey_points(conn, campaign_id, frozen)?;
         replace_published(conn, year, KIND_OWN, record)?;
         Ok(true)
+    })
+}
+
+/// The day the Ministry published `year`'s provincial index, if entered.
+pub fn national_publication(
+    conn: &mut DbConn,
+    year: i64,
+) -> Result<Option<NaiveDate>, StorageError> {
+    Ok(np::table
+        .filter(np::year.eq(year))
+        .select(np::published_on)
+        .first(conn)
+        .optional()?)
+}
+
+/// Records (or corrects) the day the Ministry published `year`'s index.
+pub fn set_national_publication(
+    conn: &mut DbConn,
+    year: i64,
+    published_on: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    conn.transaction(|conn| {
+        diesel::delete(np::table.filter(np::year.eq(year))).execute(conn)?;
+        per_backend!(conn => diesel::insert_into(np::table)
+            .values((
+                np::year.eq(year),
+                np::published_on.eq(published_on),
+                np::recorded_at.eq(now),
+            ))
+            .execute(conn))?;
+        Ok(())
     })
 }

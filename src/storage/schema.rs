@@ -399,6 +399,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    national_publications (year) {
+        year -> BigInt,
+        published_on -> Date,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     survey_points (campaign_id, unit_id, criterion) {
         campaign_id -> BigInt,
         unit_id -> BigInt,
@@ -435,6 +443,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     council_decisions,
     deadline_changes,
     survey_points,
+    national_publications,
     published_scores,
     publications,
     send_leases,

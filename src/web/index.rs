@@ -274,7 +274,10 @@ async fn render(
                     name => e.name.clone(), department => e.department_name.clone(),
                     current => e.current.fixed(t.decimals), previous => e.previous.fixed(t.decimals),
                     change => e.change.fixed(t.decimals), years => e.falling_years,
-                    sanctions => e.sanctions.iter().map(|s| s.action.clone()).collect::<Vec<_>>(),
+                    sanctions => e.sanctions.iter().map(|s| match &s.article {
+                        Some(a) => format!("{} ({a})", s.action),
+                        None => s.action.clone(),
+                    }).collect::<Vec<_>>(),
                 }
             })
         })
@@ -288,6 +291,10 @@ async fn render(
                 profile => t.profile_name.clone(), survey_source => t.survey_source,
                 published_at,
                 pari => profile.bands.on == BandBasis::Pari,
+                explain_assigned => t.explain_basis == "assigned",
+                report_days => profile.explain.report_days,
+                national_published_on => t.national_published_on.map(|d| d.format("%d/%m/%Y").to_string()),
+                explain_due => t.explain_due.map(|d| d.format("%d/%m/%Y").to_string()),
             },
             blocks => blocks.iter().map(|(c, n)| context! { code => c, name => n }).collect::<Vec<_>>(),
             block,
@@ -393,12 +400,27 @@ async fn import_scores(
         }
     };
     let kind = form.fields.get("kind").unwrap_or("own").to_string();
+    let published_on = form
+        .fields
+        .get("published_on")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
     let upload = form.take_file("file")?;
     let outcome = blocking(&state, move |app| {
         let decimals = app.campaign_profile(id)?.points.decimals;
         let file = std::fs::File::open(upload.file.path())
             .map_err(|e| ServiceError::invalid(format!("không đọc được tệp tải lên: {e}")))?;
-        publication::import_scores(app, year, &kind, decimals, file, &upload.name)
+        // The day is checked before the scores are stored, so a bad date
+        // stores nothing.
+        if let Some(day) = &published_on {
+            publication::check_national_publication(year, day)?;
+        }
+        let n = publication::import_scores(app, year, &kind, decimals, file, &upload.name)?;
+        if let Some(day) = &published_on {
+            publication::set_national_publication(app, year, day)?;
+        }
+        Ok(n)
     })
     .await;
     match outcome {

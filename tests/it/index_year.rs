@@ -680,11 +680,23 @@ async fn thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items(bac
     );
     let tp = &by_code(&table, "TB-TP").head_rating;
     assert_eq!(tp.key(), "undecided", "85 with a falling item: {tp:?}");
+    // Art. 14.1: the head "được giao phụ trách lĩnh vực, tiêu chí … giải
+    // trình nếu điểm số của lĩnh vực, tiêu chí … đó bị giảm so với số liệu
+    // công bố của năm trước liền kề" — the provincial items, not the unit's
+    // own index: TB-H1's own field 1 fell (shown as a change) but it answers
+    // for no provincial item; TB-TP's field 2 is on the list.
+    assert_eq!(table.explain_basis, "assigned");
     let h1 = by_code(&table, "TB-H1");
-    let fell: Vec<&str> = h1.explain.iter().map(|e| e.code.as_str()).collect();
-    assert!(fell.contains(&"1"), "{fell:?}");
+    assert!(h1.explain.is_empty(), "{:?}", h1.explain);
     let change = h1.changes.iter().find(|c| c.code == "1").unwrap();
     assert_eq!(change.delta, Points::from_int(-1));
+    let tp_list = &by_code(&table, "TB-TP").explain;
+    assert_eq!(tp_list.len(), 1, "{tp_list:?}");
+    assert_eq!(
+        (tp_list[0].code.as_str(), tp_list[0].falling_years),
+        ("2", 1)
+    );
+    assert_eq!(tp_list[0].sanctions.len(), 1, "art. 19.1.a after one year");
 
     // Field 2 of Sở Tư pháp now falls two years running (8.00 → 7.50 →
     // 7.00). Art. 17.1.d: "Không hoàn thành nhiệm vụ … có lĩnh vực, tiêu chí
@@ -737,6 +749,127 @@ async fn thai_binh_2021_rates_heads_on_index_and_the_trend_of_assigned_items(bac
         }
         other => panic!("{other:?}"),
     }
+
+    // A third year of decline (8.50 in 2018): art. 19.1.c "báo cáo Ban
+    // Thường vụ Tỉnh ủy … nếu điểm số … giảm trong 03 năm liên tiếp" is on
+    // the list, and the report is due 30 days after the Ministry published
+    // (art. 20.2: "Chậm nhất 30 ngày sau khi kết quả Chỉ số … được Bộ Nội vụ
+    // công bố").
+    publication::import_scores(
+        &y.t.app,
+        2018,
+        "assigned",
+        2,
+        "unit,field.2\nTB-TP,8.50\n".as_bytes(),
+        "tinh.csv",
+    )
+    .unwrap();
+    assert!(publication::set_national_publication(&y.t.app, 2021, "31/02/2022").is_err());
+    publication::set_national_publication(&y.t.app, 2021, "17/05/2022").unwrap();
+    let table = y.table();
+    assert_eq!(table.explain_due, NaiveDate::from_ymd_opt(2022, 6, 16));
+    let item = &by_code(&table, "TB-TP").explain[0];
+    assert_eq!(item.falling_years, 3);
+    let articles: Vec<&str> = item
+        .sanctions
+        .iter()
+        .filter_map(|s| s.article.as_deref())
+        .collect();
+    assert_eq!(
+        articles,
+        ["Điều 19.1.a", "Điều 17.1.d, 19.1.b", "Điều 19.1.c"]
+    );
+    let admin = y.t.login("hoi-dong", TEST_PASSWORD).await.unwrap();
+    let page =
+        y.t.staff_get(&admin, &format!("/staff/campaigns/{}/index", y.campaign))
+            .await;
+    let words = page.words();
+    assert!(words.contains("chậm nhất ngày 16/06/2022"), "{words}");
+    assert!(
+        words.contains("Báo cáo Ban Thường vụ Tỉnh ủy xem xét về công tác cán bộ (Điều 19.1.c)"),
+        "{words}"
+    );
+
+    // Art. 17.1.d excepts "tiêu chí liên quan đến điểm khuyến khích như: Các
+    // sáng kiến, giải pháp mới": Sở Nội vụ's sub-criterion 1.7 fell two years
+    // for a subjective cause; it must be explained, but the head is not
+    // "Không hoàn thành" on its account.
+    publication::import_scores(
+        &y.t.app,
+        2019,
+        "assigned",
+        2,
+        "unit,field.1,field.1.7\nTB-NV,6.00,1.00\n".as_bytes(),
+        "tinh.csv",
+    )
+    .unwrap();
+    for (year, points) in [(2020, "6.50,0.60"), (2021, "7.00,0.30")] {
+        publication::import_scores(
+            &y.t.app,
+            year,
+            "assigned",
+            2,
+            format!("unit,field.1,field.1.7\nTB-NV,{points}\n").as_bytes(),
+            "tinh.csv",
+        )
+        .unwrap();
+    }
+    let nv = by_code(&y.table(), "TB-NV").clone();
+    // No cause to establish for the rating: the exception settles it.
+    let initiative = chiso::domain::index::Case::DeclineCause { item: "1.7".into() };
+    assert!(!nv.open.contains(&initiative), "{:?}", nv.open);
+    let listed = nv
+        .explain
+        .iter()
+        .find(|e| e.code == "1.7")
+        .expect("1.7 listed");
+    assert!(listed.bonus);
+    assert!(
+        listed
+            .sanctions
+            .iter()
+            .all(|s| s.article.as_deref() != Some("Điều 17.1.d, 19.1.b")),
+        "{:?}",
+        listed.sanctions
+    );
+    assert_ne!(
+        nv.head_rating.key(),
+        "not_completed",
+        "{:?}",
+        nv.head_rating
+    );
+
+    // The Ministry changed its framework in 2021: field 2 is now out of 7
+    // (the file's "Tối đa" row), out of 8 before. Art. 17.1.a's "đạt điểm
+    // tối đa" reads this year's framework, and the years compare like with
+    // like: 7.00 of 7 is not a fall from 7.50 of 8.
+    publication::import_scores(
+        &y.t.app,
+        2020,
+        "assigned",
+        2,
+        "unit,field.2\nTB-TP,7.50\nTối đa,8\n".as_bytes(),
+        "tinh-2020.csv",
+    )
+    .unwrap();
+    publication::import_scores(
+        &y.t.app,
+        2021,
+        "assigned",
+        2,
+        "unit,field.2\nTB-TP,7.00\n*,7\n".as_bytes(),
+        "tinh-2021.csv",
+    )
+    .unwrap();
+    let tp = by_code(&y.table(), "TB-TP").clone();
+    assert!(tp.explain.iter().all(|e| e.code != "2"), "{:?}", tp.explain);
+    assert!(
+        !tp.open
+            .iter()
+            .any(|c| matches!(c, chiso::domain::index::Case::DeclineCause { .. })),
+        "{:?}",
+        tp.open
+    );
     y.t.stop().await;
 }
 

@@ -213,6 +213,16 @@ impl Points {
         Points(div_round(self.0 * factor.0 as i128, SCALE))
     }
 
+    /// `self × to / from`, to the nearest micro-point: a score out of `from`
+    /// as the same share of `to`. `None` when `from` is not positive.
+    pub fn rescale(self, from: Points, to: Points) -> Option<Self> {
+        let from = i128::from(from.micro());
+        (from > 0).then(|| {
+            let m = div_round(i128::from(self.micro()) * i128::from(to.micro()), from);
+            Points(m * BINARY)
+        })
+    }
+
     /// `self × n`, exactly (a penalty per day times the days).
     pub fn times(self, n: u32) -> Self {
         Points(self.0 * n as i128)

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 
 use crate::points::Points;
-use crate::profile::{CriteriaSet, Kind, Level, Profile};
+use crate::profile::{CriteriaSet, Level, Profile};
 
 use super::trend::falling_streak;
 
@@ -60,7 +60,8 @@ pub fn explain_list(
         }
         let current = refs[0][&node.code].round(decimals);
         let previous = refs[1][&node.code].round(decimals);
-        let bonus = node.kind == Kind::Bonus;
+        // Art. 17.1.d, 19: encouragement items at any level are excepted.
+        let bonus = node.encouragement;
         let sanctions = profile
             .explain
             .sanctions

@@ -51,7 +51,9 @@ pub use head_rating::{
 };
 pub use late::{days_late, dossier_state, lateness, DossierState, Lateness, LockReason};
 pub use ranking::{rank_within_blocks, Rank, RankInput};
-pub use standing::{assigned_item, rank_and_rate, Standing};
+pub use standing::{
+    assigned_item, assigned_item_in_frameworks, comparable, rank_and_rate, Standing, YearScore,
+};
 pub use survey::{survey_points, GroupEstimate, Shortfall, SurveyError, SurveyScore};
 pub use trend::{changes, falling_streak, rising_streak, Change, Trend};
 

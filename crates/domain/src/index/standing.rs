@@ -100,3 +100,53 @@ pub fn assigned_item(
         cause,
     }
 }
+
+/// One year's published score of an item, with the maximum of the framework
+/// that scored it when the file gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearScore {
+    pub points: Points,
+    pub max: Option<Points>,
+}
+
+/// An item's scores over the years (this year first) made comparable with
+/// this year's: a year scored out of another maximum (the Ministry changed
+/// its framework) is taken as the same share of this year's maximum, so
+/// "tăng", "giảm" and "không giảm" (Thái Bình art. 14, 17) compare like with
+/// like. Years whose maximum is unknown, or equal, are taken as published.
+pub fn comparable(years: &[YearScore], decimals: u32) -> Vec<Points> {
+    let now = years.first().and_then(|y| y.max);
+    years
+        .iter()
+        .map(|y| match (y.max, now) {
+            (Some(then), Some(now)) if then != now => y
+                .points
+                .rescale(then, now)
+                .map(|p| p.round(decimals))
+                .unwrap_or(y.points),
+            _ => y.points,
+        })
+        .collect()
+}
+
+/// [`assigned_item`] from the scores as published each year with their
+/// frameworks' maxima: "đạt điểm tối đa" is read against this year's
+/// framework (the profile's tree only when the file gave no maximum), and the
+/// trend on [`comparable`] scores.
+pub fn assigned_item_in_frameworks(
+    profile: &Profile,
+    code: &str,
+    years: &[YearScore],
+    cause: Cause,
+) -> AssignedItem {
+    let mut item = assigned_item(
+        profile,
+        code,
+        comparable(years, profile.points.decimals),
+        cause,
+    );
+    if let Some(max) = years.first().and_then(|y| y.max) {
+        item.max = max;
+    }
+    item
+}

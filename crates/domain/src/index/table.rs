@@ -290,7 +290,18 @@ pub fn parse_scores(reader: impl Read, file: &str, profile: &Profile) -> Result<
     }
 }
 
-/// A previous year's table: unit → field scores.
+/// The key of the maxima row of a published-scores file: a row whose `unit`
+/// is `*` or "tối đa" gives the maximum of each item in the framework that
+/// scored that year (never a unit code: codes have no `*`).
+pub const MAXIMA_ROW: &str = "*";
+
+fn maxima_row(unit: &str) -> bool {
+    let u = unit.trim().to_lowercase();
+    u == MAXIMA_ROW || u == "tối đa" || u == "toi_da" || u == "toi da"
+}
+
+/// A previous year's table: unit → field scores ([`MAXIMA_ROW`] → the
+/// framework's maxima, when the file has that row).
 pub fn parse_previous(
     reader: impl Read,
     file: &str,
@@ -309,6 +320,7 @@ pub fn parse_previous(
             problems.push(format!("{file}:{line}: unit: ô trống"));
             continue;
         }
+        let unit = if maxima_row(unit) { MAXIMA_ROW } else { unit };
         let mut scores = BTreeMap::new();
         for (i, code) in &fields {
             let cell = cells.get(*i).map(|s| s.trim()).unwrap_or("");
@@ -323,7 +335,14 @@ pub fn parse_previous(
             }
         }
         if out.insert(unit.to_string(), scores).is_some() {
-            problems.push(format!("{file}:{line}: unit: mã đơn vị \"{unit}\" lặp lại"));
+            problems.push(format!(
+                "{file}:{line}: unit: {} lặp lại",
+                if unit == MAXIMA_ROW {
+                    "dòng điểm tối đa".to_string()
+                } else {
+                    format!("mã đơn vị \"{unit}\"")
+                }
+            ));
         }
     }
     if problems.is_empty() {

@@ -924,3 +924,36 @@ fn every_profile_names_the_readings_it_relies_on() {
         ("dossier_criterion", Basis::OtherReading)
     );
 }
+
+#[test]
+fn assigned_items_read_the_framework_that_scored_them() {
+    // Thái Bình art. 17.1.a: "đạt điểm tối đa hoặc tăng liên tiếp"; art. 14:
+    // "bị giảm so với số liệu công bố của năm trước liền kề". The maximum is
+    // the one of the framework that scored the item that year (the file's
+    // maxima row), and a year scored out of another maximum is compared as
+    // the same share of this year's.
+    use super::standing::{assigned_item_in_frameworks, comparable, YearScore};
+    let tb = profile("thai-binh-2021");
+    let y = |points: &str, max: Option<&str>| YearScore {
+        points: p(points),
+        max: max.map(p),
+    };
+    // 7 of 7 after 7.5 of 8: 93.75 % → 6.56 of 7, a rise, not a fall.
+    let years = [y("7", Some("7")), y("7.5", Some("8"))];
+    assert_eq!(comparable(&years, 2), vec![p("7"), p("6.56")]);
+    let item = assigned_item_in_frameworks(&tb, "2", &years, Cause::Unknown);
+    assert_eq!(
+        item.max,
+        p("7"),
+        "this year's framework, not the profile's tree (8)"
+    );
+    assert_eq!(item.history, vec![p("7"), p("6.56")]);
+    // Without maxima the published points compare as they are, against the tree.
+    let plain =
+        assigned_item_in_frameworks(&tb, "2", &[y("7", None), y("7.5", None)], Cause::Unknown);
+    assert_eq!(plain.max, p("8"));
+    assert_eq!(plain.history, vec![p("7"), p("7.5")]);
+    // Same maxima: nothing rescaled.
+    let same = [y("6", Some("8")), y("7", Some("8"))];
+    assert_eq!(comparable(&same, 2), vec![p("6"), p("7")]);
+}

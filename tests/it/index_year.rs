@@ -505,6 +505,38 @@ async fn son_la_2021_bands_on_the_index_and_ranks_two_blocks(backend: Backend) {
         "not_applicable",
         "Sơn La rates no heads"
     );
+    // A raw total with three decimals at a band's edge (II.3.c: the index is
+    // the sum of the survey's and the appraisers' points, "Nhóm B … từ 70
+    // điểm"): SL-S2's survey points rise by 2.995, so 49 + 20.995 = 69.995,
+    // rounded once to 70.00, group B — on the live table and once published.
+    let mut csv = String::from("unit,criterion,points\n");
+    let mut extra = Points::parse("2.995").unwrap();
+    for r in &table.rows {
+        for c in &r.survey {
+            let Some(mut points) = c.points else { continue };
+            if r.code == "SL-S2" && extra > Points::ZERO {
+                let room = (c.max - points).min(extra);
+                points += room;
+                extra -= room;
+            }
+            csv.push_str(&format!("{},{},{}\n", r.code, c.criterion, points));
+        }
+    }
+    assert_eq!(extra, Points::ZERO, "room for 2.995 more survey points");
+    publication::import_survey(
+        &y.t.app,
+        CampaignId(y.campaign),
+        csv.as_bytes(),
+        "dtxhh.csv",
+    )
+    .unwrap();
+    let table = y.table();
+    let s2 = by_code(&table, "SL-S2").figures().unwrap().clone();
+    assert_eq!(s2.raw.fixed(3), "69.995");
+    assert_eq!(
+        (s2.index.fixed(2).as_str(), s2.band.label.as_str()),
+        ("70.00", "B")
+    );
     // Unapproved dossiers keep a table from publication: none here.
     council_decides_every_open_case(&y.t.app, "hoi-dong", CampaignId(y.campaign));
     publication::publish(
@@ -514,6 +546,13 @@ async fn son_la_2021_bands_on_the_index_and_ranks_two_blocks(backend: Backend) {
         publication::CONFIRMATION,
     )
     .unwrap();
+    let published = y.table();
+    let s2 = by_code(&published, "SL-S2").figures().unwrap().clone();
+    assert_eq!(published.survey_source, "published");
+    assert_eq!(
+        (s2.index.fixed(2).as_str(), s2.band.label.as_str()),
+        ("70.00", "B")
+    );
     y.t.stop().await;
 }
 

@@ -222,6 +222,43 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine(b
         (points.to_f64() - 2.0 * share.share).abs() < 1e-6,
         "points = max × share"
     );
+
+    // Published, the table keeps the estimate as computed: the frozen
+    // points are the live ones to the last bit (one rounding, at the index),
+    // not rounded to 6 places on the way to the database.
+    let cell = |t: &chiso::service::publication::IndexTable| {
+        t.rows
+            .iter()
+            .find(|r| r.code == "P-BINHMINH")
+            .unwrap()
+            .survey
+            .iter()
+            .find(|c| c.criterion == "8.2.1")
+            .unwrap()
+            .points
+    };
+    let live_table =
+        chiso::service::publication::table(&t.app, CampaignId(c), chiso::service::now()).unwrap();
+    assert_eq!(cell(&live_table), Some(*points));
+    chiso::service::accounts::add_user(&t.app, "hd", "", "admin", None, TEST_PASSWORD).unwrap();
+    council_decides_every_open_case(&t.app, "hd", CampaignId(c));
+    let admin = chiso::service::accounts::staff_user(&t.app, "hd").unwrap();
+    chiso::service::publication::publish(
+        &t.app,
+        &admin,
+        CampaignId(c),
+        chiso::service::publication::CONFIRMATION,
+    )
+    .unwrap();
+    let frozen =
+        chiso::service::publication::table(&t.app, CampaignId(c), chiso::service::now()).unwrap();
+    assert_eq!(frozen.survey_source, "published");
+    assert_eq!(cell(&frozen), Some(*points), "{backend:?}");
+    assert_ne!(
+        points.round(6),
+        *points,
+        "an estimate with more than 6 places, so the test could fail"
+    );
     t.stop().await;
 }
 

@@ -1028,8 +1028,11 @@ pub fn explain_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
         Column::new("change").label("Thay đổi"),
         Column::new("falling_years").label("Số năm giảm liên tiếp"),
         Column::new("sanctions").label("Hình thức xử lý nếu do nguyên nhân chủ quan"),
+        Column::new("report_due").label("Hạn Sở Nội vụ báo cáo UBND tỉnh"),
     ])
     .expect("distinct columns");
+    let due = t.explain_due.map(|d| d.format("%d/%m/%Y").to_string());
+    let due = due.as_deref();
     let rows = t
         .rows
         .iter()
@@ -1048,12 +1051,40 @@ pub fn explain_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
                     Cell::from(
                         e.sanctions
                             .iter()
-                            .map(|s| s.action.clone())
+                            .map(|s| match &s.article {
+                                Some(a) => format!("{} ({a})", s.action),
+                                None => s.action.clone(),
+                            })
                             .collect::<Vec<_>>()
                             .join("; "),
                     ),
+                    Cell::from(due.map(str::to_string)),
                 ]
             })
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The readings and choices a table rests on (`Profile::readings`), as a
+/// sheet that goes with the table into a workbook.
+pub fn readings_sheet(readings: &[crate::domain::profile::Reading]) -> (Header, Vec<Row>) {
+    let header = Header::new(vec![
+        Column::new("setting").label("Thiết lập trong hồ sơ tỉnh"),
+        Column::new("value").label("Giá trị"),
+        Column::new("meaning").label("Ý nghĩa"),
+        Column::new("basis").label("Căn cứ"),
+    ])
+    .expect("distinct columns");
+    let rows = readings
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::from(r.setting),
+                Cell::from(r.value.as_str()),
+                Cell::from(r.meaning.as_str()),
+                Cell::from(r.basis.label()),
+            ]
         })
         .collect();
     (header, rows)

@@ -439,7 +439,7 @@ pub(super) struct CardLine {
     max: String,
     self_score: Option<String>,
     appraised: Option<String>,
-    rule: Option<&'static str>,
+    rule: Option<String>,
     survey: Option<String>,
     ci: Option<String>,
     flagged: bool,
@@ -449,16 +449,20 @@ pub(super) struct CardLine {
     trend: Option<&'static str>,
 }
 
-fn rule_label(rule: &ScoreRule) -> &'static str {
+/// The rule that decided a leaf, in words; the supplemented cap is the
+/// profile's share (Ninh Hòa art. 7.2: 70 %), not a constant.
+fn rule_label(rule: &ScoreRule, supplement_percent: i64) -> String {
     match rule {
-        ScoreRule::AsAppraised => "theo thẩm định",
-        ScoreRule::NoEvidence => "không có tài liệu kiểm chứng: 0",
-        ScoreRule::Supplemented { .. } => "kiểm chứng bổ sung: tối đa 70 %",
-        ScoreRule::NotApplicable => "không áp dụng",
-        ScoreRule::DossierTooLate => "nộp hồ sơ quá hạn: 0",
-        ScoreRule::Survey => "điều tra xã hội học",
-        ScoreRule::SurveyFlagged => "điều tra xã hội học, dưới số phiếu tối thiểu",
-        ScoreRule::SurveyWithheld => "chưa đủ phiếu điều tra: chưa tính",
+        ScoreRule::AsAppraised => "theo thẩm định".into(),
+        ScoreRule::NoEvidence => "không có tài liệu kiểm chứng: 0".into(),
+        ScoreRule::Supplemented { .. } => {
+            format!("kiểm chứng bổ sung khi giải trình: tối đa {supplement_percent} %")
+        }
+        ScoreRule::NotApplicable => "không áp dụng".into(),
+        ScoreRule::DossierTooLate => "không nộp hồ sơ trong thời hạn: 0".into(),
+        ScoreRule::Survey => "điều tra xã hội học".into(),
+        ScoreRule::SurveyFlagged => "điều tra xã hội học, dưới số phiếu tối thiểu".into(),
+        ScoreRule::SurveyWithheld => "chưa đủ phiếu điều tra: chưa tính".into(),
     }
 }
 
@@ -491,6 +495,8 @@ pub(super) async fn card(
         let d = t.decimals;
         let f = |p: crate::domain::points::Points| number::from_point(&p.fixed(d));
         let own = crate::service::appraisal::self_scores(app, id, unit)?;
+        let supplement_percent =
+            (t.profile.appraisal.supplement_factor.to_f64() * 100.0).round() as i64;
         let lines = set
             .nodes
             .iter()
@@ -509,7 +515,7 @@ pub(super) async fn card(
                     max: f(n.max),
                     self_score: own.get(&n.code).map(|p| f(*p)),
                     appraised: leaf.filter(|_| !n.is_survey()).and_then(|l| l.score).map(f),
-                    rule: leaf.map(|l| rule_label(&l.rule)),
+                    rule: leaf.map(|l| rule_label(&l.rule, supplement_percent)),
                     survey: cell.and_then(|c| c.points).map(f),
                     ci: cell.and_then(|c| {
                         Some(format!(
@@ -601,7 +607,7 @@ fn scorecard_table(c: &Card) -> (Header, Vec<Row>) {
                 Cell::from(l.max.as_str()),
                 txt(&l.self_score),
                 txt(&l.appraised),
-                Cell::from(l.rule),
+                Cell::from(l.rule.clone()),
                 txt(&l.survey),
                 txt(&l.ci),
                 Cell::from(if l.flagged { "có" } else { "" }),
@@ -626,6 +632,7 @@ pub(super) fn download(
     base: &str,
     sheet: &str,
     table: (Header, Vec<Row>),
+    readings: &[crate::domain::profile::Reading],
 ) -> Result<HttpResponse, WebError> {
     use crate::report::export::{write_csv, write_json, CsvOptions, XlsxExport};
     let (header, rows) = table;
@@ -656,6 +663,12 @@ pub(super) fn download(
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
             book.add_codebook("codebook", &header)
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            // The readings the figures rest on travel with them.
+            if !readings.is_empty() {
+                let (h, r) = publication::readings_sheet(readings);
+                book.add_sheet("cach_doc", &h, r.into_iter().map(Ok::<_, String>))
+                    .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            }
             let mut out = Vec::new();
             book.save_to_writer(&mut out)
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
@@ -707,6 +720,7 @@ async fn export_sheet(
         &format!("{base}_dot{id}"),
         name,
         table,
+        &t.profile.readings(),
     )
 }
 
@@ -744,5 +758,6 @@ async fn export_scorecard(
         &base,
         "bang_diem",
         scorecard_table(&c),
+        &[],
     )
 }

@@ -81,6 +81,7 @@ async fn export(
         &format!("chi-so-cchc-{}_dot{id}", t.year),
         "chi_so",
         publication::index_sheet(&t),
+        &t.profile.readings(),
     )
 }
 

@@ -283,6 +283,17 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
     assert!(snv_row[col("not_ranked")]
         .to_string()
         .contains("Hội đồng quyết định không xếp hạng"));
+    // The readings the figures rest on travel with them, in their own sheet.
+    let readings = book.worksheet_range("cach_doc").unwrap();
+    let cells: Vec<String> = readings.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(
+        cells.contains(&"council.no_dossier".to_string()),
+        "{cells:?}"
+    );
+    assert!(
+        cells.contains(&"văn bản không quy định; lựa chọn của tỉnh".to_string()),
+        "{cells:?}"
+    );
 
     // After publication the decisions are frozen with the table.
     let late = decision("SNV", "head_rating", "good", "Biên bản bổ sung số 13").await;

@@ -895,8 +895,18 @@ fn every_profile_names_the_readings_it_relies_on() {
     assert_eq!(find("appraisal.late.count").basis, Basis::Literal);
     assert_eq!(find("appraisal.late.grace_end_moves").value, "false");
     assert_eq!(find("council.no_dossier").basis, Basis::ProvinceChoice);
+    // Ninh Hòa art. 4.2 states the rounding ("số thập phân được làm tròn 2
+    // chữ số"); Sơn La's Đề án does not, so there it is the province's choice.
+    assert_eq!(find("points.decimals").basis, Basis::Literal);
+    assert_eq!(find("ranking.tie_break").basis, Basis::ProvinceChoice);
     // No late rule in Sơn La: nothing about it is listed.
     let sl = profile("son-la-2021");
+    let sl_decimals = sl
+        .readings()
+        .into_iter()
+        .find(|x| x.setting == "points.decimals")
+        .unwrap();
+    assert_eq!(sl_decimals.basis, Basis::ProvinceChoice);
     assert!(sl
         .readings()
         .iter()

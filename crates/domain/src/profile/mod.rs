@@ -78,10 +78,13 @@ pub enum Part {
     HeadRating,
     Explain,
     Sampling,
+    /// `points.decimals` alone, where the seed states the points but not
+    /// how they are rounded (Sơn La).
+    Rounding,
 }
 
 impl Part {
-    pub const ALL: [(&'static str, Part); 12] = [
+    pub const ALL: [(&'static str, Part); 13] = [
         ("points", Part::Points),
         ("departments", Part::Departments),
         ("criteria", Part::Criteria),
@@ -94,6 +97,7 @@ impl Part {
         ("head_rating", Part::HeadRating),
         ("explain", Part::Explain),
         ("sampling", Part::Sampling),
+        ("rounding", Part::Rounding),
     ];
 
     pub fn key(self) -> &'static str {

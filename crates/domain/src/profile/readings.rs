@@ -85,6 +85,44 @@ impl Profile {
     /// The readings and choices this profile's figures depend on.
     pub fn readings(&self) -> Vec<Reading> {
         let mut out = Vec::new();
+        // No seed says how units with the same index are ordered.
+        let (value, meaning) = match self.ranking.tie_break {
+            super::TieBreak::Shared => (
+                "shared",
+                "đơn vị bằng Chỉ số được xếp cùng hạng (1, 2, 2, 4)",
+            ),
+            super::TieBreak::Survey => (
+                "survey",
+                "đơn vị bằng Chỉ số: điểm điều tra xã hội học cao hơn xếp trên, vẫn bằng thì cùng hạng",
+            ),
+            super::TieBreak::Appraised => (
+                "appraised",
+                "đơn vị bằng Chỉ số: điểm thẩm định cao hơn xếp trên, vẫn bằng thì cùng hạng",
+            ),
+        };
+        out.push(reading(
+            "ranking.tie_break",
+            value,
+            meaning,
+            Basis::ProvinceChoice,
+        ));
+        // Rounding: a seed's rule where it states one (Ninh Hòa art. 4.2),
+        // the province's choice where the points are marked as an example.
+        out.push(Reading {
+            setting: "points.decimals",
+            value: self.points.decimals.to_string(),
+            meaning: format!(
+                "Chỉ số làm tròn một lần đến {} chữ số thập phân, nửa đơn vị làm tròn lên",
+                self.points.decimals
+            ),
+            basis: if self.example_parts.contains(&super::Part::Points)
+                || self.example_parts.contains(&super::Part::Rounding)
+            {
+                Basis::ProvinceChoice
+            } else {
+                Basis::Literal
+            },
+        });
         if let Some(late) = &self.appraisal.late {
             let (value, basis) = match late.too_late {
                 TooLateScores::WholeDossier => ("whole_dossier", Basis::Literal),

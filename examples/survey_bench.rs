@@ -251,6 +251,7 @@ fn main() {
         below_minimum: BelowMinimum::Withhold,
         min_valid: vec![(RespondentGroup::Citizen, 30)],
         scales: Default::default(),
+        anonymity_k: 5,
     };
     let t = Instant::now();
     let results: Vec<_> = (0..UNITS)

@@ -202,6 +202,26 @@ impl Context {
             result.problem = Some("hồ sơ không có mục [survey]".into());
             return result;
         };
+        // An anonymous campaign's figures wait for its close: a figure that
+        // moves when one person submits is that person's answer, read off.
+        let anonymous = self.campaign.anonymous;
+        if anonymous {
+            let p = super::campaigns::period(&self.campaign);
+            if p.status(now()) != crate::domain::campaign::CampaignStatus::Closed {
+                result.problem = Some(format!(
+                    "Đợt khảo sát ẩn danh: số liệu chỉ hiện sau khi đợt kết thúc (ngày {}), để không ai suy ra được câu trả lời của một người từ sự thay đổi của số liệu.",
+                    p.closes_on().format("%d/%m/%Y")
+                ));
+                return result;
+            }
+        }
+        let anonymous_rules;
+        let rules = if anonymous {
+            anonymous_rules = crate::domain::survey::anonymity::anonymous_rules(rules);
+            &anonymous_rules
+        } else {
+            rules
+        };
         let Some(set) = self.profile.criteria_set_for(&unit.unit_type) else {
             result.problem = Some(format!(
                 "hồ sơ không có bộ tiêu chí cho loại đơn vị \"{}\"",
@@ -227,7 +247,12 @@ impl Context {
             })
             .collect();
         match inputs.and_then(|g| unit_survey(rules, set, self.profile.points.decimals, &g)) {
-            Ok(s) => result.survey = Some(s),
+            Ok(mut s) => {
+                if anonymous {
+                    crate::domain::survey::anonymity::suppress_small_cells(&mut s, rules);
+                }
+                result.survey = Some(s)
+            }
             Err(e) => result.problem = Some(e.to_string()),
         }
         result

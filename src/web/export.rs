@@ -340,7 +340,11 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
                     Cell::from(g.response_rate),
                     Cell::from(e.open.as_ref().map(|x| x.share)),
                     Cell::from(e.open.as_ref().map(|x| x.valid as i64)),
-                    Cell::from(est.and_then(|x| x.se_issue.as_ref().map(|i| i.message()))),
+                    Cell::from(if e.suppressed && est.is_none() {
+                        Some("ẩn: ít câu trả lời hơn ngưỡng ẩn danh".to_string())
+                    } else {
+                        est.and_then(|x| x.se_issue.as_ref().map(|i| i.message()))
+                    }),
                 ]);
                 rows.push(row);
             }

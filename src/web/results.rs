@@ -244,6 +244,7 @@ async fn unit(
                     high => c.estimate.as_ref().and_then(|e| e.ci.map(|ci| ci.high)),
                     open_share => c.open.as_ref().map(|e| e.share),
                     open_valid => c.open.as_ref().map(|e| e.valid),
+                    suppressed => c.suppressed,
                 }).collect::<Vec<_>>(),
             }
         })

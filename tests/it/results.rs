@@ -29,13 +29,17 @@ fn frame_csv() -> String {
 
 /// A profile campaign whose only sampled group is the citizens.
 fn campaign(t: &TestApp, dir: &std::path::Path) -> i64 {
+    campaign_with(t, dir, false)
+}
+
+fn campaign_with(t: &TestApp, dir: &std::path::Path, anonymous: bool) -> i64 {
     let c = open_profile_campaign(
         &t.app,
         &repo_path("questionnaires"),
         "hai-phong-2025",
         2026,
         "Kết quả khảo sát",
-        false,
+        anonymous,
     );
     let path = dir.join("khung.csv");
     std::fs::write(&path, frame_csv()).unwrap();
@@ -436,4 +440,144 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         "an unknown format is a clear error"
     );
     t.stop().await;
+}
+
+per_backend!(async an_anonymous_campaign_shows_no_figure_that_moves_with_one_answer_or_rests_on_fewer_than_k);
+async fn an_anonymous_campaign_shows_no_figure_that_moves_with_one_answer_or_rests_on_fewer_than_k(
+    backend: Backend,
+) {
+    // Issue 15: in an anonymous campaign an officer watching the unit's
+    // results saw "100 %, n 5" then "83.3 %, n 6" after one named person
+    // submitted. Figures now wait for the close, and then no cell rests on
+    // fewer than k answers (Hải Phòng: k = max(5, min_valid citizen 30)).
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn(backend).await;
+    let c = campaign_with(&t, dir.path(), true);
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+    let sampled: Vec<_> = draws::members(&mut t.conn(), d.id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
+        .collect();
+    assert!(sampled.len() >= 32, "{} sampled", sampled.len());
+    let officer = t.staff("cb-bm", "unit_officer", Some("P-BINHMINH")).await;
+    let page = format!("/staff/campaigns/{c}/results/{unit}");
+    let mut seen = Vec::new();
+    for (i, m) in sampled.iter().take(32).enumerate() {
+        let token = t
+            .app
+            .secret()
+            .unwrap()
+            .invitation_token(c, m.frame_person_id);
+        let mut pages = citizen_pages(unit);
+        if i < 3 {
+            // Three online applicants: the waiting room does not apply, so
+            // 8.2.1 rests on 29 answers, below k.
+            for (name, value) in pages[1].iter_mut() {
+                assert!(name.contains(".TC"), "{name}");
+                *value = "na".into();
+            }
+        }
+        let last = pages.len() - 1;
+        for (p, answers) in pages.iter().enumerate() {
+            let nav = if p == last { "submit" } else { "next" };
+            let r = post_page(
+                &t,
+                token.as_str(),
+                p,
+                nav,
+                &format!("idem-{}", token.as_str()),
+                answers,
+            )
+            .await;
+            assert!(r.status == 303 || r.status == 200, "page {p}: {}", r.body);
+        }
+        // While the campaign runs, nothing of the survey shows or moves.
+        let live = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
+        assert!(live.survey.is_none(), "{backend:?} after {} answers", i + 1);
+        if i % 10 == 0 {
+            let r = t.staff_get(&officer, &page).await;
+            seen.push(r.words());
+        }
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "the page never changes"
+    );
+    assert!(
+        seen[0].contains("số liệu chỉ hiện sau khi đợt kết thúc"),
+        "{}",
+        seen[0]
+    );
+
+    // Closed: 8.2.2–8.2.5 rest on 32 answers and show; 8.2.1 on 29 is hidden
+    // and withheld, on the page, in the export and in the service.
+    let admin = staff_user_named(&t, "qt", "admin");
+    chiso::service::campaigns::change_period(
+        &t.app,
+        &admin,
+        CampaignId(c),
+        chiso::service::campaigns::PeriodChange::CloseNow,
+    )
+    .unwrap();
+    let closed = results::unit_result(&t.app, CampaignId(c), UnitId(unit)).unwrap();
+    let s = closed.survey.as_ref().expect("figures after the close");
+    let citizen = s
+        .groups
+        .iter()
+        .find(|g| g.group == RespondentGroup::Citizen)
+        .unwrap();
+    for e in &citizen.criteria {
+        match e.criterion.as_str() {
+            "8.2.1" => {
+                assert!(e.estimate.is_none() && e.suppressed, "{e:?}");
+            }
+            _ => {
+                let est = e.estimate.as_ref().unwrap();
+                assert!(est.valid >= 30 && !e.suppressed, "{e:?}");
+            }
+        }
+    }
+    let c821 = s.criteria.iter().find(|x| x.code == "8.2.1").unwrap();
+    assert!(
+        matches!(
+            c821.score,
+            chiso::domain::index::SurveyScore::Withheld { .. }
+        ),
+        "{:?}",
+        c821.score
+    );
+    let r = t.staff_get(&officer, &page).await;
+    assert!(
+        r.words().contains("ẩn: ít câu trả lời hơn ngưỡng ẩn danh"),
+        "{}",
+        r.words()
+    );
+    let admin_login = t.login("qt", TEST_PASSWORD).await.unwrap();
+    let csv = t
+        .staff_get(
+            &admin_login,
+            &format!("/staff/campaigns/{c}/export/estimates"),
+        )
+        .await;
+    let row = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("P-BINHMINH,") && l.contains(",group,8.2.1,citizen,"))
+        .unwrap_or_else(|| panic!("{}", csv.body));
+    assert!(
+        row.contains("ẩn: ít câu trả lời hơn ngưỡng ẩn danh"),
+        "{row}"
+    );
+    assert!(
+        !row.contains(",29,"),
+        "no count or share of the hidden cell: {row}"
+    );
+    t.stop().await;
+}
+
+fn staff_user_named(t: &TestApp, name: &str, role: &str) -> chiso::service::accounts::StaffUser {
+    chiso::service::accounts::add_user(&t.app, name, "", role, None, TEST_PASSWORD).unwrap();
+    chiso::service::accounts::staff_user(&t.app, name).unwrap()
 }

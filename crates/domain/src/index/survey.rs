@@ -156,6 +156,7 @@ mod tests {
                 (RespondentGroup::Business, 10),
             ],
             scales: Default::default(),
+            anonymity_k: 5,
         }
     }
     use RespondentGroup::{Business, Citizen};

@@ -211,6 +211,10 @@ pub struct SurveyRules {
     /// two levels; "Phân vân" as 0.5 is a choice), so it is the province's
     /// setting; a scale it does not name keeps its questionnaire's scores.
     pub scales: BTreeMap<String, Vec<f64>>,
+    /// `survey.anonymity_k`: in an anonymous campaign no figure comes from
+    /// fewer answers than this (at least 5, and never below a group's
+    /// `min_valid`). No seed states it: the province's setting.
+    pub anonymity_k: u32,
 }
 
 impl SurveyRules {

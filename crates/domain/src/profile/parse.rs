@@ -129,6 +129,7 @@ struct RawSurvey {
     /// Scale name → the points of each answer level, in [0, 1].
     #[serde(default)]
     scales: BTreeMap<String, S<Vec<f64>>>,
+    anonymity_k: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -1186,12 +1187,17 @@ impl Checker<'_> {
             }
             scales.insert(name, scores);
         }
+        let anonymity_k = match &r.anonymity_k {
+            Some(k) => self.count(k, "survey.anonymity_k", 5, 10_000),
+            None => Some(crate::survey::anonymity::MIN_K),
+        };
         ok.then_some(())?;
         Some(SurveyRules {
             open_links: open_links?,
             below_minimum: below_minimum?,
             min_valid,
             scales,
+            anonymity_k: anonymity_k?,
         })
     }
 

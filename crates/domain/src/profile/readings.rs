@@ -224,6 +224,15 @@ impl Profile {
             ));
         }
         if let Some(survey) = &self.survey {
+            out.push(Reading {
+                setting: "survey.anonymity_k",
+                value: survey.anonymity_k.to_string(),
+                meaning: format!(
+                    "đợt khảo sát ẩn danh: không hiện số liệu nào tính từ ít hơn {} câu trả lời (hoặc số phiếu tối thiểu của nhóm, nếu lớn hơn); số liệu chỉ hiện sau khi đợt kết thúc",
+                    survey.anonymity_k
+                ),
+                basis: Basis::ProvinceChoice,
+            });
             for (name, scores) in &survey.scales {
                 let shown: Vec<String> = scores
                     .iter()

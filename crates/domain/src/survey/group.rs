@@ -123,6 +123,9 @@ pub struct CriterionEstimate {
     pub estimate: Option<ShareEstimate>,
     /// Open-link answers alone (unweighted), always reported apart.
     pub open: Option<ShareEstimate>,
+    /// An anonymous campaign's figure from fewer answers than its threshold,
+    /// hidden ([`super::anonymity`]): `estimate`/`open` are `None` for that.
+    pub suppressed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -277,6 +280,7 @@ pub(super) fn group_result(
                 criterion: code.clone(),
                 estimate: share(&designs.scored, c, k),
                 open: designs.open.as_ref().and_then(|d| share(d, c, k)),
+                suppressed: false,
             })
             .collect(),
     }

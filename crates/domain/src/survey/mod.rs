@@ -11,6 +11,7 @@
 //! into estimates, points and flags. README.md ("Survey component") states
 //! the method.
 
+pub mod anonymity;
 mod component;
 mod design;
 mod error;

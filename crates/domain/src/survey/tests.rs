@@ -59,6 +59,7 @@ pub(super) fn rules(open_links: OpenLinks, below: BelowMinimum, min: u32) -> Sur
         below_minimum: below,
         min_valid: vec![(Citizen, min), (Business, min)],
         scales: Default::default(),
+        anonymity_k: 5,
     }
 }
 

@@ -203,10 +203,11 @@ pub fn add_user(
         return Err(ServiceError::Invalid(problems));
     };
     let hash = hash_password(app, password)?;
-    let display = if display_name.trim().is_empty() {
+    let cleaned = crate::domain::name::clean_name(display_name);
+    let display = if cleaned.is_empty() {
         username.as_str()
     } else {
-        display_name.trim()
+        cleaned.as_str()
     };
     let new = NewUser {
         username: username.as_str(),
@@ -297,21 +298,29 @@ pub fn login(app: &App, username: &str, password: &str, client: &str) -> Result<
         .unwrap_or_default();
     let account_bucket = format!("login-user:{name}");
     let client_bucket = format!("login-client:{client}");
-    // Every attempt takes its place in both counters before the password is
-    // checked, atomically, so a burst of parallel tries cannot all pass a
-    // count read before any of them is recorded. A success gives it back.
-    let (per_account, per_client) = {
-        let (a, c) = (account_bucket.clone(), client_bucket.clone());
-        app.write(move |conn| {
-            Ok((
-                rate_limits::hit(conn, &a, &window)?,
-                rate_limits::hit(conn, &c, &window)?,
-            ))
-        })?
+    // Every attempt takes its place in the client's counter before the
+    // password is checked, atomically, so a burst of parallel tries cannot
+    // all pass a count read before any of them is recorded; a success gives
+    // it back. A client over its limit is refused without touching the
+    // account's counter, so a stranger cannot lock an account by hammering
+    // it from one address. An account over its limit still lets in a client
+    // that has not been failing (its first try in the window), so the real
+    // owner gets in from their own machine, while each address gets at most
+    // one guess at an account under attack.
+    let client_limit = f64::from(app.limits.login_failures_per_client);
+    let per_client = {
+        let c = client_bucket.clone();
+        app.write(move |conn| rate_limits::hit(conn, &c, &window))?
     };
-    if per_account > f64::from(app.limits.login_failures_per_account)
-        || per_client > f64::from(app.limits.login_failures_per_client)
-    {
+    if per_client > client_limit {
+        return Ok(LoginOutcome::Throttled);
+    }
+    let per_account = {
+        let a = account_bucket.clone();
+        app.write(move |conn| rate_limits::hit(conn, &a, &window))?
+    };
+    let fresh_client = per_client <= 1.0;
+    if per_account > f64::from(app.limits.login_failures_per_account) && !fresh_client {
         return Ok(LoginOutcome::Throttled);
     }
     let row = users::by_username(&mut *app.conn()?, &name)?;

@@ -38,7 +38,8 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
     if let Err(e) = check_year(req.year) {
         problems.push(e.to_string());
     }
-    let name = req.name.trim();
+    let name = crate::domain::name::clean_name(&req.name);
+    let name = name.as_str();
     if name.is_empty() {
         problems.push("tên đợt khảo sát trống".to_string());
     } else if name.chars().count() > 200 {

@@ -75,7 +75,29 @@ pub fn survey_problems(
         .collect()
 }
 
-/// A profile by code (a file of `dir` whose `code` matches) or by path.
+/// A profile of `dir` by its code only, never a path: what the web and the
+/// API accept (a path there would let a request read any file the service
+/// can, and show its parse errors).
+pub fn find_code(dir: &Path, code: &str) -> Result<ProfileFile> {
+    let is_code = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !is_code || code.ends_with(".toml") {
+        return Err(ServiceError::invalid(format!(
+            "\"{}\" không phải mã hồ sơ tỉnh (ví dụ: hai-phong-2025)",
+            code.chars()
+                .filter(|c| !c.is_control())
+                .take(64)
+                .collect::<String>()
+        )));
+    }
+    find(dir, code)
+}
+
+/// A profile by code (a file of `dir` whose `code` matches) or by path, for
+/// the command line.
 pub fn find(dir: &Path, code_or_path: &str) -> Result<ProfileFile> {
     let as_path = Path::new(code_or_path);
     if code_or_path.ends_with(".toml") || code_or_path.contains(['/', '\\']) || as_path.is_file() {

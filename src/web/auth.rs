@@ -166,12 +166,20 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login, never another site.
+/// Only a staff path of this site is followed after login, written in
+/// characters that cannot end a header or leave the site (no CR/LF, spaces,
+/// backslashes, `//` or `..`); anything else goes to the staff home page.
 fn safe_next(next: Option<&str>) -> String {
+    let safe = |n: &str| {
+        (n == "/staff" || n.starts_with("/staff/") || n.starts_with("/staff?"))
+            && n.len() <= 512
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_.~?=&%+".contains(&b))
+            && !n.contains("//")
+            && !n.contains("..")
+    };
     match next {
-        Some(n) if n.starts_with("/staff") && !n.contains("//") && !n.contains('\\') => {
-            n.to_string()
-        }
+        Some(n) if safe(n) => n.to_string(),
         _ => "/staff/me".to_string(),
     }
 }
@@ -296,4 +304,30 @@ async fn logout(
         .insert_header(("Location", "/login"))
         .cookie(gone)
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_staff_path_of_safe_characters_is_followed_after_login() {
+        for ok in ["/staff", "/staff/campaigns/3/index?block=so", "/staff/me"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "/staff\r\nSet-Cookie: x=1",
+            "/staff/\nx",
+            "//evil.example/staff",
+            "/staff//evil.example",
+            "/staff/../login",
+            "/staffx",
+            "https://evil.example/staff",
+            "/staff/a b",
+            "/staff/\\evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/staff/me", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/staff/me");
+    }
 }

@@ -81,11 +81,14 @@ pub fn html_page(status: actix_web::http::StatusCode, body: String) -> HttpRespo
         .body(body)
 }
 
-async fn health(state: web::Data<State>) -> HttpResponse {
+/// Whether the service and its database answer. Which database it is tells
+/// an attacker what to try, so only signed-in staff see it.
+async fn health(state: web::Data<State>, staff: Option<auth::Staff>) -> HttpResponse {
     let ok = blocking(&state, |app| app.ping()).await;
     match ok {
-        Ok(()) => HttpResponse::Ok()
+        Ok(()) if staff.is_some() => HttpResponse::Ok()
             .json(serde_json::json!({"status": "ok", "database": state.app.backend()})),
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         _ => HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"})),
     }
 }

@@ -511,7 +511,7 @@ pub(super) fn resolve_profile(
 ) -> crate::service::Result<Option<crate::service::profiles::ProfileFile>> {
     match code {
         None => Ok(None),
-        Some(c) => crate::service::profiles::find(dir, c)
+        Some(c) => crate::service::profiles::find_code(dir, c)
             .map(Some)
             .map_err(|e| ServiceError::invalid(e.to_string())),
     }

@@ -1141,3 +1141,129 @@ async fn every_index_route_answers_each_role_as_its_scope_requires(backend: Back
     assert!(again.body.contains("đã công bố"));
     t.stop().await;
 }
+
+per_backend!(async a_stranger_hammering_an_account_does_not_lock_out_its_owner);
+async fn a_stranger_hammering_an_account_does_not_lock_out_its_owner(backend: Backend) {
+    // Issue 15: refused attempts still counted against the account, so six
+    // requests per window kept `admin` locked for good, from any address.
+    use chiso::service::accounts::{login, LoginOutcome};
+    let t = TestApp::spawn(backend).await;
+    chiso::service::accounts::add_user(&t.app, "quantri", "", "admin", None, TEST_PASSWORD)
+        .unwrap();
+    let attacker = "203.0.113.9";
+    let mut throttled = 0;
+    for _ in 0..60 {
+        match login(&t.app, "quantri", "đoán mò 123456", attacker).unwrap() {
+            LoginOutcome::Invalid => {}
+            LoginOutcome::Throttled => throttled += 1,
+            LoginOutcome::LoggedIn { .. } => panic!("a wrong password got in"),
+        }
+    }
+    // The limits still stop guessing: the attacker got few tries, then none,
+    // and not even the right password passes from that address now.
+    assert!(throttled >= 40, "{backend:?}: {throttled}");
+    assert!(matches!(
+        login(&t.app, "quantri", TEST_PASSWORD, attacker).unwrap(),
+        LoginOutcome::Throttled
+    ));
+    // The owner, from their own machine, gets in.
+    assert!(
+        matches!(
+            login(&t.app, "quantri", TEST_PASSWORD, "198.51.100.4").unwrap(),
+            LoginOutcome::LoggedIn { .. }
+        ),
+        "{backend:?}"
+    );
+    // A second address guessing gets one try at the account under attack.
+    assert!(matches!(
+        login(&t.app, "quantri", "đoán mò lần nữa", "192.0.2.77").unwrap(),
+        LoginOutcome::Invalid
+    ));
+    assert!(matches!(
+        login(&t.app, "quantri", TEST_PASSWORD, "192.0.2.77").unwrap(),
+        LoginOutcome::Throttled
+    ));
+    t.stop().await;
+}
+
+per_backend!(async a_crafted_next_after_login_goes_to_the_staff_home_page);
+async fn a_crafted_next_after_login_goes_to_the_staff_home_page(backend: Backend) {
+    // Issue 15: `next=/staff\r\nSet-Cookie: x=1` passed the check and the
+    // redirect header failed with 500.
+    let t = TestApp::spawn(backend).await;
+    chiso::service::accounts::add_user(&t.app, "lan", "", "analyst", None, TEST_PASSWORD).unwrap();
+    let login = t
+        .client
+        .get(format!("{}/login", t.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let body = login.text().await.unwrap();
+    let token = body
+        .split("name=\"login_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    for next in [
+        "/staff\r\nSet-Cookie: x=1",
+        "//evil.example/",
+        "/staff/../login",
+    ] {
+        let r = t
+            .client
+            .post(format!("{}/login", t.base))
+            .header("cookie", &cookie)
+            .form(&[
+                ("username", "lan"),
+                ("password", TEST_PASSWORD),
+                ("login_csrf", token.as_str()),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{backend:?} {next:?}");
+        assert_eq!(r.headers()["location"], "/staff/me", "{next:?}");
+        assert!(
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .all(|v| !v.to_str().unwrap().starts_with("x=")),
+            "{next:?}"
+        );
+    }
+    t.stop().await;
+}
+
+per_backend!(async names_lose_line_breaks_and_bidi_overrides_at_import);
+async fn names_lose_line_breaks_and_bidi_overrides_at_import(backend: Backend) {
+    // Issue 15: names kept CR/LF and bidirectional overrides.
+    let t = TestApp::spawn(backend).await;
+    let csv = "code,name,block,unit_type\nBIDI,\"Sở\r\nTài\u{202E}hcính\u{202C}\",so,so\n";
+    chiso::service::units::import(&t.app, csv.as_bytes(), "u.csv").unwrap();
+    let row = chiso::storage::units::by_code(&mut t.conn(), "BIDI")
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.name, "Sở Tàihcính", "{backend:?}");
+    chiso::service::accounts::add_user(
+        &t.app,
+        "x1",
+        "Lan\r\nAdmin\u{2066}",
+        "analyst",
+        None,
+        TEST_PASSWORD,
+    )
+    .unwrap();
+    let u = chiso::service::accounts::staff_user(&t.app, "x1").unwrap();
+    assert_eq!(u.display_name, "Lan Admin");
+    t.stop().await;
+}

@@ -289,6 +289,27 @@ async fn bad_bodies_get_clear_json_errors_and_change_nothing(backend: Backend) {
         "{details:?}"
     );
     assert!(details.iter().any(|d| d.contains("tên đợt")), "{details:?}");
+    // Issue 15: a file path as the profile was read (its parse error shown).
+    for path in [
+        "/etc/passwd",
+        "../questionnaires/profiles/son-la-2021.toml",
+        "/tmp",
+    ] {
+        let (status, body) = t
+            .api(
+                "POST",
+                "/api/v1/campaigns",
+                Some(&admin),
+                Some(json!({"year": 2026, "name": "Thử", "opens": "2026-12-01",
+                            "closes": "2026-12-20", "questionnaires": ["citizen"],
+                            "profile": path})),
+            )
+            .await;
+        assert_eq!(status, 422, "{backend:?} {path} {body}");
+        let text = body.to_string();
+        assert!(text.contains("không phải mã hồ sơ tỉnh"), "{path}: {text}");
+        assert!(!text.contains("root"), "{path}: {text}");
+    }
     assert_eq!(
         chiso::service::campaigns::summaries(&t.app).unwrap().len(),
         1,

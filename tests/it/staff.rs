@@ -89,5 +89,13 @@ async fn staff_open_a_campaign_from_the_page_and_see_its_links(backend: Backend)
     );
     let health = t.get("/healthz").await;
     assert_eq!(health.status, 200);
+    // Issue 15: which database runs is for staff only.
+    assert_eq!(health.body, r#"{"status":"ok"}"#, "{backend:?}");
+    let staff_health = t.staff_get(&admin, "/healthz").await;
+    assert!(
+        staff_health.body.contains("\"database\""),
+        "{}",
+        staff_health.body
+    );
     t.stop().await;
 }

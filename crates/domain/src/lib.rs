@@ -10,6 +10,7 @@ pub mod email;
 pub mod estimate;
 pub mod ids;
 pub mod index;
+pub mod name;
 pub mod points;
 pub mod problems;
 pub mod profile;

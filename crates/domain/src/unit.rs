@@ -62,7 +62,8 @@ impl NewUnit {
         let code = UnitCode::parse(code)
             .map_err(|e| errors.push(UnitError::Code(e)))
             .ok();
-        let name = name.trim();
+        let name = crate::name::clean_name(name);
+        let name = name.as_str();
         if name.is_empty() {
             errors.push(UnitError::EmptyName);
         } else if name.chars().count() > 200 {

@@ -36,7 +36,7 @@ use super::council::{self, DecisionView, InForce};
 
 use super::{appraisal, now, results, App, Result, ServiceError};
 
-pub use appraisal::{NOT_SUBMITTED, NO_DOSSIER};
+pub use appraisal::{NOT_SUBMITTED, NOT_YET, NO_DOSSIER};
 
 /// How many earlier years the trends and the explain list look back.
 const YEARS_BACK: i64 = 3;
@@ -316,6 +316,15 @@ fn standing_before_rating(
     let Some(a) = appraisal else {
         return (Some(("Chưa tính được Chỉ số.".into(), UNCOMPUTED)), vec![]);
     };
+    if dossier == NOT_YET {
+        return (
+            Some((
+                "Chưa nộp hồ sơ tự đánh giá; hạn nộp chưa hết.".into(),
+                "chưa nộp hồ sơ, còn trong hạn",
+            )),
+            vec![],
+        );
+    }
     if dossier == NO_DOSSIER {
         let d = decided.decision(unit_id, &Case::NoDossier);
         match no_dossier_standing(profile.council.no_dossier, d) {
@@ -682,7 +691,9 @@ pub fn blockers(t: &IndexTable) -> Vec<String> {
     let not_approved: Vec<String> = t
         .rows
         .iter()
-        .filter(|r| ![appraisal::APPROVED, NO_DOSSIER, NOT_SUBMITTED].contains(&r.dossier.as_str()))
+        .filter(|r| {
+            ![appraisal::APPROVED, NO_DOSSIER, NOT_SUBMITTED, NOT_YET].contains(&r.dossier.as_str())
+        })
         .map(|r| format!("{} ({})", r.name, r.code))
         .collect();
     if !not_approved.is_empty() {
@@ -690,6 +701,19 @@ pub fn blockers(t: &IndexTable) -> Vec<String> {
             "{} đơn vị chưa được Hội đồng thẩm định phê duyệt hồ sơ: {}.",
             not_approved.len(),
             not_approved.join(", ")
+        ));
+    }
+    let not_yet: Vec<String> = t
+        .rows
+        .iter()
+        .filter(|r| r.dossier == NOT_YET)
+        .map(|r| format!("{} ({})", r.name, r.code))
+        .collect();
+    if !not_yet.is_empty() {
+        out.push(format!(
+            "{} đơn vị chưa nộp hồ sơ và hạn nộp chưa hết: {}.",
+            not_yet.len(),
+            not_yet.join(", ")
         ));
     }
     for r in &t.rows {

@@ -782,10 +782,13 @@ async fn a_burst_of_parallel_logins_gets_no_more_tries_than_the_limit(backend: B
         .collect();
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let throttled = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!(
-        (checked, throttled),
-        (5, 11),
-        "{backend:?}: only the account's 5 tries reach the password check: {statuses:?}"
+    // The account's 5 tries reach the password check, and at most one more:
+    // the client's first, which an account under attack still lets through
+    // (so a stranger cannot lock its owner out), when the race puts it
+    // after the others.
+    assert!(
+        (5..=6).contains(&checked) && checked + throttled == 16,
+        "{backend:?}: {statuses:?}"
     );
     t.stop().await;
 }

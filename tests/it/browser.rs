@@ -315,6 +315,7 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
         "Chỉ số CCHC",
         false,
     );
+    dossier_deadline_passed(&t.app, c);
     let browser = phone(&driver).await;
     staff_login(&browser, &t.base, "qt").await;
     browser

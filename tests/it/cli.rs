@@ -44,7 +44,7 @@ fn check_accepts_the_shipped_questionnaires() {
     );
     // Each profile lists the readings its figures rest on.
     assert!(
-        out.contains("cách đọc: appraisal.late.too_late = whole_dossier — không nộp hồ sơ khi hết thời gian nộp muộn: toàn bộ điểm hồ sơ tự đánh giá là 0 (theo câu chữ của văn bản)"),
+        out.contains("cách đọc: appraisal.late.too_late = whole_dossier — Đơn vị không nộp hồ sơ khi hết thời gian nộp muộn: toàn bộ điểm hồ sơ tự đánh giá là 0 (theo câu chữ của văn bản)"),
         "{out}"
     );
     assert!(

@@ -29,6 +29,8 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
         "Chỉ số CCHC",
         false,
     );
+    // Units without a dossier are the council's once the deadline is past.
+    dossier_deadline_passed(&t.app, c);
     let review = format!("/staff/campaigns/{c}/index/review");
     let decide = format!("/staff/campaigns/{c}/index/decisions");
     let publish = format!("/staff/campaigns/{c}/index/publish");
@@ -291,7 +293,7 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
         "{cells:?}"
     );
     assert!(
-        cells.contains(&"văn bản không quy định; lựa chọn của tỉnh".to_string()),
+        cells.contains(&"văn bản không quy định; lựa chọn của địa phương".to_string()),
         "{cells:?}"
     );
 
@@ -347,6 +349,7 @@ async fn a_profile_that_settles_units_without_a_dossier_leaves_the_council_nothi
         "Chỉ số",
         false,
     );
+    dossier_deadline_passed(&t.app, c);
     let table = chiso::service::publication::table(&t.app, c, chiso::service::now()).unwrap();
     for r in &table.rows {
         assert!(r.rank.is_none(), "{}", r.code);

@@ -69,7 +69,9 @@ pub use evidence::{
     evidence_dir, evidence_file, kind_code, store_evidence, EvidenceJudgement, NewFile,
     EVIDENCE_KINDS,
 };
-pub use scores::{appraised, appraised_with_survey, self_scores, NOT_SUBMITTED, NO_DOSSIER};
+pub use scores::{
+    appraised, appraised_with_survey, self_scores, NOT_SUBMITTED, NOT_YET, NO_DOSSIER,
+};
 pub use unit_commands::{answer_explanation, save_self_score, submit, AnswerInput, SelfScoreInput};
 pub use views::{
     campaigns_with_dossiers, view, worklist, DossierView, EvidenceView, ExplanationView,

@@ -27,6 +27,9 @@ pub const NO_DOSSIER: &str = "none";
 /// The dossier state of a unit that sent nothing by the end of the grace
 /// days of the profile's late rule: scored by that rule, not the council.
 pub const NOT_SUBMITTED: &str = "not_submitted";
+/// The dossier state of a unit that has opened no dossier while its
+/// deadline still runs: nothing to decide yet, and nothing to publish.
+pub const NOT_YET: &str = "not_yet";
 
 /// The domain's inputs for each leaf, from what is stored: the appraisal
 /// where there is one, else the self-score as it stands (provisional),
@@ -173,7 +176,8 @@ pub fn appraised_with_survey(
         (true, Some(_)) => (s, NOT_SUBMITTED),
         (true, None) => (Stored::default(), NO_DOSSIER),
         (false, _) => {
-            let state = s.dossier.as_ref().map_or(NO_DOSSIER, |d| d.state.code());
+            let none = if due.is_some() { NOT_YET } else { NO_DOSSIER };
+            let state = s.dossier.as_ref().map_or(none, |d| d.state.code());
             (s, state)
         }
     };

@@ -853,3 +853,38 @@ pub fn questionnaires_copy() -> tempfile::TempDir {
     }
     dir
 }
+
+/// Brings a campaign's dossier deadline three weeks into the past (well
+/// beyond any weekend or holiday it would move to), for every unit
+/// (extensions kept), so units without a dossier are past it whatever day
+/// the test runs: before it, nothing can be published.
+pub fn dossier_deadline_passed(
+    app: &chiso::service::App,
+    campaign: chiso::domain::ids::CampaignId,
+) {
+    let profile = app.campaign_profile(campaign).unwrap();
+    let Some(code) = profile.dossier_deadline_code() else {
+        return;
+    };
+    let who = match chiso::service::accounts::staff_user(app, "han-nop") {
+        Ok(u) => u,
+        Err(_) => {
+            chiso::service::accounts::add_user(app, "han-nop", "", "admin", None, TEST_PASSWORD)
+                .unwrap();
+            chiso::service::accounts::staff_user(app, "han-nop").unwrap()
+        }
+    };
+    chiso::service::deadlines::change(
+        app,
+        &who,
+        campaign,
+        &chiso::service::deadlines::ChangeDeadline {
+            code: code.to_string(),
+            unit: None,
+            due: chiso::domain::vietnam_time::date(chrono::Utc::now().naive_utc())
+                - chrono::Duration::days(21),
+            reason: "Thử: hạn nộp hồ sơ đã qua".into(),
+        },
+    )
+    .unwrap();
+}

@@ -384,7 +384,7 @@ impl NoDossier {
     /// Vietnamese, for the pages that depend on the setting.
     pub fn label(self) -> &'static str {
         match self {
-            NoDossier::ScoreZero => "tính điểm 0 cho các tiêu chí thẩm định và xếp hạng",
+            NoDossier::ScoreZero => "tính điểm 0 cho các tiêu chí thẩm định và vẫn xếp hạng",
             NoDossier::Exclude => "không xếp hạng",
             NoDossier::Council => "Hội đồng quyết định từng đơn vị",
         }

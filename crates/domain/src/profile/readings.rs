@@ -24,7 +24,7 @@ impl Basis {
         match self {
             Basis::Literal => "theo câu chữ của văn bản",
             Basis::OtherReading => "cách đọc khác của văn bản",
-            Basis::ProvinceChoice => "văn bản không quy định; lựa chọn của tỉnh",
+            Basis::ProvinceChoice => "văn bản không quy định; lựa chọn của địa phương",
         }
     }
 }
@@ -53,8 +53,15 @@ impl Profile {
     /// Each criteria set's survey points by respondent group (its criteria's
     /// maxima times their group weights), e.g. "Người dân 10, Doanh nghiệp 4".
     pub fn survey_split(&self) -> Vec<(String, String)> {
+        // The provincial index a head answers for (Thái Bình's `tinh`) is
+        // the Ministry's, not scored here: no split of ours to show.
+        let items = match &self.head_rating {
+            super::HeadRatingScheme::ThaiBinh2021(r) => Some(r.items_set.as_str()),
+            _ => None,
+        };
         self.criteria_sets
             .iter()
+            .filter(|set| Some(set.code.as_str()) != items)
             .filter_map(|set| {
                 let mut by_group: Vec<(crate::questionnaire::RespondentGroup, f64)> = Vec::new();
                 for leaf in set.leaves() {
@@ -73,10 +80,10 @@ impl Profile {
                         .iter()
                         .map(|(g, p)| {
                             let p = crate::points::Points::from_f64(*p).unwrap_or_default();
-                            format!("{} {}", g.label(), p.to_string().replace('.', ","))
+                            format!("{} {} điểm", g.label(), p.to_string().replace('.', ","))
                         })
                         .collect();
-                    (set.code.clone(), parts.join(", "))
+                    (set.code.clone(), parts.join("; "))
                 })
             })
             .collect()
@@ -89,15 +96,15 @@ impl Profile {
         let (value, meaning) = match self.ranking.tie_break {
             super::TieBreak::Shared => (
                 "shared",
-                "đơn vị bằng Chỉ số được xếp cùng hạng (1, 2, 2, 4)",
+                "Các đơn vị có Chỉ số bằng nhau được xếp cùng hạng (ví dụ: 1, 2, 2, 4)",
             ),
             super::TieBreak::Survey => (
                 "survey",
-                "đơn vị bằng Chỉ số: điểm điều tra xã hội học cao hơn xếp trên, vẫn bằng thì cùng hạng",
+                "Các đơn vị có Chỉ số bằng nhau: đơn vị có điểm điều tra xã hội học cao hơn xếp trên; vẫn bằng nhau thì cùng hạng",
             ),
             super::TieBreak::Appraised => (
                 "appraised",
-                "đơn vị bằng Chỉ số: điểm thẩm định cao hơn xếp trên, vẫn bằng thì cùng hạng",
+                "Các đơn vị có Chỉ số bằng nhau: đơn vị có điểm thẩm định cao hơn xếp trên; vẫn bằng nhau thì cùng hạng",
             ),
         };
         out.push(reading(
@@ -112,7 +119,7 @@ impl Profile {
             setting: "points.decimals",
             value: self.points.decimals.to_string(),
             meaning: format!(
-                "Chỉ số làm tròn một lần đến {} chữ số thập phân, nửa đơn vị làm tròn lên",
+                "Chỉ số được làm tròn một lần, đến {} chữ số thập phân (chữ số bỏ đi từ 5 trở lên thì làm tròn lên)",
                 self.points.decimals
             ),
             basis: if self.example_parts.contains(&super::Part::Points)
@@ -132,7 +139,7 @@ impl Profile {
                 "appraisal.late.too_late",
                 value,
                 &format!(
-                    "không nộp hồ sơ khi hết thời gian nộp muộn: {}",
+                    "Đơn vị không nộp hồ sơ khi hết thời gian nộp muộn: {}",
                     late.too_late.label()
                 ),
                 basis,
@@ -140,12 +147,12 @@ impl Profile {
             let (value, meaning, basis) = match late.count {
                 DayCount::Calendar => (
                     "calendar",
-                    "ngày nộp muộn tính theo ngày lịch",
+                    "Ngày nộp muộn tính theo ngày lịch",
                     Basis::Literal,
                 ),
                 DayCount::Working => (
                     "working",
-                    "ngày nộp muộn tính theo ngày làm việc",
+                    "Ngày nộp muộn tính theo ngày làm việc",
                     Basis::OtherReading,
                 ),
             };
@@ -154,14 +161,14 @@ impl Profile {
                 reading(
                     "appraisal.late.grace_end_moves",
                     "true",
-                    "ngày cuối của thời gian nộp muộn rơi vào ngày nghỉ được chuyển sang ngày làm việc tiếp theo",
+                    "Ngày cuối của thời gian nộp muộn rơi vào ngày nghỉ thì được chuyển sang ngày làm việc tiếp theo",
                     Basis::OtherReading,
                 )
             } else {
                 reading(
                     "appraisal.late.grace_end_moves",
                     "false",
-                    "chỉ hạn chính thức được chuyển khỏi ngày nghỉ; ngày cuối của thời gian nộp muộn giữ nguyên",
+                    "Chỉ hạn chính thức được chuyển khỏi ngày nghỉ; ngày cuối của thời gian nộp muộn giữ nguyên",
                     Basis::Literal,
                 )
             });
@@ -174,7 +181,7 @@ impl Profile {
                 super::NoDossier::Council => "council",
             },
             &format!(
-                "đơn vị không nộp hồ sơ{}: {}",
+                "Đơn vị không nộp hồ sơ{}: {}",
                 if self.appraisal.late.is_some() {
                     " (khi chưa hết thời gian nộp muộn)"
                 } else {
@@ -192,15 +199,17 @@ impl Profile {
                     OpenLinks::Exclude => "exclude",
                 },
                 match survey.open_links {
-                    OpenLinks::Include => "phiếu trả lời qua liên kết mở được tính vào ước lượng",
-                    OpenLinks::Exclude => "phiếu trả lời qua liên kết mở không tính vào ước lượng",
+                    OpenLinks::Include => "Phiếu trả lời qua liên kết mở được tính vào ước lượng",
+                    OpenLinks::Exclude => {
+                        "Phiếu trả lời qua liên kết mở không được tính vào ước lượng"
+                    }
                 },
                 Basis::ProvinceChoice,
             ));
             let minimum: Vec<String> = survey
                 .min_valid
                 .iter()
-                .map(|(g, n)| format!("{} {n}", g.label()))
+                .map(|(g, n)| format!("{} {n} phiếu", g.label()))
                 .collect();
             out.push(reading(
                 "survey.below_minimum",
@@ -209,15 +218,16 @@ impl Profile {
                     BelowMinimum::Flag => "flag",
                 },
                 &format!(
-                    "số phiếu hợp lệ tối thiểu ({}); dưới mức đó: {}",
+                    "Số phiếu hợp lệ tối thiểu mỗi đơn vị: {}. Dưới mức đó: {}",
                     if minimum.is_empty() {
-                        "1 mỗi nhóm".to_string()
+                        "1 phiếu mỗi nhóm".to_string()
                     } else {
-                        minimum.join(", ")
+                        minimum.join("; ")
                     },
                     match survey.below_minimum {
-                        BelowMinimum::Withhold => "chưa tính điểm tiêu chí, chờ Hội đồng",
-                        BelowMinimum::Flag => "vẫn tính điểm và ghi chú",
+                        BelowMinimum::Withhold =>
+                            "chưa tính điểm tiêu chí, chờ Hội đồng quyết định",
+                        BelowMinimum::Flag => "vẫn tính điểm, có ghi chú",
                     }
                 ),
                 Basis::ProvinceChoice,
@@ -228,7 +238,7 @@ impl Profile {
                 setting: "survey.anonymity_k",
                 value: survey.anonymity_k.to_string(),
                 meaning: format!(
-                    "đợt khảo sát ẩn danh: không hiện số liệu nào tính từ ít hơn {} câu trả lời (hoặc số phiếu tối thiểu của nhóm, nếu lớn hơn); số liệu chỉ hiện sau khi đợt kết thúc",
+                    "Đợt khảo sát ẩn danh: số liệu chỉ hiện sau khi đợt kết thúc, và không hiện số liệu nào tính từ ít hơn {} câu trả lời (hoặc số phiếu tối thiểu của nhóm, nếu lớn hơn)",
                     survey.anonymity_k
                 ),
                 basis: Basis::ProvinceChoice,
@@ -242,19 +252,23 @@ impl Profile {
                     setting: "survey.scales",
                     value: name.clone(),
                     meaning: format!(
-                        "quy đổi câu trả lời thang \"{name}\" thành điểm, từ mức thấp nhất: {}",
-                        shown.join(" / ")
+                        "Quy đổi các mức trả lời thành điểm, từ mức thấp nhất: {}",
+                        shown.join("; ")
                     ),
                     basis: Basis::ProvinceChoice,
                 });
             }
         }
         for (set, split) in self.survey_split() {
+            let set_name = self
+                .criteria_set(&set)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| set.clone());
             out.push(Reading {
                 setting: "criteria_sets",
                 value: set.clone(),
                 meaning: format!(
-                    "điểm điều tra xã hội học chia theo nhóm đối tượng (bộ tiêu chí \"{set}\"): {split}"
+                    "Điểm điều tra xã hội học chia theo nhóm đối tượng ({set_name}): {split}"
                 ),
                 basis: Basis::ProvinceChoice,
             });
@@ -268,10 +282,10 @@ impl Profile {
                 },
                 match tb.without_assigned {
                     WithoutAssigned::IndexOnly => {
-                        "người đứng đầu không được giao lĩnh vực, tiêu chí nào: xếp loại theo Chỉ số"
+                        "Người đứng đầu không được giao lĩnh vực, tiêu chí nào: xếp loại theo Chỉ số"
                     }
                     WithoutAssigned::Undecided => {
-                        "người đứng đầu không được giao lĩnh vực, tiêu chí nào: Hội đồng quyết định"
+                        "Người đứng đầu không được giao lĩnh vực, tiêu chí nào: Hội đồng quyết định"
                     }
                 },
                 Basis::ProvinceChoice,

@@ -39,6 +39,8 @@ pub struct CampaignResults {
     pub profile: String,
     /// The profile's survey points (30 in Sơn La).
     pub survey_max: Option<String>,
+    /// Block code → its name in the profile, for pages.
+    pub block_names: BTreeMap<String, String>,
     pub units: Vec<UnitResult>,
 }
 
@@ -292,6 +294,13 @@ pub fn campaign_results(app: &App, campaign_id: CampaignId) -> Result<CampaignRe
         campaign: ctx.campaign.name.clone(),
         profile: ctx.profile.name.clone(),
         survey_max: ctx.profile.points.survey.map(|p| p.to_string()),
+        block_names: ctx
+            .profile
+            .ranking
+            .blocks
+            .iter()
+            .map(|b| (b.code.clone(), b.name.clone()))
+            .collect(),
         units,
     })
 }

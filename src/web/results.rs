@@ -143,9 +143,11 @@ async fn campaign(
                     .unwrap_or(std::cmp::Ordering::Equal)
                     .then_with(|| x.name.cmp(&y.name))
             });
+            let name = r.block_names.get(b).cloned().unwrap_or_else(|| b.clone());
             context! {
                 block => b,
-                svg => chart(&format!("Điểm điều tra xã hội học — khối {b}"), max, &units),
+                block_name => name.clone(),
+                svg => chart(&format!("Điểm điều tra xã hội học — {name}"), max, &units),
                 rows => units.iter().map(|u| row(u)).collect::<Vec<_>>(),
             }
         })

@@ -411,46 +411,49 @@ pub enum ApiAuth {
 /// The owner of a bearer token. Unknown tokens count against the client like
 /// unknown survey tokens, so API keys cannot be guessed either.
 pub fn api_user(app: &App, token: &str, client: &str) -> Result<ApiAuth> {
-    if token_guessing_blocked(app, client)? {
-        return Ok(ApiAuth::Throttled);
-    }
-    let found = if token.starts_with(API_TOKEN_PREFIX) && token.len() < 200 {
-        api_tokens::owner(&mut *app.conn()?, &sha256(token), now())?
-    } else {
-        None
-    };
-    match found.and_then(StaffUser::from_row) {
-        Some(u) => Ok(ApiAuth::User(u)),
-        None => {
-            note_token_miss(app, client)?;
-            Ok(ApiAuth::Invalid)
-        }
+    let found = token_guarded(app, client, || {
+        let row = if token.starts_with(API_TOKEN_PREFIX) && token.len() < 200 {
+            api_tokens::owner(&mut *app.conn()?, &sha256(token), now())?
+        } else {
+            None
+        };
+        row.and_then(StaffUser::from_row)
+            .ok_or(ServiceError::TokenUnavailable)
+    });
+    match found {
+        Ok(u) => Ok(ApiAuth::User(u)),
+        Err(ServiceError::TokenUnavailable) => Ok(ApiAuth::Invalid),
+        Err(ServiceError::Throttled) => Ok(ApiAuth::Throttled),
+        Err(e) => Err(e),
     }
 }
 
 /// Runs a lookup by a token a client sent, as if the client were guessing:
 /// refused with [`ServiceError::Throttled`] once it has tried too many
 /// unknown tokens in the window, and an unknown token counts against it.
+///
+/// The try takes its place in the client's count before the lookup, in one
+/// atomic step, so a burst of parallel guesses cannot all pass a count read
+/// before any of them is recorded; a token that exists gives it back.
 pub fn token_guarded<T>(app: &App, client: &str, lookup: impl FnOnce() -> Result<T>) -> Result<T> {
-    if token_guessing_blocked(app, client)? {
+    let window = Window::at(now(), app.limits.window_minutes);
+    let bucket = format!("token-miss:{client}");
+    let tries = {
+        let b = bucket.clone();
+        app.write(move |conn| rate_limits::hit(conn, &b, &window))?
+    };
+    if tries > f64::from(app.limits.token_misses_per_client) {
         return Err(ServiceError::Throttled);
     }
     match lookup() {
-        Err(ServiceError::TokenUnavailable) => {
-            note_token_miss(app, client)?;
-            Err(ServiceError::TokenUnavailable)
+        Err(ServiceError::TokenUnavailable) => Err(ServiceError::TokenUnavailable),
+        other => {
+            // Not a miss: the try is given back.
+            let start = window.start;
+            app.write(move |conn| rate_limits::give_back(conn, &bucket, start))?;
+            other
         }
-        other => other,
     }
-}
-
-/// Whether this client has tried too many unknown tokens in the current window.
-pub fn token_guessing_blocked(app: &App, client: &str) -> Result<bool> {
-    let window = Window::at(now(), app.limits.window_minutes);
-    Ok(
-        rate_limits::count(&mut *app.conn()?, &format!("token-miss:{client}"), &window)?
-            >= f64::from(app.limits.token_misses_per_client),
-    )
 }
 
 /// Counts a form started from an open link; false once this client has
@@ -460,13 +463,6 @@ pub fn note_open_start(app: &App, client: &str) -> Result<bool> {
     let bucket = format!("open-start:{client}");
     let n = app.write(move |conn| rate_limits::hit(conn, &bucket, &window))?;
     Ok(n <= f64::from(app.limits.open_starts_per_client))
-}
-
-pub fn note_token_miss(app: &App, client: &str) -> Result<()> {
-    let window = Window::at(now(), app.limits.window_minutes);
-    let bucket = format!("token-miss:{client}");
-    app.write(move |conn| rate_limits::hit(conn, &bucket, &window))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -498,16 +498,24 @@ pub fn open_link(app: &App, campaign_id: CampaignId, code: &str) -> Result<OpenL
 
 /// The open link's landing page, and whether the respondent's earlier start
 /// (the token in their resume cookie) can still be continued.
+/// The resume cookie is tried like any token: an unknown one counts against
+/// the client, and a throttled client simply gets no "continue" link.
 pub fn open_landing(
     app: &App,
     campaign_id: CampaignId,
     code: &str,
     resume: Option<&str>,
+    client: &str,
 ) -> Result<(OpenLink, Option<String>)> {
     let campaign_id = campaign_id.get();
     let link = open_link(app, CampaignId(campaign_id), code)?;
     let resumable = resume
-        .filter(|t| matches!(open_form(app, t), Ok(FormAccess::Open(_))))
+        .filter(|t| {
+            matches!(
+                accounts::token_guarded(app, client, || open_form(app, t)),
+                Ok(FormAccess::Open(_))
+            )
+        })
         .map(str::to_string);
     Ok((link, resumable))
 }

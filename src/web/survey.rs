@@ -412,10 +412,11 @@ async fn open_start(
     let resume = req
         .cookie(&resume_cookie_name(campaign, &code))
         .map(|c| c.value().to_string());
+    let client = client_address(&req, &state.settings.security);
     let (link, resumable) = {
         let code = code.clone();
         blocking(&state, move |app| {
-            respond::open_landing(app, campaign, &code, resume.as_deref())
+            respond::open_landing(app, campaign, &code, resume.as_deref(), &client)
         })
         .await?
     };

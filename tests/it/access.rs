@@ -1270,3 +1270,53 @@ async fn names_lose_line_breaks_and_bidi_overrides_at_import(backend: Backend) {
     assert_eq!(u.display_name, "Lan Admin");
     t.stop().await;
 }
+
+per_backend!(async a_burst_of_parallel_unknown_tokens_gets_no_more_tries_than_the_limit);
+async fn a_burst_of_parallel_unknown_tokens_gets_no_more_tries_than_the_limit(backend: Backend) {
+    // Issue 15: 200 parallel unknown tokens got 43 × 404 against a limit of
+    // 30 — the check and the record were two steps.
+    let t = TestApp::spawn(backend).await;
+    let tries = (0..120).map(|i| {
+        let path = format!("/s/burst{i:017}");
+        let t = &t;
+        async move { t.get(&path).await }
+    });
+    let statuses: Vec<u16> = futures::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    let missed = statuses.iter().filter(|s| **s == 404).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((missed, throttled), (30, 90), "{backend:?}: {statuses:?}");
+    t.stop().await;
+}
+
+per_backend!(async a_resume_cookie_is_tried_like_a_token);
+async fn a_resume_cookie_is_tried_like_a_token(backend: Backend) {
+    // Issue 15: the open link's resume cookie tested tokens without being
+    // counted; now each unknown one counts against the client.
+    let t = TestApp::spawn(backend).await;
+    let real = t.token("citizen", "P-BINHMINH");
+    let c = chiso::service::campaigns::summaries(&t.app).unwrap()[0].id;
+    for i in 0..30 {
+        let r = t
+            .client
+            .get(format!("{}/o/{c}/citizen", t.base))
+            .header("cookie", format!("chiso_resume_{c}_citizen=guess{i:017}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            200,
+            "{backend:?}: the landing page itself still shows"
+        );
+    }
+    assert_eq!(
+        t.get(&format!("/s/{real}")).await.status,
+        429,
+        "{backend:?}"
+    );
+    t.stop().await;
+}

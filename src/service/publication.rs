@@ -854,7 +854,7 @@ pub fn import_survey(
     };
     let mut rows: Vec<SurveyPointRow> = Vec::new();
     let mut seen: BTreeMap<(i64, String), u64> = BTreeMap::new();
-    let mut problems = Vec::new();
+    let mut problems = crate::domain::problems::ProblemList::new();
     for (line, cells) in &table.rows {
         let line = *line;
         let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
@@ -917,7 +917,7 @@ pub fn import_survey(
         });
     }
     if !problems.is_empty() {
-        return Err(ServiceError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems.into_vec()));
     }
     if rows.is_empty() {
         return Err(ServiceError::invalid(format!(

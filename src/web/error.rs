@@ -101,7 +101,10 @@ impl ResponseError for WebError {
             WebError::Service(ServiceError::NotFound(m)) => ("Không tìm thấy", m.clone(), vec![]),
             WebError::Service(ServiceError::Forbidden(m)) => ("Không có quyền", m.clone(), vec![]),
             WebError::Service(ServiceError::Invalid(reasons)) => {
-                ("Dữ liệu chưa hợp lệ", "Vui lòng sửa các lỗi sau:".into(), reasons.clone())
+                // Never a page of unbounded size, whatever built the list.
+                let mut listed = crate::domain::problems::ProblemList::new();
+                listed.extend(reasons.iter().cloned());
+                ("Dữ liệu chưa hợp lệ", "Vui lòng sửa các lỗi sau:".into(), listed.into_vec())
             }
             WebError::Service(ServiceError::Unavailable(_)) | WebError::Busy => (
                 "Hệ thống đang bận",

@@ -39,7 +39,7 @@ pub fn parse_csv(reader: impl Read, file_name: &str) -> Result<Vec<NewUnit>, Pro
             COLUMNS.join(",")
         )));
     }
-    let mut problems = Vec::new();
+    let mut problems = crate::problems::ProblemList::new();
     let mut units: Vec<NewUnit> = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for record in rdr.records() {
@@ -72,6 +72,6 @@ pub fn parse_csv(reader: impl Read, file_name: &str) -> Result<Vec<NewUnit>, Pro
     if problems.is_empty() {
         Ok(units)
     } else {
-        Err(Problems(problems))
+        Err(problems.into())
     }
 }

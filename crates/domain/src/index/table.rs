@@ -66,7 +66,7 @@ pub fn read_table(reader: impl Read, file: &str) -> Result<Table> {
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     let mut rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = crate::problems::ProblemList::new();
     for record in rdr.records() {
         match record {
             Ok(r) => {
@@ -80,7 +80,7 @@ pub fn read_table(reader: impl Read, file: &str) -> Result<Table> {
         }
     }
     if !problems.is_empty() {
-        return Err(Problems(problems));
+        return Err(problems.into());
     }
     Ok(Table { headers, rows })
 }
@@ -116,7 +116,7 @@ fn field_columns(headers: &[String]) -> Vec<(usize, String)> {
 pub fn parse_scores(reader: impl Read, file: &str, profile: &Profile) -> Result<Vec<UnitRow>> {
     let table = read_table(reader, file)?;
     let col = |name: &str| table.headers.iter().position(|h| h == name);
-    let mut problems = Vec::new();
+    let mut problems = crate::problems::ProblemList::new();
     for required in ["unit", "block", "appraised", "survey"] {
         if col(required).is_none() {
             problems.push(format!("{file}:1: thiếu cột {required}"));
@@ -135,7 +135,7 @@ pub fn parse_scores(reader: impl Read, file: &str, profile: &Profile) -> Result<
         }
     }
     if !problems.is_empty() {
-        return Err(Problems(problems));
+        return Err(problems.into());
     }
     let fields = field_columns(&table.headers);
     let needs_sets = matches!(profile.head_rating, HeadRatingScheme::ThaiBinh2021(_));
@@ -286,7 +286,7 @@ pub fn parse_scores(reader: impl Read, file: &str, profile: &Profile) -> Result<
     if problems.is_empty() {
         Ok(rows)
     } else {
-        Err(Problems(problems))
+        Err(problems.into())
     }
 }
 
@@ -313,7 +313,7 @@ pub fn parse_previous(
     };
     let fields = field_columns(&table.headers);
     let mut out: BTreeMap<String, BTreeMap<String, Points>> = BTreeMap::new();
-    let mut problems = Vec::new();
+    let mut problems = crate::problems::ProblemList::new();
     for (line, cells) in &table.rows {
         let unit = cells.get(unit_col).map(|s| s.trim()).unwrap_or("");
         if unit.is_empty() {
@@ -348,7 +348,7 @@ pub fn parse_previous(
     if problems.is_empty() {
         Ok(out)
     } else {
-        Err(Problems(problems))
+        Err(problems.into())
     }
 }
 
@@ -370,7 +370,7 @@ pub fn compute(
     previous: &[BTreeMap<String, BTreeMap<String, Points>>],
 ) -> Result<Vec<UnitResult>> {
     let mut figs: Vec<Figures> = Vec::with_capacity(rows.len());
-    let mut problems = Vec::new();
+    let mut problems = crate::problems::ProblemList::new();
     for r in rows {
         match figures(profile, &r.components) {
             Ok(f) => figs.push(f),
@@ -380,7 +380,7 @@ pub fn compute(
         }
     }
     if !problems.is_empty() {
-        return Err(Problems(problems));
+        return Err(problems.into());
     }
     let decimals = profile.points.decimals;
     // Each field column is an item the head answers for: this year's score,

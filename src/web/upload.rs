@@ -88,6 +88,10 @@ impl Staff {
         let mut text_bytes = 0usize;
         let mut csrf_ok = false;
         let mut files = Vec::new();
+        // The limit covers the whole request, not each file: twelve parts
+        // just under it must not pass (each would sit in the temporary
+        // directory until the request ends).
+        let mut file_bytes = 0u64;
         while let Some(part) = parts.next().await {
             let mut part = part.map_err(bad_multipart)?;
             let name = part.name().unwrap_or("").to_string();
@@ -124,7 +128,8 @@ impl Staff {
                         while part.next().await.is_some() {}
                         continue;
                     }
-                    let upload = receive(&mut part, &raw_name, limits, allowed).await?;
+                    let upload =
+                        receive(&mut part, &raw_name, limits, allowed, &mut file_bytes).await?;
                     files.push((name, upload));
                 }
             }
@@ -148,6 +153,7 @@ async fn receive(
     raw_name: &str,
     limits: &Limits,
     allowed: &[FileKind],
+    request_bytes: &mut u64,
 ) -> Result<Upload, WebError> {
     let name = display_name(raw_name);
     std::fs::create_dir_all(&limits.tmp_dir).map_err(io_error)?;
@@ -160,7 +166,8 @@ async fn receive(
     while let Some(chunk) = part.next().await {
         let chunk = chunk.map_err(bad_multipart)?;
         size += chunk.len() as u64;
-        if size > limits.max_bytes {
+        *request_bytes += chunk.len() as u64;
+        if *request_bytes > limits.max_bytes {
             return Err(WebError::TooLarge(limits.max_bytes as usize));
         }
         if head.len() < SNIFF_BYTES {

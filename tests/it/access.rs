@@ -1354,3 +1354,66 @@ async fn a_file_of_bad_rows_gets_a_bounded_report(backend: Backend) {
         .all(|u| !u.code.starts_with("BAD")));
     t.stop().await;
 }
+
+per_backend!(async the_upload_limit_covers_the_whole_request_not_each_file);
+async fn the_upload_limit_covers_the_whole_request_not_each_file(backend: Backend) {
+    // Issue 15: a chunked multipart request with 12 parts of 900 KiB passed a
+    // 1 MiB limit. Here: three parts of 100 KiB against 256 KiB, chunked, so
+    // no Content-Length announces the size.
+    let t = TestApp::spawn(backend).await;
+    let admin = t.staff("qt", "admin", None).await;
+    let boundary = "----chisoboundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
+            admin.csrf
+        )
+        .as_bytes(),
+    );
+    let part = "code,name,block,unit_type\n".repeat(4_000); // ~100 KiB
+    for i in 0..3 {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file{i}\"; filename=\"u{i}.csv\"\r\nContent-Type: text/csv\r\n\r\n{part}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let addr = t.base.trim_start_matches("http://").to_string();
+    let cookie = admin.cookie.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead, Write};
+        let s = std::net::TcpStream::connect(&addr).unwrap();
+        let mut w = s.try_clone().unwrap();
+        // Write in a thread and read at once, so the answer is read as soon
+        // as the server sends it, whatever happens to the rest of the body.
+        let writer = std::thread::spawn(move || {
+            let head = format!(
+                "POST /staff/units/import HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            );
+            if w.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            for chunk in body.chunks(16 * 1024) {
+                let sent = w
+                    .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                    .and_then(|_| w.write_all(chunk))
+                    .and_then(|_| w.write_all(b"\r\n"));
+                if sent.is_err() {
+                    return;
+                }
+            }
+            let _ = w.write_all(b"0\r\n\r\n");
+        });
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(s).read_line(&mut line);
+        let _ = writer.join();
+        line
+    })
+    .await
+    .unwrap();
+    assert!(status.contains(" 413 "), "{backend:?}: {status}");
+    t.stop().await;
+}

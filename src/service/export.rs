@@ -29,6 +29,9 @@ pub struct Microdata {
     /// Non-response adjusted weight per stratum of the sample.
     weights: HashMap<String, f64>,
     pub header: Header,
+    /// Anonymous campaigns: every response id in the keyed random order the
+    /// rows come in (a row's number is its place here).
+    shuffled: Option<Vec<i64>>,
 }
 
 /// A stratum id's readable form: the stratifying values (or the cluster
@@ -44,7 +47,7 @@ fn exported(q: &Question) -> bool {
 pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Microdata> {
     let campaign_id = campaign_id.get();
     let mut conn = app.conn()?;
-    store::get(&mut conn, campaign_id)?
+    let campaign = store::get(&mut conn, campaign_id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {campaign_id}")))?;
     let cq = store::questionnaire(&mut conn, campaign_id, code)?.ok_or_else(|| {
         ServiceError::NotFound(format!(
@@ -67,6 +70,17 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
             }
         }
     }
+    // An anonymous campaign's rows come in a keyed random order, numbered
+    // 1, 2, 3… in that order: neither the numbers nor the order follow
+    // submission, which would line a response up with who submitted when.
+    let shuffled = if campaign.anonymous {
+        let secret = app.secret()?;
+        let mut ids = responses::ids(&mut conn, campaign_id, cq.version_id)?;
+        ids.sort_by_cached_key(|id| secret.response_order(campaign_id, *id));
+        Some(ids)
+    } else {
+        None
+    };
     drop(conn);
     let questionnaire = app.questionnaire_version(cq.version_id)?;
     let questions: Vec<Question> = questionnaire
@@ -98,6 +112,7 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
         units,
         weights,
         header,
+        shuffled,
     })
 }
 
@@ -130,12 +145,38 @@ impl Microdata {
         })
     }
 
+    /// A page of rows after `after`: a response id, or for a shuffled
+    /// (anonymous) export a place in the order.
     fn page(&self, app: &App, after: i64) -> Result<(Vec<Row>, Option<i64>)> {
         let mut conn = app.conn()?;
-        let page = responses::page(&mut conn, self.campaign_id, self.version_id, after, PAGE)?;
-        let Some(last) = page.last().map(|r| r.id) else {
-            return Ok((vec![], None));
-        };
+        let (page, last, numbers): (Vec<responses::ResponseRow>, i64, HashMap<i64, i64>) =
+            match &self.shuffled {
+                Some(order) => {
+                    let start = (after as usize).min(order.len());
+                    let end = (start + PAGE as usize).min(order.len());
+                    if start == end {
+                        return Ok((vec![], None));
+                    }
+                    let ids = &order[start..end];
+                    let mut rows = responses::by_ids(&mut conn, ids)?;
+                    let place: HashMap<i64, i64> = ids
+                        .iter()
+                        .enumerate()
+                        .map(|(i, id)| (*id, (start + i + 1) as i64))
+                        .collect();
+                    rows.sort_by_key(|r| place[&r.id]);
+                    (rows, end as i64, place)
+                }
+                None => {
+                    let page =
+                        responses::page(&mut conn, self.campaign_id, self.version_id, after, PAGE)?;
+                    let Some(last) = page.last().map(|r| r.id) else {
+                        return Ok((vec![], None));
+                    };
+                    let numbers = page.iter().map(|r| (r.id, r.id)).collect();
+                    (page, last, numbers)
+                }
+            };
         let ids: Vec<i64> = page.iter().map(|r| r.id).collect();
         let mut answers: BTreeMap<(i64, i64), HashMap<String, String>> = BTreeMap::new();
         for (response, unit, code, value) in responses::answers_of_many(&mut conn, &ids)? {
@@ -152,7 +193,7 @@ impl Microdata {
                     _ => None,
                 };
                 let mut row: Row = vec![
-                    Cell::Int(r.id),
+                    Cell::Int(numbers[&r.id]),
                     Cell::from(self.code.as_str()),
                     Cell::from(self.version.as_str()),
                     Cell::from(r.source.code()),

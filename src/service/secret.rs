@@ -59,6 +59,17 @@ impl Secret {
         }
     }
 
+    /// A keyed shuffle key of a response: orders an anonymous campaign's
+    /// microdata so that neither row order nor numbers follow submission.
+    pub fn response_order(&self, campaign_id: i64, response_id: i64) -> [u8; 16] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(format!("chiso response order|{campaign_id}|{response_id}").as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        bytes
+    }
+
     /// The token of a drawn person's invitation link.
     pub fn invitation_token(&self, campaign_id: i64, frame_person_id: i64) -> Token {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");

@@ -224,6 +224,25 @@ pub fn page(
         .load(conn)?)
 }
 
+/// Every response id of a questionnaire version in a campaign.
+pub fn ids(conn: &mut DbConn, campaign_id: i64, version_id: i64) -> Result<Vec<i64>, StorageError> {
+    Ok(responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::questionnaire_version_id.eq(version_id))
+        .order(responses::id)
+        .select(responses::id)
+        .load(conn)?)
+}
+
+/// The responses with these ids, in id order.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ResponseRow>, StorageError> {
+    Ok(responses::table
+        .filter(responses::id.eq_any(ids))
+        .order(responses::id)
+        .select(ResponseRow::as_select())
+        .load(conn)?)
+}
+
 /// The answers of several responses: (response, rated unit, question, value).
 pub fn answers_of_many(
     conn: &mut DbConn,

@@ -1059,19 +1059,32 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
         .collect();
     let unit = unit_id(&t.app, "P-BINHMINH");
     let mut tokens = Vec::new();
-    for m in &answering {
+    for (i, m) in answering.iter().enumerate() {
         let token = t
             .app
             .secret()
             .unwrap()
             .invitation_token(c.get(), m.frame_person_id);
-        answer_citizen(
-            &t,
-            token.as_str(),
-            unit,
-            "Ý kiến của tôi, Nguyễn Văn Bí Mật",
-        )
-        .await;
+        // TT1 and TT2 tell the i-th submission apart in the export.
+        let mut pages = citizen_pages(unit);
+        for (name, value) in pages[2].iter_mut() {
+            if name.ends_with(".TT1") {
+                *value = (i / 5 + 1).to_string();
+            } else if name.ends_with(".TT2") {
+                *value = (i % 5 + 1).to_string();
+            }
+        }
+        let last = pages.len() - 1;
+        pages[last] = vec![(
+            format!("a.{unit}.GOP_Y"),
+            "Ý kiến của tôi, Nguyễn Văn Bí Mật".into(),
+        )];
+        for (p, answers) in pages.iter().enumerate() {
+            let nav = if p == last { "submit" } else { "next" };
+            let idem = format!("idem-{}", token.as_str());
+            let r = post_page(&t, token.as_str(), p, nav, &idem, answers).await;
+            assert!(r.status == 303 || r.status == 200, "page {p}: {}", r.body);
+        }
         tokens.push(token.as_str().to_string());
     }
     let admin = t.staff("analyst1", "analyst", None).await;
@@ -1088,6 +1101,28 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
         "{backend:?} one row per response and rated unit"
     );
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    // Issue 15: rows numbered 1, 2, 3… in a keyed random order, neither
+    // numbers nor order following submission.
+    let numbers: Vec<String> = rows
+        .iter()
+        .map(|r| r[col("response_id")].to_string())
+        .collect();
+    assert_eq!(numbers, (1..=10).map(|n| n.to_string()).collect::<Vec<_>>());
+    let submitted: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let tt1: usize = r[col("TT1")].parse().unwrap();
+            let tt2: usize = r[col("TT2")].parse().unwrap();
+            (tt1 - 1) * 5 + (tt2 - 1)
+        })
+        .collect();
+    let mut sorted = submitted.clone();
+    sorted.sort();
+    assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "each submission once");
+    assert_ne!(
+        submitted, sorted,
+        "{backend:?}: rows not in submission order"
+    );
     for r in &rows {
         assert_eq!(&r[col("rated_unit")], "P-BINHMINH");
         assert_eq!(&r[col("source")], "sample");

@@ -495,8 +495,7 @@ pub(super) async fn card(
         let d = t.decimals;
         let f = |p: crate::domain::points::Points| number::from_point(&p.fixed(d));
         let own = crate::service::appraisal::self_scores(app, id, unit)?;
-        let supplement_percent =
-            (t.profile.appraisal.supplement_factor.to_f64() * 100.0).round() as i64;
+        let supplement_percent = t.profile.appraisal.supplement_factor.percent();
         let lines = set
             .nodes
             .iter()

@@ -350,6 +350,11 @@ impl Factor {
     pub fn micro(self) -> i64 {
         self.0
     }
+
+    /// As a whole percentage, as pages say it ("70 %").
+    pub fn percent(self) -> i64 {
+        (self.0 + SCALE as i64 / 200) / (SCALE as i64 / 100)
+    }
 }
 
 impl fmt::Display for Factor {
@@ -426,6 +431,8 @@ mod tests {
     #[test]
     fn scaling_and_percent() {
         let seventy = Factor::from_f64(0.7).unwrap();
+        assert_eq!(seventy.percent(), 70);
+        assert_eq!(Factor::ONE.percent(), 100);
         assert_eq!(p("2.5").scale(seventy), p("1.75"));
         assert_eq!(p("1.25").scale(seventy), p("0.875"));
         assert_eq!(p("3").scale(Factor::ONE), p("3"));

@@ -45,11 +45,6 @@ pub struct AppraiseInput {
     pub evidence: EvidenceJudgement,
 }
 
-/// A factor as a whole percentage, e.g. 70.
-fn percent(f: crate::domain::points::Factor) -> i64 {
-    (f.to_f64() * 100.0).round() as i64
-}
-
 /// An appraisal as the audit log records its value.
 fn appraisal_value(a: &AppraisalRow) -> String {
     if a.not_applicable {
@@ -148,7 +143,7 @@ pub fn appraise_criterion(
                     return Err(ServiceError::invalid(format!(
                         "Tiêu chí \"{}\": đơn vị chưa gửi tài liệu kiểm chứng nào khi giải trình, nên không áp dụng mức {} % cho tài liệu bổ sung.",
                         c.code,
-                        percent(ctx.profile.appraisal.supplement_factor)
+                        ctx.profile.appraisal.supplement_factor.percent()
                     )));
                 }
                 if reason.is_empty() {

@@ -318,8 +318,7 @@ pub fn view(app: &App, on: &On<'_>, now: NaiveDateTime) -> Result<DossierView> {
             .iter()
             .map(|d| (d.code.clone(), d.name.clone()))
             .collect(),
-        supplement_percent: (ctx.profile.appraisal.supplement_factor.to_f64() * 100.0).round()
-            as i64,
+        supplement_percent: ctx.profile.appraisal.supplement_factor.percent(),
     })
 }
 

@@ -66,13 +66,20 @@ pub fn run(settings: &Settings, command: CampaignCommand) -> anyhow::Result<Exit
             let id = campaigns::open(&app, &files, &req)?;
             println!("Đã mở đợt khảo sát {id}.");
             for q in campaigns::summary(&app, id)?.questionnaires {
-                println!(
-                    "  {} (phiên bản {}): liên kết mở {}/o/{id}/{}",
-                    q.code,
-                    q.version,
-                    settings.public_url(),
-                    q.code
-                );
+                if q.open_link {
+                    println!(
+                        "  {} (phiên bản {}): liên kết mở {}/o/{id}/{}",
+                        q.code,
+                        q.version,
+                        settings.public_url(),
+                        q.code
+                    );
+                } else {
+                    println!(
+                        "  {} (phiên bản {}): không có liên kết mở (chỉ người được mời); quản trị mở được trên trang đợt",
+                        q.code, q.version
+                    );
+                }
             }
         }
         CampaignCommand::List => {

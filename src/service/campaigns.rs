@@ -77,7 +77,7 @@ pub fn open(app: &App, files: &[QuestionnaireFile], req: &OpenCampaign) -> Resul
     for f in chosen {
         let q = &f.questionnaire;
         let id = questionnaires::freeze(&mut conn, &q.code, &f.hash, &q.title, &f.source, now)?;
-        versions.push((q.code.clone(), id));
+        versions.push((q.code.clone(), id, q.group.open_link_by_default()));
     }
     let rules: Vec<(&str, String)> = req
         .profile
@@ -154,6 +154,7 @@ pub fn issue_tokens(
         questionnaire_code: code,
         unit_id: unit.map(|u| u.id),
         source,
+        origin: None,
     };
     respondents::insert_many(&mut conn, &r, &hashes, now())?;
     Ok(tokens)
@@ -170,6 +171,8 @@ pub struct QuestionnaireSummary {
     pub submitted: i64,
     pub responses_sample: i64,
     pub responses_open: i64,
+    /// Whether its open link takes new respondents.
+    pub open_link: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,6 +245,7 @@ fn summary_of(app: &App, c: CampaignRow) -> Result<CampaignSummary> {
                 responses_sample: resp_count(RespondentSource::Sample.code()),
                 responses_open: resp_count(RespondentSource::Open.code()),
                 version: q.content_hash[..12].to_string(),
+                open_link: q.open_link,
                 code: q.code,
                 title: q.title,
             }
@@ -328,6 +332,27 @@ pub fn change_period(
         }
     };
     store::set_closes_at(&mut conn, id.get(), closes_at)?;
+    Ok(())
+}
+
+/// Opens or closes one questionnaire's open link. Forms already started
+/// through it can still be finished; no new one starts while it is closed.
+pub fn set_open_link(
+    app: &App,
+    who: &StaffUser,
+    id: CampaignId,
+    code: &str,
+    open: bool,
+) -> Result<()> {
+    require_admin(who)?;
+    let mut conn = app.writer()?;
+    store::get(&mut conn, id.get())?
+        .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;
+    if !store::set_open_link(&mut conn, id.get(), code, open)? {
+        return Err(ServiceError::NotFound(format!(
+            "đợt khảo sát không có phiếu mã \"{code}\""
+        )));
+    }
     Ok(())
 }
 

@@ -83,10 +83,12 @@ pub fn seed(
                 path: format!("/s/{}", t.as_str()),
             });
         }
-        links.push(DemoLink {
-            label: format!("{} — liên kết mở", q.title),
-            path: format!("/o/{campaign_id}/{}", q.code),
-        });
+        if q.open_link {
+            links.push(DemoLink {
+                label: format!("{} — liên kết mở", q.title),
+                path: format!("/o/{campaign_id}/{}", q.code),
+            });
+        }
     }
     Ok(Demo { campaign_id, links })
 }

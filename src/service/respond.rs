@@ -14,7 +14,7 @@ use crate::domain::questionnaire::{Questionnaire, Rates};
 use crate::domain::token::Token;
 use crate::storage::campaigns;
 use crate::storage::respondents::{
-    self, NewRespondent, RespondentRow, RespondentSource, RespondentStatus,
+    self, NewRespondent, OpenOrigin, RespondentRow, RespondentSource, RespondentStatus,
 };
 use crate::storage::responses::{self, Submission, SubmitOutcome};
 use crate::storage::units::{self, UnitRow};
@@ -481,6 +481,12 @@ pub fn open_link(app: &App, campaign_id: CampaignId, code: &str) -> Result<OpenL
     let not_found = || ServiceError::NotFound("không có đợt khảo sát hoặc phiếu này".to_string());
     let campaign = campaigns::get(&mut conn, campaign_id)?.ok_or_else(not_found)?;
     let entry = campaigns::questionnaire(&mut conn, campaign_id, code)?.ok_or_else(not_found)?;
+    if !entry.open_link {
+        return Err(ServiceError::NotFound(
+            "phiếu này không nhận trả lời qua liên kết mở; chỉ người được mời mới trả lời được"
+                .to_string(),
+        ));
+    }
     check_open(&CampaignFacts {
         name: campaign.name.clone(),
         period: period(&campaign),
@@ -522,12 +528,15 @@ pub fn open_landing(
 
 /// Starts an answer through an open link: a fresh token outside the sample.
 /// A client that starts more forms than the window allows is throttled.
+/// The client's address and device cookie are kept as keyed fingerprints so
+/// staff see how many forms came from one origin ([`open_origins`]).
 pub fn start_open(
     app: &App,
     campaign_id: CampaignId,
     code: &str,
     unit_code: &str,
     client: &str,
+    device: Option<&str>,
 ) -> Result<Token> {
     let campaign_id = campaign_id.get();
     if !accounts::note_open_start(app, client)? {
@@ -540,12 +549,32 @@ pub fn start_open(
         .find(|u| u.code == unit_code)
         .ok_or_else(|| ServiceError::invalid("Vui lòng chọn đơn vị."))?;
     let token = Token::generate(&mut rand::rng());
+    let secret = app.secret()?;
+    let client_key = secret.origin_key(campaign_id, "client", client);
+    let device_key = device.map(|d| secret.origin_key(campaign_id, "device", d));
     let r = NewRespondent {
         campaign_id,
         questionnaire_code: code,
         unit_id: Some(unit.id.get()),
         source: RespondentSource::Open,
+        origin: Some(OpenOrigin {
+            client: &client_key,
+            device: device_key.as_deref(),
+        }),
     };
     respondents::insert_many(&mut *app.writer()?, &r, &[token.hash().0], now())?;
     Ok(token)
+}
+
+/// How many of a unit's open-link responses came from one address or one
+/// device: what staff look at to see a survey stuffed through an open link.
+pub fn open_origins(
+    app: &App,
+    campaign_id: CampaignId,
+    unit_id: crate::domain::ids::UnitId,
+) -> Result<crate::domain::survey::origins::OpenOrigins> {
+    let rows = respondents::open_origins(&mut *app.conn()?, campaign_id.get(), unit_id.get())?;
+    Ok(crate::domain::survey::origins::OpenOrigins::count(
+        rows.iter().map(|(c, d)| (c.as_deref(), d.as_deref())),
+    ))
 }

@@ -70,6 +70,17 @@ impl Secret {
         bytes
     }
 
+    /// A keyed, per-campaign fingerprint of where an open-link form was
+    /// started (`kind` is "client" for the address, "device" for the device
+    /// cookie): equal for the same origin within a campaign, so staff can
+    /// count forms from one origin, and useless for recovering the address
+    /// or linking campaigns.
+    pub fn origin_key(&self, campaign_id: i64, kind: &str, value: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(format!("chiso open origin|{campaign_id}|{kind}|{value}").as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..8])
+    }
+
     /// The token of a drawn person's invitation link.
     pub fn invitation_token(&self, campaign_id: i64, frame_person_id: i64) -> Token {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");

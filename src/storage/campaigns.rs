@@ -45,12 +45,14 @@ pub struct CampaignQuestionnaire {
     pub version_id: i64,
     pub content_hash: String,
     pub title: String,
+    /// Whether anyone may start this questionnaire through its open link.
+    pub open_link: bool,
 }
 
 pub fn insert(
     conn: &mut DbConn,
     c: &NewCampaign<'_>,
-    versions: &[(String, i64)],
+    versions: &[(String, i64, bool)],
     rules: &[(&str, String)],
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
@@ -67,9 +69,14 @@ pub fn insert(
             campaigns::profile_sha256.eq(c.profile_sha256),
         );
         let id: i64 = per_backend!(conn => diesel::insert_into(campaigns::table).values(values).returning(campaigns::id).get_result(conn))?;
-        for (code, version) in versions {
+        for (code, version, open_link) in versions {
             diesel::insert_into(cq::table)
-                .values((cq::campaign_id.eq(id), cq::code.eq(code), cq::questionnaire_version_id.eq(version)))
+                .values((
+                    cq::campaign_id.eq(id),
+                    cq::code.eq(code),
+                    cq::questionnaire_version_id.eq(version),
+                    cq::open_link.eq(open_link),
+                ))
                 .execute(conn)?;
         }
         for (group, rule) in rules {
@@ -84,6 +91,21 @@ pub fn insert(
         }
         Ok(id)
     })
+}
+
+/// Opens or closes a questionnaire's open link; false when the campaign has
+/// no such questionnaire.
+pub fn set_open_link(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    code: &str,
+    open: bool,
+) -> Result<bool, StorageError> {
+    let n =
+        diesel::update(cq::table.filter(cq::campaign_id.eq(campaign_id).and(cq::code.eq(code))))
+            .set(cq::open_link.eq(open))
+            .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// The campaign's sampling rules per respondent group, as TOML.
@@ -179,6 +201,7 @@ pub fn questionnaires(
             cq::questionnaire_version_id,
             qv::content_hash,
             qv::title,
+            cq::open_link,
         ))
         .load(conn)?)
 }
@@ -196,6 +219,7 @@ pub fn questionnaire(
             cq::questionnaire_version_id,
             qv::content_hash,
             qv::title,
+            cq::open_link,
         ))
         .first(conn)
         .optional()?)

@@ -34,6 +34,14 @@ pub struct NewRespondent<'a> {
     pub questionnaire_code: &'a str,
     pub unit_id: Option<i64>,
     pub source: RespondentSource,
+    /// Keyed fingerprints of an open-link start's address and device.
+    pub origin: Option<OpenOrigin<'a>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOrigin<'a> {
+    pub client: &'a str,
+    pub device: Option<&'a str>,
 }
 
 /// Stores one respondent per token hash, all or nothing.
@@ -55,6 +63,8 @@ pub fn insert_many(
                     respondents::status.eq(RespondentStatus::New.code()),
                     respondents::created_at.eq(now),
                     respondents::updated_at.eq(now),
+                    respondents::open_client.eq(r.origin.map(|o| o.client)),
+                    respondents::open_device.eq(r.origin.and_then(|o| o.device)),
                 ))
                 .execute(conn)?;
         }
@@ -68,6 +78,28 @@ pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> Result<Option<RespondentR
         .select(RespondentRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// An open-link start's address and device fingerprints.
+pub type OriginKeys = (Option<String>, Option<String>);
+
+/// The origins (address and device fingerprints) of the forms submitted
+/// through open links about one unit.
+pub fn open_origins(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    unit_id: i64,
+) -> Result<Vec<OriginKeys>, StorageError> {
+    Ok(respondents::table
+        .filter(
+            respondents::campaign_id
+                .eq(campaign_id)
+                .and(respondents::unit_id.eq(unit_id))
+                .and(respondents::source.eq(RespondentSource::Open.code()))
+                .and(respondents::status.eq(RespondentStatus::Submitted.code())),
+        )
+        .select((respondents::open_client, respondents::open_device))
+        .load(conn)?)
 }
 
 /// Per questionnaire and status, how many respondents a campaign has.

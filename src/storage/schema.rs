@@ -71,6 +71,7 @@ diesel::table! {
         campaign_id -> BigInt,
         code -> Text,
         questionnaire_version_id -> BigInt,
+        open_link -> Bool,
     }
 }
 
@@ -90,6 +91,8 @@ diesel::table! {
         stratum -> Nullable<Text>,
         opened_at -> Nullable<Timestamp>,
         opted_out_at -> Nullable<Timestamp>,
+        open_client -> Nullable<Text>,
+        open_device -> Nullable<Text>,
     }
 }
 

@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::body::{read_form, FormFields};
-use super::{blocking, html_page, templates, State, WebError};
+use super::{blocking, form_cookie, html_page, templates, State, WebError};
 use crate::config::Security;
 use crate::domain::access::{allows, Action};
 use crate::service::accounts::{self, LoginOutcome, Session};
@@ -123,7 +123,7 @@ impl Staff {
     }
 
     pub(super) fn check_csrf(&self, form: &FormFields) -> Result<(), WebError> {
-        if same_secret(form.get("csrf").unwrap_or(""), &self.0.csrf) {
+        if form_cookie::same_secret(form.get("csrf").unwrap_or(""), &self.0.csrf) {
             Ok(())
         } else {
             Err(WebError::BadCsrf)
@@ -191,18 +191,7 @@ fn login_form(
     username: &str,
     next: &str,
 ) -> HttpResponse {
-    let token = accounts::random_b64(24);
-    let settings = req
-        .app_data::<web::Data<State>>()
-        .map(|s| served_over_tls(req, &s.settings))
-        .unwrap_or(false);
-    let cookie = Cookie::build(LOGIN_COOKIE, token.clone())
-        .path("/login")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(settings)
-        .max_age(actix_web::cookie::time::Duration::hours(2))
-        .finish();
+    let (token, cookie) = form_cookie::issue(req, LOGIN_COOKIE, "/login", 2);
     let mut page = html_page(
         status,
         templates::render(
@@ -212,14 +201,6 @@ fn login_form(
     );
     let _ = page.add_cookie(&cookie);
     page
-}
-
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 async fn login_page(req: HttpRequest, q: web::Query<NextQuery>) -> HttpResponse {
@@ -241,9 +222,7 @@ async fn login(
     let username = form.get("username").unwrap_or("").to_string();
     let password = form.get("password").unwrap_or("").to_string();
     let next = safe_next(form.get("next"));
-    let expected = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());
-    let sent = form.get("login_csrf").unwrap_or("");
-    if !expected.is_some_and(|e| !e.is_empty() && same_secret(&e, sent)) {
+    if !form_cookie::matches(&req, LOGIN_COOKIE, form.get("login_csrf").unwrap_or("")) {
         return Ok(login_form(
             &req,
             actix_web::http::StatusCode::FORBIDDEN,

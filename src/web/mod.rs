@@ -8,6 +8,7 @@ mod auth;
 mod body;
 mod error;
 mod export;
+mod form_cookie;
 mod index;
 mod public;
 mod request_span;

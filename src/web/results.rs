@@ -167,10 +167,11 @@ async fn unit(
 ) -> Result<HttpResponse, WebError> {
     let (id, unit) = path.into_inner();
     staff.require_unit(Action::ViewUnitResults(unit))?;
-    let (u, readings) = blocking(&state, move |app| {
+    let (u, readings, origins) = blocking(&state, move |app| {
         Ok((
             results::unit_result(app, id, unit)?,
             results::survey_readings(app, id)?,
+            crate::service::respond::open_origins(app, id, unit)?,
         ))
     })
     .await?;
@@ -262,6 +263,7 @@ async fn unit(
             svg => criteria_chart,
             can_all => staff.require(Action::ViewResults).is_ok(),
             readings,
+            origins,
         },
     );
     Ok(html_page(StatusCode::OK, body))

@@ -31,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(change_period),
         )
         .route(
+            "/staff/campaigns/{id}/open-links/{code}",
+            web::post().to(switch_open_link),
+        )
+        .route(
             "/staff/campaigns/{id}/text-answers",
             web::get().to(text_answers),
         )
@@ -349,6 +353,42 @@ async fn change_period(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct OpenLinkForm {
+    open: OnOff,
+}
+
+#[derive(serde::Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum OnOff {
+    On,
+    Off,
+}
+
+/// Opens or closes one questionnaire's open link.
+async fn switch_open_link(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(CampaignId, String)>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::OpenCampaign)?;
+    let (id, code) = path.into_inner();
+    let form: OpenLinkForm = staff
+        .form_as(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let user = staff.0.user.clone();
+    let open = matches!(form.open, OnOff::On);
+    blocking(&state, move |app| {
+        campaigns::set_open_link(app, &user, id, &code, open)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/staff/campaigns/{id}")))
+        .finish())
 }
 
 /// The deadline form: a deadline of the profile, all units or one, the new

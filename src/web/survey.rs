@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{client_address, served_over_tls};
 use super::body::{read_form, FormFields};
-use super::{blocking, html_page, templates, State, WebError};
+use super::{blocking, form_cookie, html_page, templates, State, WebError};
 use crate::domain::answers::{is_visible, pages, Answers};
 use crate::domain::ids::CampaignId;
 use crate::domain::questionnaire::{Choice, Question, QuestionKind, Rates};
@@ -403,19 +403,37 @@ fn resume_cookie_name(campaign: CampaignId, code: &str) -> String {
     format!("chiso_resume_{campaign}_{code}")
 }
 
+/// The cookie and field of the open-start form's CSRF token.
+const OPEN_CSRF: &str = "chiso_open";
+/// A random id per browser, kept as a keyed fingerprint with each open-link
+/// start so staff see many forms from one device.
+const DEVICE_COOKIE: &str = "chiso_device";
+
 async fn open_start(
     state: web::Data<State>,
     path: web::Path<(CampaignId, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let (campaign, code) = path.into_inner();
+    open_landing_page(&state, &req, campaign, code, None).await
+}
+
+/// The open link's landing page, with a fresh CSRF token for its form and,
+/// for a refused start, why.
+async fn open_landing_page(
+    state: &web::Data<State>,
+    req: &HttpRequest,
+    campaign: CampaignId,
+    code: String,
+    error: Option<&str>,
+) -> Result<HttpResponse, WebError> {
     let resume = req
         .cookie(&resume_cookie_name(campaign, &code))
         .map(|c| c.value().to_string());
-    let client = client_address(&req, &state.settings.security);
+    let client = client_address(req, &state.settings.security);
     let (link, resumable) = {
         let code = code.clone();
-        blocking(&state, move |app| {
+        blocking(state, move |app| {
             respond::open_landing(app, campaign, &code, resume.as_deref(), &client)
         })
         .await?
@@ -426,6 +444,7 @@ async fn open_start(
         .iter()
         .map(|u| context! { code => u.code.clone(), name => u.name.clone(), block => u.block.clone() })
         .collect();
+    let (token, csrf_cookie) = form_cookie::issue(req, OPEN_CSRF, "/o/", 2);
     let body = templates::render(
         "survey/open_start.html",
         context! {
@@ -436,10 +455,28 @@ async fn open_start(
             units,
             resume => resumable.map(|t| format!("/s/{t}")),
             action => format!("/o/{campaign}/{code}"),
-            error => Option::<String>::None,
+            open_csrf => token,
+            error,
         },
     );
-    Ok(html_page(actix_web::http::StatusCode::OK, body))
+    let status = if error.is_some() {
+        actix_web::http::StatusCode::FORBIDDEN
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let mut page = html_page(status, body);
+    let _ = page.add_cookie(&csrf_cookie);
+    if req.cookie(DEVICE_COOKIE).is_none() {
+        let device = Cookie::build(DEVICE_COOKIE, accounts::random_b64(16))
+            .path("/o/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(served_over_tls(req, &state.settings))
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = page.add_cookie(&device);
+    }
+    Ok(page)
 }
 
 async fn open_begin(
@@ -450,12 +487,23 @@ async fn open_begin(
 ) -> Result<HttpResponse, WebError> {
     let (campaign, code) = path.into_inner();
     let form = read_form(&req, payload, state.settings.max_body_bytes).await?;
+    if !form_cookie::matches(&req, OPEN_CSRF, form.get("open_csrf").unwrap_or("")) {
+        return open_landing_page(
+            &state,
+            &req,
+            campaign,
+            code,
+            Some("Trang đã hết hạn hoặc không được mở từ chiso. Vui lòng chọn lại đơn vị và bấm \"Bắt đầu trả lời\"."),
+        )
+        .await;
+    }
     let unit = form.get("unit").unwrap_or("").to_string();
     let client = client_address(&req, &state.settings.security);
+    let device = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_string());
     let token = {
         let code = code.clone();
         blocking(&state, move |app| {
-            respond::start_open(app, campaign, &code, &unit, &client)
+            respond::start_open(app, campaign, &code, &unit, &client, device.as_deref())
         })
         .await?
     };

@@ -547,6 +547,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}",
         "/staff/campaigns/{id}/deadlines",
         "/staff/campaigns/{id}/period",
+        "/staff/campaigns/{id}/open-links/{code}",
         "/staff/campaigns/{id}/text-answers",
         "/staff/units/import",
         "/staff/units/{id}",
@@ -934,12 +935,11 @@ async fn starting_forms_from_open_links_is_throttled_per_client(backend: Backend
         .tune(|s| s.security.open_starts_per_client = 3)
         .start()
         .await;
-    let path = format!("/o/{}/citizen", t.campaign);
-    let fields = [("unit", "P-HONGHA")];
     for _ in 0..3 {
-        assert_eq!(t.post(&path, &fields).await.status, 303, "{backend:?}");
+        let r = t.start_open(t.campaign, "citizen", "P-HONGHA", None).await;
+        assert_eq!(r.status, 303, "{backend:?}");
     }
-    let blocked = t.post(&path, &fields).await;
+    let blocked = t.start_open(t.campaign, "citizen", "P-HONGHA", None).await;
     assert_eq!(blocked.status, 429, "{backend:?}");
     let open_tokens: i64 = {
         use diesel::prelude::*;
@@ -953,6 +953,114 @@ async fn starting_forms_from_open_links_is_throttled_per_client(backend: Backend
         open_tokens, 3,
         "{backend:?}: no respondent row for the refused start"
     );
+    t.stop().await;
+}
+
+per_backend!(async an_open_start_posted_from_another_site_is_refused);
+async fn an_open_start_posted_from_another_site_is_refused(backend: Backend) {
+    // Issue 15: "the open-start form carries a CSRF token (today another
+    // site can make its visitors start forms)". Another site can post the
+    // fields, not the SameSite=Strict cookie that must match them.
+    let t = TestApp::spawn(backend).await;
+    let path = format!("{}/o/{}/citizen", t.base, t.campaign);
+    let forged = [
+        (None, vec![("unit", "P-HONGHA")]),
+        (None, vec![("unit", "P-HONGHA"), ("open_csrf", "doan-bua")]),
+        (
+            Some("chiso_open=mot-gia-tri"),
+            vec![("unit", "P-HONGHA"), ("open_csrf", "gia-tri-khac")],
+        ),
+    ];
+    for (cookie, fields) in forged {
+        let mut post = t.client.post(&path).form(&fields);
+        if let Some(c) = cookie {
+            post = post.header("cookie", c);
+        }
+        let r = TestApp::page(post.send().await.unwrap()).await;
+        assert_eq!(r.status, 403, "{backend:?} {fields:?}");
+        assert!(r.body.contains("Trang đã hết hạn"), "{}", r.body);
+        assert!(r.location.is_none(), "no form was started");
+    }
+    let open_rows: i64 = {
+        use diesel::prelude::*;
+        chiso::storage::schema::respondents::table
+            .filter(chiso::storage::schema::respondents::source.eq("open"))
+            .count()
+            .get_result(&mut t.conn())
+            .unwrap()
+    };
+    assert_eq!(open_rows, 0, "{backend:?}");
+    // The page's own form, with its cookie, still starts one.
+    let r = t.start_open(t.campaign, "citizen", "P-HONGHA", None).await;
+    assert_eq!(r.status, 303, "{backend:?}");
+    t.stop().await;
+}
+
+per_backend!(async open_links_are_a_switch_closed_by_default_for_leaders_and_civil_servants);
+async fn open_links_are_a_switch_closed_by_default_for_leaders_and_civil_servants(
+    backend: Backend,
+) {
+    // Issue 15: "Open links are a per-campaign, per-questionnaire switch
+    // (off by default for leader and civil-servant questionnaires)".
+    let t = TestApp::new()
+        .backend(backend)
+        .with_user("admin1", "admin", None)
+        .with_user("analyst1", "analyst", None)
+        .start()
+        .await;
+    let c = t.campaign;
+    for code in ["leader_so", "leader_commune", "civil_servant"] {
+        let r = t.get(&format!("/o/{c}/{code}")).await;
+        assert_eq!(r.status, 404, "{backend:?} {code}");
+        assert!(
+            r.body.contains("không nhận trả lời qua liên kết mở"),
+            "{}",
+            r.body
+        );
+        let start = t.start_open(c, code, "SNV", None).await;
+        assert_ne!(start.status, 303, "{backend:?} {code}");
+    }
+    assert_eq!(t.get(&format!("/o/{c}/citizen")).await.status, 200);
+    assert_eq!(t.get(&format!("/o/{c}/business")).await.status, 200);
+    let admin = t.user("admin1");
+    let page = t.staff_get(&admin, &format!("/staff/campaigns/{c}")).await;
+    assert!(page.body.contains(&format!("/o/{c}/citizen")));
+    assert!(!page.body.contains(&format!("href=\"/o/{c}/leader_so\"")));
+    assert!(page.body.contains("Đang tắt: chỉ người được mời trả lời"));
+
+    // Only the administrator switches; a form started before a link is
+    // closed can still be finished.
+    let started = t.start_open(c, "citizen", "P-HONGHA", None).await;
+    let token_path = started.location.expect("a form started");
+    let switch = |code: &str| format!("/staff/campaigns/{c}/open-links/{code}");
+    let analyst = t.user("analyst1");
+    assert_eq!(
+        t.staff_post(&analyst, &switch("leader_so"), &[("open", "on")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        t.staff_post(&admin, &switch("leader_so"), &[("open", "on")])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        t.staff_post(&admin, &switch("citizen"), &[("open", "off")])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        t.staff_post(&admin, &switch("khong-co"), &[("open", "on")])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(t.get(&format!("/o/{c}/leader_so")).await.status, 200);
+    assert_eq!(t.get(&format!("/o/{c}/citizen")).await.status, 404);
+    assert_eq!(t.get(&token_path).await.status, 200, "{backend:?}");
     t.stop().await;
 }
 

@@ -204,8 +204,12 @@ fn units_import_then_campaign_then_tokens_on_every_backend(backend: Backend) {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Đã mở đợt khảo sát 1."), "{out}");
     assert!(
-        out.contains("/o/1/citizen") && out.contains("/o/1/leader_so") && !out.contains("business")
+        out.contains("/o/1/citizen")
+            && !out.contains("/o/1/leader_so")
+            && !out.contains("business"),
+        "leader forms open without an open link (issue 15): {out}"
     );
+    assert!(out.contains("leader_so (phiên bản") && out.contains("không có liên kết mở"));
 
     let (code, _, err) = chiso(
         &[

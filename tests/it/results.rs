@@ -106,9 +106,7 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine(b
         answer_randomly(&t, token.as_str(), unit, &mut rng).await;
     }
     for _ in 0..2 {
-        let r = t
-            .post(&format!("/o/{c}/citizen"), &[("unit", "P-BINHMINH")])
-            .await;
+        let r = t.start_open(c, "citizen", "P-BINHMINH", None).await;
         let token = r.location.unwrap().rsplit('/').next().unwrap().to_string();
         answer_randomly(&t, &token, unit, &mut rng).await;
     }
@@ -592,4 +590,61 @@ async fn an_anonymous_campaign_shows_no_figure_that_moves_with_one_answer_or_res
 fn staff_user_named(t: &TestApp, name: &str, role: &str) -> chiso::service::accounts::StaffUser {
     chiso::service::accounts::add_user(&t.app, name, "", role, None, TEST_PASSWORD).unwrap();
     chiso::service::accounts::staff_user(&t.app, name).unwrap()
+}
+
+per_backend!(async a_units_open_link_figures_show_forms_from_one_address_or_device);
+async fn a_units_open_link_figures_show_forms_from_one_address_or_device(backend: Backend) {
+    // Issue 15: "a unit's open-link figures show how many came from the
+    // same client or device, so staff see stuffing".
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::new()
+        .backend(backend)
+        .with_user("admin1", "admin", None)
+        .start()
+        .await;
+    let c = campaign(&t, dir.path());
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+    // One phone sends three forms, another one; all from this test's address.
+    for device in ["may-mot", "may-mot", "may-hai", "may-mot"] {
+        let r = t.start_open(c, "citizen", "P-BINHMINH", Some(device)).await;
+        assert_eq!(r.status, 303, "{backend:?}");
+        let token = r.location.unwrap().rsplit('/').next().unwrap().to_string();
+        answer_randomly(&t, &token, unit, &mut rng).await;
+    }
+    // A form started but not sent does not count.
+    t.start_open(c, "citizen", "P-BINHMINH", Some("may-ba"))
+        .await;
+    let page = t
+        .staff_get(
+            &t.user("admin1"),
+            &format!("/staff/campaigns/{c}/results/{unit}"),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("4 phiếu đã gửi qua liên kết mở"),
+        "{backend:?}: {}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("<strong>4</strong> phiếu đến từ địa chỉ đã gửi từ 2 phiếu trở lên; nhiều nhất 4 phiếu từ một địa chỉ"));
+    assert!(page
+        .body
+        .contains("<strong>3</strong> phiếu đến từ thiết bị đã gửi từ 2 phiếu trở lên; nhiều nhất 3 phiếu từ một thiết bị"));
+    // Fingerprints, not addresses, are stored.
+    let stored: Vec<Option<String>> = {
+        use chiso::storage::schema::respondents::dsl as r;
+        use diesel::prelude::*;
+        r::respondents
+            .filter(r::source.eq("open"))
+            .select(r::open_client)
+            .load(&mut t.conn())
+            .unwrap()
+    };
+    assert!(stored.iter().all(|k| k
+        .as_deref()
+        .is_some_and(|k| k.len() == 16 && !k.contains("127.0.0.1"))));
+    t.stop().await;
 }

@@ -351,26 +351,53 @@ async fn an_open_link_starts_a_response_outside_the_sample(backend: Backend) {
     let landing = t.get(&format!("/o/{}/citizen", t.campaign)).await;
     assert_eq!(landing.status, 200, "{backend:?}");
     assert!(landing.body.contains("Phường Bình Minh"));
-    let r = t
-        .post(&format!("/o/{}/citizen", t.campaign), &[("unit", "")])
-        .await;
+    let r = t.start_open(t.campaign, "citizen", "", None).await;
     assert_eq!(r.status, 422, "a unit must be chosen");
 
+    let landing = t
+        .client
+        .get(format!("{}/o/{}/citizen", t.base, t.campaign))
+        .send()
+        .await
+        .unwrap();
+    let csrf = landing
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("chiso_open="))
+        .unwrap();
+    assert!(
+        csrf.contains("SameSite=Strict") && csrf.contains("HttpOnly"),
+        "{csrf}"
+    );
+    let token = landing
+        .text()
+        .await
+        .unwrap()
+        .split("name=\"open_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let r = t
         .client
         .post(format!("{}/o/{}/citizen", t.base, t.campaign))
-        .form(&[("unit", "P-HONGHA")])
+        .header("cookie", csrf.split(';').next().unwrap())
+        .form(&[("unit", "P-HONGHA"), ("open_csrf", token.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
     let cookie = r
         .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("chiso_resume_"))
+        .unwrap();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"

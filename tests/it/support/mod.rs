@@ -477,6 +477,60 @@ impl TestApp {
         }
     }
 
+    /// A browser starting a form through an open link: opens the landing
+    /// page (with its device cookie, if it has one), then posts the unit
+    /// with the page's CSRF cookie and field, as the page's form does.
+    pub async fn start_open(
+        &self,
+        campaign: impl std::fmt::Display,
+        code: &str,
+        unit: &str,
+        device: Option<&str>,
+    ) -> Page {
+        let path = format!("{}/o/{campaign}/{code}", self.base);
+        let device = device.map(|d| format!("chiso_device={d}"));
+        let mut get = self.client.get(&path);
+        if let Some(d) = &device {
+            get = get.header("cookie", d);
+        }
+        let landing = get.send().await.expect("GET landing");
+        let csrf_cookie = landing
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("chiso_open="))
+            .map(|v| v.split(';').next().unwrap().to_string());
+        let body = landing.text().await.unwrap_or_default();
+        let Some(csrf_cookie) = csrf_cookie else {
+            // No form on this page (closed, unknown): the caller sees why.
+            return Page {
+                status: 0,
+                location: None,
+                body,
+            };
+        };
+        let token = body
+            .split("name=\"open_csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("open_csrf field on the landing page")
+            .to_string();
+        let cookies = match &device {
+            Some(d) => format!("{csrf_cookie}; {d}"),
+            None => csrf_cookie,
+        };
+        let r = self
+            .client
+            .post(&path)
+            .header("cookie", cookies)
+            .form(&[("unit", unit), ("open_csrf", token.as_str())])
+            .send()
+            .await
+            .expect("POST open start");
+        Self::page(r).await
+    }
+
     pub fn conn(&self) -> chiso::storage::DbConn {
         chiso::storage::connect(self.app.database_url()).unwrap()
     }

@@ -51,6 +51,15 @@ impl RespondentGroup {
             RespondentGroup::Leader => "Lãnh đạo đơn vị",
         }
     }
+
+    /// Whether a new campaign lets anyone start this group's questionnaire
+    /// through an open link. Citizens and businesses come as they are served;
+    /// civil servants and leaders rate their own agency or their peers, so an
+    /// open link would let anyone speak for them: closed unless staff open it
+    /// (issue 15; no seed says either way, so staff can switch it).
+    pub fn open_link_by_default(self) -> bool {
+        matches!(self, RespondentGroup::Citizen | RespondentGroup::Business)
+    }
 }
 
 /// The stored value of a "không áp dụng" answer to a likert item.

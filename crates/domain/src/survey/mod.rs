@@ -16,6 +16,7 @@ mod component;
 mod design;
 mod error;
 mod group;
+pub mod origins;
 mod scorer;
 mod tally;
 

@@ -61,6 +61,9 @@ pub fn run(settings: &Settings, command: SampleCommand) -> anyhow::Result<ExitCo
         SampleCommand::Plan { campaign, format } => {
             let plan = service::sampling::plan(&app, campaign)?;
             print_plan(&plan, format)?;
+            for w in &plan.anonymity {
+                eprintln!("Cảnh báo ẩn danh: {w}");
+            }
             if !plan.problems.is_empty() {
                 for p in &plan.problems {
                     eprintln!("{p}");

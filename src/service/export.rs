@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::questionnaire::{Question, QuestionKind};
 use crate::domain::states::RespondentSource;
+use crate::domain::survey::anonymity::{threshold, MicrodataMask, Placed, MIN_K};
 use crate::report::table::{Cell, Column, Header, Row};
 use crate::storage::campaigns as store;
 use crate::storage::{draws, responses, units};
@@ -29,10 +30,25 @@ pub struct Microdata {
     /// Non-response adjusted weight per stratum of the sample.
     weights: HashMap<String, f64>,
     pub header: Header,
-    /// Anonymous campaigns: every response id in the keyed random order the
-    /// rows come in (a row's number is its place here).
+    /// Anonymous campaigns: every response id exported, in the keyed random
+    /// order the rows come in (a row's number is its place here).
     shuffled: Option<Vec<i64>>,
+    /// Anonymous campaigns: what is withheld or merged below k.
+    mask: Option<Masked>,
 }
+
+/// An anonymous campaign's microdata below k: strata merged per unit (with
+/// the weight of the merge) and responses withheld.
+struct Masked {
+    k: u32,
+    mask: MicrodataMask,
+    /// Unit → the non-response adjusted weight of its merged strata.
+    merged_weights: HashMap<Option<i64>, f64>,
+    withheld: usize,
+}
+
+/// The stratum column of a merged stratum.
+const MERGED: &str = "gộp (tầng dưới ngưỡng ẩn danh)";
 
 /// A stratum id's readable form: the stratifying values (or the cluster
 /// path of an area design), without unit and group, which have columns.
@@ -59,6 +75,8 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
         .map(|u| (u.id, u.code))
         .collect();
     let mut weights = HashMap::new();
+    // Stratum → (N_h, r_h), for the weights of merged strata.
+    let mut sizes: HashMap<String, (f64, i64)> = HashMap::new();
     if let Some(d) = draws::of_campaign(&mut conn, campaign_id)? {
         let respondents: HashMap<String, i64> = responses::per_stratum(&mut conn, campaign_id)?
             .into_iter()
@@ -66,23 +84,62 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
             .collect();
         for (stratum, total) in draws::represented(&mut conn, d.id)? {
             if let Some(&r) = respondents.get(&stratum).filter(|r| **r > 0) {
-                weights.insert(stratum, total / r as f64);
+                weights.insert(stratum.clone(), total / r as f64);
+                sizes.insert(stratum, (total, r));
             }
         }
     }
+    let questionnaire = app.questionnaire_version(cq.version_id)?;
     // An anonymous campaign's rows come in a keyed random order, numbered
     // 1, 2, 3… in that order: neither the numbers nor the order follow
     // submission, which would line a response up with who submitted when.
-    let shuffled = if campaign.anonymous {
+    // Units and strata with fewer than k responses are withheld or merged.
+    let (shuffled, mask) = if campaign.anonymous {
         let secret = app.secret()?;
-        let mut ids = responses::ids(&mut conn, campaign_id, cq.version_id)?;
+        let placed = responses::ids(&mut conn, campaign_id, cq.version_id)?;
+        let k = app
+            .campaign_profile(CampaignId(campaign_id))
+            .ok()
+            .and_then(|p| p.survey.as_ref().map(|r| threshold(r, questionnaire.group)))
+            .unwrap_or(MIN_K);
+        let mask = MicrodataMask::new(
+            k,
+            placed.iter().map(|(_, unit, stratum)| Placed {
+                unit: *unit,
+                stratum: stratum.as_deref(),
+            }),
+        );
+        let mut pooled: HashMap<Option<i64>, (f64, i64)> = HashMap::new();
+        for (stratum, unit) in &mask.merged {
+            if let Some((n, r)) = sizes.get(stratum) {
+                let p = pooled.entry(*unit).or_default();
+                p.0 += n;
+                p.1 += r;
+            }
+        }
+        let merged_weights = pooled
+            .into_iter()
+            .filter(|(_, (_, r))| *r > 0)
+            .map(|(unit, (n, r))| (unit, n / r as f64))
+            .collect();
+        let mut ids: Vec<i64> = placed
+            .iter()
+            .filter(|(_, unit, _)| !mask.withholds(*unit))
+            .map(|(id, _, _)| *id)
+            .collect();
+        let withheld = placed.len() - ids.len();
         ids.sort_by_cached_key(|id| secret.response_order(campaign_id, *id));
-        Some(ids)
+        let masked = Masked {
+            k,
+            mask,
+            merged_weights,
+            withheld,
+        };
+        (Some(ids), Some(masked))
     } else {
-        None
+        (None, None)
     };
     drop(conn);
-    let questionnaire = app.questionnaire_version(cq.version_id)?;
     let questions: Vec<Question> = questionnaire
         .questions()
         .filter(|q| exported(q))
@@ -113,6 +170,7 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
         weights,
         header,
         shuffled,
+        mask,
     })
 }
 
@@ -188,19 +246,33 @@ impl Microdata {
         let mut rows = Vec::new();
         for r in &page {
             for ((_, rated), values) in answers.range((r.id, i64::MIN)..=(r.id, i64::MAX)) {
-                let weight = match (&r.stratum, r.source) {
-                    (Some(s), RespondentSource::Sample) => self.weights.get(s).copied(),
+                let merged = match (&self.mask, &r.stratum) {
+                    (Some(m), Some(s)) => m.mask.merged_into(s).map(|unit| (m, unit)),
                     _ => None,
                 };
+                let weight = match (&r.stratum, r.source, merged) {
+                    (Some(_), RespondentSource::Sample, Some((m, unit))) => {
+                        m.merged_weights.get(&unit).copied()
+                    }
+                    (Some(s), RespondentSource::Sample, None) => self.weights.get(s).copied(),
+                    _ => None,
+                };
+                let stratum = match merged {
+                    Some(_) => Some(MERGED.to_string()),
+                    None => r.stratum.as_deref().map(stratum_label),
+                };
+                // The day of submission would line a response up with who
+                // submitted when: anonymous campaigns leave it out.
+                let submitted = (self.mask.is_none()).then(|| r.submitted_at.date().to_string());
                 let mut row: Row = vec![
                     Cell::Int(numbers[&r.id]),
                     Cell::from(self.code.as_str()),
                     Cell::from(self.version.as_str()),
                     Cell::from(r.source.code()),
-                    Cell::from(r.submitted_at.date().to_string()),
+                    Cell::from(submitted),
                     Cell::from(r.unit_id.and_then(|u| self.units.get(&u).cloned())),
                     Cell::from(self.units.get(rated).cloned()),
-                    Cell::from(r.stratum.as_deref().map(stratum_label)),
+                    Cell::from(stratum),
                     Cell::from(weight),
                 ];
                 for q in &self.questions {
@@ -238,6 +310,18 @@ impl Microdata {
                 ]
             })
             .collect();
+        if let Some(m) = &self.mask {
+            rows.push(vec![
+                Cell::from("(ẩn danh)"),
+                Cell::from(format!(
+                    "Đợt ẩn danh, ngưỡng k = {}: không xuất ngày gửi phiếu; {} phiếu của đơn vị có ít hơn {} phiếu không xuất; các tầng có ít hơn {} phiếu được gộp thành \"{MERGED}\" trong đơn vị, với trọng số của phần gộp (ΣN_h / Σr_h); số thứ tự phiếu theo thứ tự ngẫu nhiên có khoá, không theo thứ tự gửi.",
+                    m.k, m.withheld, m.k, m.k
+                )),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ]);
+        }
         for q in &self.questions {
             let (kind, codes) = match &q.kind {
                 QuestionKind::Likert {

@@ -342,6 +342,11 @@ pub struct CampaignPlan {
     /// What keeps the plan from being drawn (a unit type without a quota,
     /// a missing stratifying column, ...), one line each.
     pub problems: Vec<String>,
+    /// Anonymous campaigns: unit × group cells and strata of fewer people
+    /// than the anonymity threshold k, which the results hide and the
+    /// microdata merge or withhold; said before the draw so the strata can
+    /// be changed first. One line each.
+    pub anonymity: Vec<String>,
 }
 
 impl CampaignPlan {
@@ -541,13 +546,55 @@ fn plan_with(
             Err(e) => problems.push(format!("{} ({}): {e}", unit.name, group.label())),
         }
     }
+    let anonymity = small_cells(app, campaign_id, &rows)?;
     Ok(CampaignPlan {
         campaign_id,
         frame_rows: total,
         unruled,
         rows,
         problems,
+        anonymity,
     })
+}
+
+/// An anonymous campaign's unit × group cells and strata with fewer people
+/// in the frame than k: however many answer, fewer than k answers.
+fn small_cells(app: &App, campaign_id: i64, rows: &[PlanRow]) -> Result<Vec<String>> {
+    use crate::domain::survey::anonymity::{threshold, MIN_K};
+    if !campaign(app, campaign_id)?.anonymous {
+        return Ok(vec![]);
+    }
+    let profile = app.campaign_profile(CampaignId(campaign_id)).ok();
+    let k_of = |g: RespondentGroup| {
+        profile
+            .as_ref()
+            .and_then(|p| p.survey.as_ref().map(|r| threshold(r, g)))
+            .unwrap_or(MIN_K)
+    };
+    let mut lines = Vec::new();
+    for r in rows {
+        let k = u64::from(k_of(r.group));
+        if r.plan.population < k {
+            lines.push(format!(
+                "{} ({}): {} người trong khung mẫu, ít hơn ngưỡng ẩn danh k = {k}: mọi số liệu của nhóm này ở đơn vị sẽ bị ẩn và phiếu của nhóm không có trong dữ liệu vi mô.",
+                r.unit_name,
+                r.group.label(),
+                r.plan.population
+            ));
+            continue;
+        }
+        for (s, label) in r.plan.strata.iter().zip(&r.labels) {
+            if s.population < k {
+                lines.push(format!(
+                    "{} ({}), tầng \"{label}\": {} người trong khung mẫu, ít hơn ngưỡng ẩn danh k = {k}: dữ liệu vi mô sẽ gộp tầng này với các tầng nhỏ khác của đơn vị; nên gộp giá trị phân tầng trước khi rút mẫu.",
+                    r.unit_name,
+                    r.group.label(),
+                    s.population
+                ));
+            }
+        }
+    }
+    Ok(lines)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -225,14 +225,21 @@ pub fn page(
 }
 
 /// Every response id of a questionnaire version in a campaign.
-pub fn ids(conn: &mut DbConn, campaign_id: i64, version_id: i64) -> Result<Vec<i64>, StorageError> {
+pub fn ids(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    version_id: i64,
+) -> Result<Vec<PlacedResponse>, StorageError> {
     Ok(responses::table
         .filter(responses::campaign_id.eq(campaign_id))
         .filter(responses::questionnaire_version_id.eq(version_id))
         .order(responses::id)
-        .select(responses::id)
+        .select((responses::id, responses::unit_id, responses::stratum))
         .load(conn)?)
 }
+
+/// A response id with its respondent's unit and stratum.
+pub type PlacedResponse = (i64, Option<i64>, Option<String>);
 
 /// The responses with these ids, in id order.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<ResponseRow>, StorageError> {

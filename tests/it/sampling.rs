@@ -1040,7 +1040,15 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
 ) {
     let dir = tempfile::tempdir().unwrap();
     let t = TestApp::spawn(backend).await;
-    let c = campaign_with(&t, true);
+    let questionnaires = citizen_minimum_of_five();
+    let c = open_profile_campaign(
+        &t.app,
+        questionnaires.path(),
+        "hai-phong-2025",
+        2026,
+        "Khảo sát ẩn danh",
+        true,
+    );
     let frame_text = frame_csv(60);
     let frame = write(dir.path(), "khung.csv", &frame_text);
     sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
@@ -1233,5 +1241,178 @@ async fn markup_in_unit_names_and_strata_is_shown_as_text_on_the_sampling_pages(
             "{backend:?} {path} shows the stratum as text"
         );
     }
+    t.stop().await;
+}
+
+/// The shipped questionnaires and Hải Phòng's profile with its citizen
+/// minimum (30) lowered to 5: k is then the rule's least, 5, and a handful
+/// of answers shows an anonymous campaign's cells.
+fn citizen_minimum_of_five() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("profiles")).unwrap();
+    for entry in std::fs::read_dir(repo_path("questionnaires")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let profile = std::fs::read_to_string(repo_path("questionnaires/profiles/hai-phong-2025.toml"))
+        .unwrap()
+        .replace("min_valid = { citizen = 30,", "min_valid = { citizen = 5,");
+    std::fs::write(dir.path().join("profiles/hai-phong-2025.toml"), profile).unwrap();
+    dir
+}
+
+/// A drawn person answers every page of the citizen form through their
+/// invitation link.
+async fn answer_as(t: &TestApp, campaign: CampaignId, m: &draws::MemberRow, unit: i64) {
+    let token = t
+        .app
+        .secret()
+        .unwrap()
+        .invitation_token(campaign.get(), m.frame_person_id);
+    let pages = citizen_pages(unit);
+    let last = pages.len() - 1;
+    for (p, answers) in pages.iter().enumerate() {
+        let nav = if p == last { "submit" } else { "next" };
+        let idem = format!("idem-{}", token.as_str());
+        let r = post_page(t, token.as_str(), p, nav, &idem, answers).await;
+        assert!(r.status == 303 || r.status == 200, "page {p}: {}", r.body);
+    }
+}
+
+per_backend!(async an_anonymous_campaign_warns_of_small_strata_and_its_microdata_merge_or_withhold_them);
+async fn an_anonymous_campaign_warns_of_small_strata_and_its_microdata_merge_or_withhold_them(
+    backend: Backend,
+) {
+    // Issue 15: "For anonymous campaigns, the plan warns before the draw
+    // about strata that would hold fewer than k people and the microdata
+    // merges or suppresses strata and unit × group cells below k".
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn(backend).await;
+    let mut frame_text = frame_csv(60);
+    // A column value that isolates two people of one unit.
+    frame_text.push_str("R00001,P-BINHMINH,citizen,r1@vi-du.vn,Hiếm,\"Trần Thị Một\"\r\n");
+    frame_text.push_str("R00002,P-BINHMINH,citizen,r2@vi-du.vn,Hiếm,\"Trần Thị Hai\"\r\n");
+    let frame = write(dir.path(), "khung.csv", &frame_text);
+    let questionnaires = citizen_minimum_of_five();
+    let prepare = |anonymous: bool| {
+        let c = open_profile_campaign(
+            &t.app,
+            questionnaires.path(),
+            "hai-phong-2025",
+            2026,
+            "Khảo sát ẩn danh",
+            anonymous,
+        );
+        sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
+        for g in ["business", "civil_servant", "leader"] {
+            let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
+            sampling::set_rule(&t.app, c, group, None).unwrap();
+        }
+        c
+    };
+    let named = prepare(false);
+    assert!(sampling::plan(&t.app, named).unwrap().anonymity.is_empty());
+    let c = prepare(true);
+    let plan = sampling::plan(&t.app, c).unwrap();
+    assert_eq!(plan.anonymity.len(), 1, "{backend:?}: {:?}", plan.anonymity);
+    assert!(
+        plan.anonymity[0].starts_with("Phường Bình Minh (Người dân), tầng \"Hiếm\": 2 người")
+            && plan.anonymity[0].contains("k = 5"),
+        "{}",
+        plan.anonymity[0]
+    );
+    let admin = t.staff("admin1", "admin", None).await;
+    let page = t
+        .staff_get(&admin, &format!("/staff/campaigns/{c}/sample"))
+        .await;
+    assert!(
+        page.body.contains("tầng &quot;Hiếm&quot;: 2 người")
+            || page.body.contains("tầng \"Hiếm\": 2 người"),
+        "{}",
+        page.body
+    );
+
+    sampling::draw(&t.app, c, Some("ẩn danh nhỏ")).unwrap();
+    let d = draws::of_campaign(&mut t.conn(), c.get()).unwrap().unwrap();
+    let members = draws::members(&mut t.conn(), d.id).unwrap();
+    let of = |unit: &str, field: &str| -> Vec<&draws::MemberRow> {
+        members
+            .iter()
+            .filter(|m| {
+                m.reserve_rank.is_none()
+                    && m.stratum.starts_with(&format!("{unit}\u{1f}citizen"))
+                    && m.stratum.ends_with(field)
+            })
+            .collect()
+    };
+    let binh_minh = unit_id(&t.app, "P-BINHMINH");
+    let snv = unit_id(&t.app, "SNV");
+    // Phường Bình Minh: 6 in one stratum, 3 and 2 in two others; the Sở: 3.
+    for (field, n) in [("Đất đai", 6), ("Hộ tịch", 3), ("Xây dựng", 2)] {
+        for m in of("P-BINHMINH", field).into_iter().take(n) {
+            answer_as(&t, c, m, binh_minh).await;
+        }
+    }
+    for m in of("SNV", "Đất đai").into_iter().take(3) {
+        answer_as(&t, c, m, snv).await;
+    }
+    let analyst = t.staff("analyst1", "analyst", None).await;
+    let base = format!("/staff/campaigns/{c}/export/microdata?q=citizen");
+    let csv = t.staff_get(&analyst, &base).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let mut reader = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        rows.len(),
+        11,
+        "{backend:?}: the Sở's 3 responses are withheld"
+    );
+    assert!(rows.iter().all(|r| &r[col("unit")] == "P-BINHMINH"));
+    assert!(
+        rows.iter().all(|r| r[col("submitted_on")].is_empty()),
+        "no day of submission in an anonymous campaign"
+    );
+    let by_stratum = |label: &str| rows.iter().filter(|r| &r[col("stratum")] == label).count();
+    assert_eq!(by_stratum("Đất đai"), 6);
+    assert_eq!(
+        by_stratum("gộp (tầng dưới ngưỡng ẩn danh)"),
+        5,
+        "3 + 2 merged"
+    );
+    assert_eq!(by_stratum("Hộ tịch") + by_stratum("Xây dựng"), 0);
+    // The merge's weight is that of the merged strata together: ΣN_h / Σr_h.
+    let represented: std::collections::HashMap<String, f64> =
+        draws::represented(&mut t.conn(), d.id)
+            .unwrap()
+            .into_iter()
+            .collect();
+    let n_of = |field: &str| {
+        represented
+            .iter()
+            .filter(|(s, _)| s.starts_with("P-BINHMINH\u{1f}citizen") && s.ends_with(field))
+            .map(|(_, n)| n)
+            .sum::<f64>()
+    };
+    let merged_weight = (n_of("Hộ tịch") + n_of("Xây dựng")) / 5.0;
+    for r in rows
+        .iter()
+        .filter(|r| &r[col("stratum")] == "gộp (tầng dưới ngưỡng ẩn danh)")
+    {
+        let w: f64 = r[col("weight")].parse().unwrap();
+        assert!((w - merged_weight).abs() < 1e-9, "{w} vs {merged_weight}");
+    }
+    let book = t
+        .staff_get(&analyst, &format!("{base}&part=codebook"))
+        .await;
+    assert!(
+        book.body
+            .contains("3 phiếu của đơn vị có ít hơn 5 phiếu không xuất"),
+        "{}",
+        book.body
+    );
     t.stop().await;
 }

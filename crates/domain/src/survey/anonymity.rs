@@ -51,3 +51,128 @@ pub fn suppress_small_cells(survey: &mut UnitSurvey, rules: &SurveyRules) {
         }
     }
 }
+
+/// One response's place in an anonymous campaign's microdata: its
+/// respondent's unit and its stratum of the draw (none outside the draw).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Placed<'a> {
+    pub unit: Option<i64>,
+    pub stratum: Option<&'a str>,
+}
+
+/// What an anonymous campaign's microdata leave out or merge, so that no
+/// row belongs to a unit × group cell or a stratum of fewer than k
+/// responses (issue 15: "the microdata merges or suppresses strata and unit
+/// × group cells below k").
+///
+/// - A unit with fewer than k responses to the questionnaire: its responses
+///   are withheld (not exported). Blanking the unit would not do: a leader's
+///   rows name every unit rated, and the one missing is their own.
+/// - Within a unit that stays, strata with fewer than k responses are merged
+///   into one; when the merged strata still hold fewer than k, every
+///   stratum of the unit is merged (the unit has at least k).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MicrodataMask {
+    pub withheld_units: std::collections::BTreeSet<Option<i64>>,
+    /// Stratum id → the unit its merge belongs to.
+    pub merged: std::collections::BTreeMap<String, Option<i64>>,
+}
+
+impl MicrodataMask {
+    pub fn new<'a>(k: u32, responses: impl IntoIterator<Item = Placed<'a>>) -> Self {
+        use std::collections::BTreeMap;
+        let k = u64::from(k);
+        // unit → stratum → responses (None: outside the draw).
+        let mut cells: BTreeMap<Option<i64>, BTreeMap<Option<&str>, u64>> = BTreeMap::new();
+        for p in responses {
+            *cells
+                .entry(p.unit)
+                .or_default()
+                .entry(p.stratum)
+                .or_default() += 1;
+        }
+        let mut mask = MicrodataMask::default();
+        for (unit, strata) in cells {
+            if strata.values().sum::<u64>() < k {
+                mask.withheld_units.insert(unit);
+                continue;
+            }
+            let drawn = strata.iter().filter_map(|(s, n)| s.map(|s| (s, *n)));
+            let small: Vec<(&str, u64)> = drawn.clone().filter(|(_, n)| *n < k).collect();
+            let pooled: u64 = small.iter().map(|(_, n)| n).sum();
+            let merge: Vec<&str> = if small.is_empty() {
+                vec![]
+            } else if pooled >= k {
+                small.iter().map(|(s, _)| *s).collect()
+            } else {
+                drawn.map(|(s, _)| s).collect()
+            };
+            for s in merge {
+                mask.merged.insert(s.to_string(), unit);
+            }
+        }
+        mask
+    }
+
+    pub fn withholds(&self, unit: Option<i64>) -> bool {
+        self.withheld_units.contains(&unit)
+    }
+
+    /// The unit whose merged stratum this stratum joins, if it is merged.
+    pub fn merged_into(&self, stratum: &str) -> Option<Option<i64>> {
+        self.merged.get(stratum).copied()
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    fn placed(unit: i64, stratum: &str, n: usize) -> Vec<(Option<i64>, Option<String>)> {
+        vec![(Some(unit), Some(stratum.to_string())); n]
+    }
+
+    fn mask(k: u32, rows: &[(Option<i64>, Option<String>)]) -> MicrodataMask {
+        MicrodataMask::new(
+            k,
+            rows.iter().map(|(u, s)| Placed {
+                unit: *u,
+                stratum: s.as_deref(),
+            }),
+        )
+    }
+
+    #[test]
+    fn a_unit_below_k_is_withheld_and_small_strata_are_merged() {
+        // Unit 1: strata of 6, 3 and 2 → the 3 and 2 (5 together) merge.
+        // Unit 2: 4 responses → withheld.
+        // Unit 3: strata of 9 and 1 → the 1 alone is below k, so both merge.
+        let mut rows = placed(1, "a", 6);
+        rows.extend(placed(1, "b", 3));
+        rows.extend(placed(1, "c", 2));
+        rows.extend(placed(2, "d", 4));
+        rows.extend(placed(3, "e", 9));
+        rows.extend(placed(3, "f", 1));
+        let m = mask(5, &rows);
+        assert!(m.withholds(Some(2)) && !m.withholds(Some(1)) && !m.withholds(Some(3)));
+        assert_eq!(m.merged_into("a"), None);
+        assert_eq!(m.merged_into("b"), Some(Some(1)));
+        assert_eq!(m.merged_into("c"), Some(Some(1)));
+        assert_eq!(m.merged_into("e"), Some(Some(3)));
+        assert_eq!(m.merged_into("f"), Some(Some(3)));
+        assert_eq!(m.merged_into("d"), None, "withheld, not merged");
+    }
+
+    #[test]
+    fn open_link_responses_count_for_the_unit_and_have_no_stratum() {
+        let mut rows = placed(1, "a", 3);
+        rows.extend(vec![(Some(1), None); 2]);
+        let m = mask(5, &rows);
+        assert!(!m.withholds(Some(1)), "3 drawn and 2 open make 5");
+        assert_eq!(
+            m.merged_into("a"),
+            Some(Some(1)),
+            "the only stratum, below k"
+        );
+    }
+}

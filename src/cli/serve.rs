@@ -76,6 +76,7 @@ pub fn run(mut settings: Settings, Args { demo, bind }: Args) -> anyhow::Result<
         state.mailer.clone(),
         std::time::Duration::from_secs(state.settings.notices.send_every_seconds.max(1)),
     );
+    service::appraisal::spawn_sweeper(state.app.clone(), state.settings.data_dir.clone());
     chiso::web::run(state, listener)?;
     Ok(ExitCode::SUCCESS)
 }

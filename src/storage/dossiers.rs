@@ -352,3 +352,43 @@ pub fn set_appraisal_evidence(
     ))
     .execute(conn)?)
 }
+
+/// Every evidence file (by SHA-256) a self-assessment or an explanation
+/// answer references.
+pub fn referenced_evidence(
+    conn: &mut DbConn,
+) -> Result<std::collections::HashSet<String>, StorageError> {
+    use super::schema::explanations;
+    let mut out: std::collections::HashSet<String> = self_scores::table
+        .filter(self_scores::evidence_sha256.is_not_null())
+        .select(self_scores::evidence_sha256.assume_not_null())
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    out.extend(
+        explanations::table
+            .filter(explanations::evidence_sha256.is_not_null())
+            .select(explanations::evidence_sha256.assume_not_null())
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    Ok(out)
+}
+
+/// Whether any self-assessment or explanation answer references this file.
+pub fn evidence_referenced(conn: &mut DbConn, sha256: &str) -> Result<bool, StorageError> {
+    use super::schema::explanations;
+    use diesel::dsl::exists;
+    let own: bool = diesel::select(exists(
+        self_scores::table.filter(self_scores::evidence_sha256.eq(sha256)),
+    ))
+    .get_result(conn)?;
+    if own {
+        return Ok(true);
+    }
+    Ok(diesel::select(exists(
+        explanations::table.filter(explanations::evidence_sha256.eq(sha256)),
+    ))
+    .get_result(conn)?)
+}

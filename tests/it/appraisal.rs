@@ -1408,3 +1408,79 @@ fn staff_hear_by_email_of_a_near_deadline_a_submission_an_explanation_and_an_app
     assert_eq!(to(&fin[0]), "tuphap@ninhhoa.vn");
     assert!(fin[0].message.content.subject.contains("đã được phê duyệt"));
 }
+
+per_backend!(replaced_evidence_files_are_removed_once_nothing_references_them);
+fn replaced_evidence_files_are_removed_once_nothing_references_them(backend: Backend) {
+    // Issue 15: "replaced evidence files are removed (or kept deliberately
+    // with a total quota)". Each replacement used to leave its file behind.
+    let w = World::new(backend, "2021-12-08");
+    let unit = unit_id(&w.app, "NH-TP");
+    let other = unit_id(&w.app, "NH-KT");
+    let officer = user(&w.app, "cb-tp", "unit_officer", Some("NH-TP"));
+    let other_officer = user(&w.app, "cb-kt", "unit_officer", Some("NH-KT"));
+    let save = |who: &StaffUser, unit: i64, bytes: &[u8]| {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), bytes).unwrap();
+        appraisal::save_self_score(
+            &w.app,
+            &w.on(who, unit),
+            SelfScoreInput {
+                criterion: "1.2".into(),
+                points: Points::from_int(1),
+                explanation: String::new(),
+                file: Some(NewFile {
+                    path: file.path().to_path_buf(),
+                    name: "bao-cao.pdf".into(),
+                    kind: FileKind::Pdf,
+                }),
+                reference: String::new(),
+            },
+            at("2021-12-01 09:00"),
+        )
+        .unwrap();
+        appraisal::evidence_dir(w.data.path()).join(hex::encode(Sha256::digest(bytes)))
+    };
+    let age = |path: &Path| {
+        // As if uploaded an hour ago, past the grace.
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .unwrap();
+    };
+    let first = save(&officer, unit, b"%PDF-1.4\n% ban dau\n");
+    age(&first);
+    let second = save(&officer, unit, b"%PDF-1.4\n% thay the\n");
+    assert!(!first.exists(), "{backend:?}: the replaced file is gone");
+    assert!(second.exists());
+
+    // The same bytes in another unit's dossier are still referenced there.
+    let shared = b"%PDF-1.4\n% dung chung\n";
+    save(&other_officer, other, shared);
+    let kept = save(&officer, unit, shared);
+    age(&kept);
+    assert!(
+        second.exists(),
+        "replaced within the grace of its upload: left for the sweep"
+    );
+    save(&officer, unit, b"%PDF-1.4\n% lan cuoi\n");
+    assert!(kept.exists(), "still the other unit's evidence");
+
+    // A file replaced within minutes of its upload waits for the sweep; so
+    // does an upload whose transaction never committed.
+    let orphan = appraisal::evidence_dir(w.data.path()).join("ab".repeat(32));
+    std::fs::write(&orphan, b"mo coi").unwrap();
+    let within_grace =
+        appraisal::sweep(&w.app, w.data.path(), appraisal::UNREFERENCED_GRACE).unwrap();
+    assert_eq!(within_grace, 0, "young files wait");
+    let removed = appraisal::sweep(&w.app, w.data.path(), std::time::Duration::ZERO).unwrap();
+    assert_eq!(removed, 2, "{backend:?}: the second upload and the orphan");
+    assert!(!second.exists() && !orphan.exists());
+    let left: Vec<_> = std::fs::read_dir(appraisal::evidence_dir(w.data.path()))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        left.len(),
+        2,
+        "the shared file and the unit's last: {left:?}"
+    );
+}

@@ -52,10 +52,20 @@ fn io(e: std::io::Error, what: &str) -> ServiceError {
     ServiceError::Internal(format!("không lưu được tệp kiểm chứng ({what}): {e}"))
 }
 
+/// How long an unreferenced evidence file is kept. An upload writes its
+/// file before its transaction commits, so a file this young may be about
+/// to be referenced (by its own upload, or by another of the same bytes);
+/// older and unreferenced, it is a replaced or abandoned file and goes.
+pub const UNREFERENCED_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How often the service sweeps the evidence directory.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Copies a received file into the evidence directory under its SHA-256,
 /// hashing the bytes as they are copied. A file with the same content is
-/// kept once. Written before the database transaction: a file whose
-/// transaction fails stays behind unreferenced, which is harmless.
+/// kept once, renewed by each upload (its age starts again, see
+/// [`UNREFERENCED_GRACE`]). Written before the database transaction: a file
+/// whose transaction fails stays behind unreferenced until [`sweep`].
 pub fn store_evidence(dir: &Path, f: &NewFile) -> Result<EvidenceCols> {
     std::fs::create_dir_all(dir).map_err(|e| io(e, "thư mục"))?;
     let mut src = std::fs::File::open(&f.path).map_err(|e| io(e, "đọc"))?;
@@ -75,9 +85,7 @@ pub fn store_evidence(dir: &Path, f: &NewFile) -> Result<EvidenceCols> {
     tmp.as_file().sync_all().map_err(|e| io(e, "ghi"))?;
     let sha = hex::encode(hasher.finalize());
     let target = dir.join(&sha);
-    if !target.exists() {
-        tmp.persist(&target).map_err(|e| io(e.error, "lưu"))?;
-    }
+    tmp.persist(&target).map_err(|e| io(e.error, "lưu"))?;
     Ok(EvidenceCols {
         sha256: Some(sha),
         name: Some(f.name.clone()),
@@ -85,6 +93,70 @@ pub fn store_evidence(dir: &Path, f: &NewFile) -> Result<EvidenceCols> {
         kind: Some(kind_code(f.kind).to_string()),
         reference: None,
     })
+}
+
+/// Whether an evidence file is older than the grace (or gone already).
+fn past_grace(path: &Path, grace: std::time::Duration) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(|t| t.elapsed().unwrap_or_default() >= grace)
+        .unwrap_or(false)
+}
+
+/// Removes a file a command just replaced, once nothing references it and
+/// it is past the grace; a younger one is left to [`sweep`].
+pub(super) fn discard_replaced(app: &App, data_dir: &Path, sha256: &str) -> Result<bool> {
+    let path = evidence_dir(data_dir).join(sha256);
+    if !past_grace(&path, UNREFERENCED_GRACE)
+        || crate::storage::dossiers::evidence_referenced(&mut *app.conn()?, sha256)?
+    {
+        return Ok(false);
+    }
+    Ok(std::fs::remove_file(&path).is_ok())
+}
+
+/// Removes every evidence file that no self-assessment or explanation
+/// answer references and that is older than `grace` (replaced files,
+/// uploads whose transaction failed, temporary files left by a crash).
+/// Returns how many went. Files referenced stay whatever their age.
+pub fn sweep(app: &App, data_dir: &Path, grace: std::time::Duration) -> Result<usize> {
+    let dir = evidence_dir(data_dir);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io(e, "đọc thư mục")),
+    };
+    let referenced = crate::storage::dossiers::referenced_evidence(&mut *app.conn()?)?;
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if referenced.contains(&name) || !past_grace(&path, grace) {
+            continue;
+        }
+        if path.is_file() && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Sweeps the evidence directory now and every [`SWEEP_EVERY`], on a thread
+/// of its own; errors are logged and the next round tries again.
+pub fn spawn_sweeper(app: std::sync::Arc<App>, data_dir: PathBuf) {
+    let spawned = std::thread::Builder::new()
+        .name("evidence-sweep".into())
+        .spawn(move || loop {
+            match sweep(&app, &data_dir, UNREFERENCED_GRACE) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "unreferenced evidence files removed"),
+                Err(e) => tracing::warn!(error = %e, "evidence sweep failed"),
+            }
+            std::thread::sleep(SWEEP_EVERY);
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "evidence sweeper not started");
+    }
 }
 
 /// Stores the file of a command, if it brought one (before its transaction).

@@ -66,8 +66,8 @@ pub use appraisal_commands::{
 };
 pub use audit::AuditAction;
 pub use evidence::{
-    evidence_dir, evidence_file, kind_code, store_evidence, EvidenceJudgement, NewFile,
-    EVIDENCE_KINDS,
+    evidence_dir, evidence_file, kind_code, spawn_sweeper, store_evidence, sweep,
+    EvidenceJudgement, NewFile, EVIDENCE_KINDS, UNREFERENCED_GRACE,
 };
 pub use scores::{
     appraised, appraised_with_survey, self_scores, NOT_SUBMITTED, NOT_YET, NO_DOSSIER,

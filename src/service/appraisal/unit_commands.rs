@@ -18,7 +18,7 @@ use crate::storage::explanations;
 
 use super::access::require_officer;
 use super::audit::{append, AuditAction, Change};
-use super::evidence::{store_new, NewFile};
+use super::evidence::{discard_replaced, store_new, NewFile};
 use super::lifecycle::{check_answerable, check_editable, check_submittable};
 use super::{
     check_points, current, fmt_points, load, local, locked, App, On, Result, ServiceError,
@@ -80,7 +80,7 @@ pub fn save_self_score(
     }
     let file = store_new(data_dir, input.file.as_ref())?;
     let mut conn = app.writer()?;
-    store::transaction(&mut conn, |conn| {
+    let replaced = store::transaction(&mut conn, |conn| {
         let existing = locked(conn, campaign_id, unit_id)?;
         check_editable(conn, &ctx, existing.as_ref(), now)?;
         let d = store::get_or_create(conn, campaign_id, unit_id, now)?;
@@ -147,8 +147,19 @@ pub fn save_self_score(
                 },
             )?;
         }
-        Ok(())
-    })
+        // The file this save replaced, if it brought another.
+        Ok::<_, ServiceError>(
+            old.and_then(|o| o.evidence().sha256)
+                .filter(|sha| evidence.sha256.as_ref() != Some(sha)),
+        )
+    })?;
+    drop(conn);
+    // A replaced file goes once nothing references it (the audit keeps its
+    // name and SHA-256); a failure to remove it leaves it to the sweep.
+    if let Some(sha) = replaced {
+        let _ = discard_replaced(app, data_dir, &sha);
+    }
+    Ok(())
 }
 
 /// The unit officer submits the dossier; the moment decides the penalty.

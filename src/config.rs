@@ -43,6 +43,29 @@ pub struct Settings {
     /// `[mail]`: how invitations leave; by default `.eml` files in `{data_dir}/outbox`.
     #[serde(default)]
     pub mail: MailSettings,
+    /// `[exports]`: how many downloads stream at once.
+    #[serde(default)]
+    pub exports: Exports,
+}
+
+/// Streamed downloads (`[exports]`): each holds a thread while it runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Exports {
+    /// Downloads one instance streams at once; one more gets 503.
+    pub streams: usize,
+    /// A download whose client reads nothing for this long is stopped,
+    /// so a client that opens exports and never reads them holds no thread.
+    pub stall_seconds: u64,
+}
+
+impl Default for Exports {
+    fn default() -> Self {
+        Self {
+            streams: 4,
+            stall_seconds: 60,
+        }
+    }
 }
 
 /// Limits that keep accounts and tokens from being guessed. Kept in the

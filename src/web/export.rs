@@ -1,7 +1,10 @@
 //! Downloads for analysts, streamed: a writer thread pulls rows from the
 //! database page by page and pushes bytes through a small bounded channel,
 //! so a million rows leave in constant memory and a client that goes away
-//! stops the export.
+//! stops the export. At most `exports.streams` run at once (one more gets
+//! 503), and one whose client reads nothing for `exports.stall_seconds` is
+//! stopped: a client that opens downloads and never reads them holds no
+//! thread for long.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -52,6 +55,10 @@ type Chunk = Result<Bytes, std::io::Error>;
 struct ChannelWriter {
     tx: tokio::sync::mpsc::Sender<Chunk>,
     buf: Vec<u8>,
+    /// The runtime of the request, whose timer bounds each wait.
+    runtime: tokio::runtime::Handle,
+    /// How long one chunk may wait for the client to read.
+    stall: std::time::Duration,
 }
 
 const CHUNK: usize = 64 * 1024;
@@ -70,35 +77,37 @@ impl Write for ChannelWriter {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-        })
+        let (tx, stall) = (&self.tx, self.stall);
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(stall, tx.send(Ok(chunk))).await })
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the client went away",
+            )),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the client read nothing for {} s", stall.as_secs()),
+            )),
+        }
     }
 }
 
-/// Runs `produce` on a thread of its own and streams what it writes.
-fn stream<F>(content_type: &str, file_name: &str, produce: F) -> HttpResponse
+/// Runs `produce` on a thread of its own and streams what it writes, if
+/// fewer than `exports.streams` downloads are running.
+fn stream<F>(state: &State, content_type: &str, file_name: &str, produce: F) -> HttpResponse
 where
     F: FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,
 {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let spawned = std::thread::Builder::new()
-        .name("export".into())
-        .spawn(move || {
-            let mut w = ChannelWriter {
-                tx: tx.clone(),
-                buf: Vec::with_capacity(CHUNK),
-            };
-            let outcome = produce(&mut w).and_then(|()| w.flush().map_err(|e| e.to_string()));
-            if let Err(e) = outcome {
-                tracing::warn!(error = %e, "export stopped");
-                // The body ends with an error, so the download is seen to fail.
-                let _ = tx.blocking_send(Err(std::io::Error::other(e)));
-            }
-        });
-    if spawned.is_err() {
+    let Ok(permit) = state.export_streams.clone().try_acquire_owned() else {
         return actix_web::ResponseError::error_response(&WebError::Busy);
-    }
+    };
+    let stall = std::time::Duration::from_secs(state.settings.exports.stall_seconds.max(1));
+    let Ok(rx) = spawn_writer(permit, tokio::runtime::Handle::current(), stall, produce) else {
+        return actix_web::ResponseError::error_response(&WebError::Busy);
+    };
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
@@ -110,6 +119,43 @@ where
         ))
         .insert_header(("Cache-Control", "no-store"))
         .streaming(body)
+}
+
+/// The writer thread of one download: holds `permit` until it ends, which is
+/// when `produce` is done, the client went away, or the client read nothing
+/// for `stall`.
+fn spawn_writer<F>(
+    permit: tokio::sync::OwnedSemaphorePermit,
+    runtime: tokio::runtime::Handle,
+    stall: std::time::Duration,
+    produce: F,
+) -> std::io::Result<tokio::sync::mpsc::Receiver<Chunk>>
+where
+    F: FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    std::thread::Builder::new()
+        .name("export".into())
+        .spawn(move || {
+            // Held while this download runs.
+            let _permit = permit;
+            let mut w = ChannelWriter {
+                tx: tx.clone(),
+                buf: Vec::with_capacity(CHUNK),
+                runtime: runtime.clone(),
+                stall,
+            };
+            let outcome = produce(&mut w).and_then(|()| w.flush().map_err(|e| e.to_string()));
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "export stopped");
+                // The body ends with an error, so the download is seen to
+                // fail; a client that stopped reading is not waited for.
+                let _ = runtime.block_on(async {
+                    tokio::time::timeout(stall, tx.send(Err(std::io::Error::other(e)))).await
+                });
+            }
+        })?;
+    Ok(rx)
 }
 
 async fn microdata(
@@ -140,16 +186,21 @@ async fn microdata(
     );
     Ok(match format {
         Format::Csv => stream(
+            &state,
             "text/csv; charset=utf-8",
             &format!("{base}.csv"),
             move |w| csv_of(&app, &md, codebook_only, w),
         ),
-        Format::Json => stream("application/json", &format!("{base}.json"), move |w| {
-            json_of(&app, &md, codebook_only, w)
-        }),
+        Format::Json => stream(
+            &state,
+            "application/json",
+            &format!("{base}.json"),
+            move |w| json_of(&app, &md, codebook_only, w),
+        ),
         Format::Xlsx => {
             let tmp = state.settings.upload_tmp_dir();
             stream(
+                &state,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 &format!("{base}.xlsx"),
                 move |w| xlsx_of(&app, &md, &tmp, w),
@@ -371,6 +422,7 @@ async fn estimates(
     let tmp = state.settings.upload_tmp_dir();
     Ok(match format {
         Format::Csv => stream(
+            &state,
             "text/csv; charset=utf-8",
             &format!("{base}.csv"),
             move |w| {
@@ -384,12 +436,18 @@ async fn estimates(
                 .map_err(|e| e.to_string())
             },
         ),
-        Format::Json => stream("application/json", &format!("{base}.json"), move |w| {
-            write_json(w, &header, rows.into_iter().map(Ok::<_, String>))
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }),
+        Format::Json => stream(
+            &state,
+            "application/json",
+            &format!("{base}.json"),
+            move |w| {
+                write_json(w, &header, rows.into_iter().map(Ok::<_, String>))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+        ),
         Format::Xlsx => stream(
+            &state,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{base}.xlsx"),
             move |w| {
@@ -418,5 +476,58 @@ fn parse_format(raw: Option<&str>) -> Result<Format, WebError> {
         other => Err(WebError::BadRequest(vec![format!(
             "Định dạng \"{other}\" không có; dùng csv, xlsx hoặc json."
         )])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn a_download_nobody_reads_is_stopped_and_frees_its_place() {
+        // Issue 15: "Exports started and left unread each hold a thread:
+        // bound them." One place; the writer writes without end and the
+        // client never reads. The runtime is a current-thread one driven by
+        // this thread, as an actix worker drives its own.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let places = Arc::new(tokio::sync::Semaphore::new(1));
+        let error = Arc::new(Mutex::new(None::<String>));
+        let seen = error.clone();
+        let permit = places.clone().try_acquire_owned().unwrap();
+        let rx = spawn_writer(
+            permit,
+            rt.handle().clone(),
+            std::time::Duration::from_secs(1),
+            move |w| {
+                let block = vec![b'x'; CHUNK];
+                let result = loop {
+                    if let Err(e) = w.write_all(&block) {
+                        break Err(e.to_string());
+                    }
+                };
+                *seen.lock().unwrap() = result.clone().err();
+                result
+            },
+        )
+        .unwrap();
+        assert!(
+            places.clone().try_acquire_owned().is_err(),
+            "the only place is taken while the download runs"
+        );
+        rt.block_on(async {
+            // Wait for the condition, not for a time: the place comes back.
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+            while places.available_permits() == 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+        assert_eq!(places.available_permits(), 1, "the stalled writer let go");
+        let error = error.lock().unwrap().clone().unwrap_or_default();
+        assert!(error.contains("read nothing for 1 s"), "{error}");
+        drop(rx);
     }
 }

@@ -38,6 +38,8 @@ pub struct State {
     pub mailer: crate::mail::Mailer,
     /// Campaigns whose invitations this instance is sending right now.
     pub senders: crate::service::sender::Senders,
+    /// One permit per download streaming now (`exports.streams`).
+    pub export_streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl State {
@@ -47,9 +49,10 @@ impl State {
         let mailer = crate::mail::Mailer::from_settings(&settings.mail, &settings.data_dir)?;
         Ok(Self {
             app,
-            settings,
             mailer,
             senders: Default::default(),
+            export_streams: Arc::new(tokio::sync::Semaphore::new(settings.exports.streams.max(1))),
+            settings,
         })
     }
 }

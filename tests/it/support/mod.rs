@@ -234,6 +234,7 @@ fn test_settings(
         secret_key: Some(hex::encode([7u8; 32])),
         // Tests do not wait for a mail server's politeness limit.
         notices: Default::default(),
+        exports: Default::default(),
         invitations: chiso::config::Invitations {
             per_second: 10_000.0,
             ..Default::default()

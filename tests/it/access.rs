@@ -771,6 +771,108 @@ async fn two_instances_on_one_database_share_sessions_and_throttles(backend: Bac
     t.stop().await;
 }
 
+per_backend!(async two_instances_share_csrf_and_store_each_of_many_concurrent_submissions_once);
+async fn two_instances_share_csrf_and_store_each_of_many_concurrent_submissions_once(
+    backend: Backend,
+) {
+    // Issue 15, "keep what held": "two instances of chiso on one PostgreSQL
+    // database sharing sessions, CSRF, throttles and exactly-once submission
+    // (5 tokens × 60 concurrent submissions split across both instances
+    // stored exactly one response each)". The token limit is raised here:
+    // this is about storing once, not about the throttle (tested above).
+    let lift = |s: &mut chiso::config::Settings| s.security.token_misses_per_client = 100_000;
+    let t = TestApp::new()
+        .backend(backend)
+        .tune(lift)
+        .with_user("admin1", "admin", None)
+        .start()
+        .await;
+    let (other, handle) = t.second_instance_tuned(lift).await;
+    let admin = t.user("admin1");
+    // A CSRF token issued with the session on one instance is good on the
+    // other; a wrong one is refused there too.
+    let switch = format!(
+        "{other}/staff/campaigns/{}/open-links/leader_so",
+        t.campaign
+    );
+    for (csrf, want) in [("sai", 403), (admin.csrf.as_str(), 303)] {
+        let r = t
+            .client
+            .post(&switch)
+            .header("cookie", &admin.cookie)
+            .form(&[("csrf", csrf), ("open", "on")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), want, "{backend:?} csrf {csrf}");
+    }
+    assert_eq!(
+        t.get(&format!("/o/{}/leader_so", t.campaign)).await.status,
+        200,
+        "switched on the other instance, seen on this one"
+    );
+
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let pages = citizen_pages(unit);
+    let tokens: Vec<String> = (0..5).map(|_| t.token("citizen", "P-BINHMINH")).collect();
+    for token in &tokens {
+        for (p, answers) in pages.iter().enumerate().take(6) {
+            assert_eq!(
+                post_page(&t, token, p, "next", "idem-truoc", answers)
+                    .await
+                    .status,
+                303
+            );
+        }
+    }
+    let last = &pages[6];
+    let (client, base_one, base_two) = (&t.client, &t.base, &other);
+    let submissions = tokens.iter().flat_map(|token| {
+        (0..60).map(move |i| {
+            let base = if i % 2 == 0 { base_one } else { base_two };
+            // Half repeat one key (a double click), half are other tabs.
+            let idem = if i % 3 == 0 {
+                format!("tab-khac-thu-{i:08}")
+            } else {
+                "cung-mot-lan-bam-gui".to_string()
+            };
+            let mut fields: Vec<(String, String)> = vec![
+                ("p".into(), "6".into()),
+                ("nav".into(), "submit".into()),
+                ("idem".into(), idem),
+            ];
+            fields.extend(last.iter().cloned());
+            let request = client.post(format!("{base}/s/{token}")).form(&fields);
+            async move { request.send().await.unwrap().status().as_u16() }
+        })
+    });
+    let statuses = futures::future::join_all(submissions).await;
+    assert_eq!(statuses.len(), 300);
+    assert!(
+        statuses.iter().all(|s| *s < 500),
+        "{backend:?}: no server error under the race: {statuses:?}"
+    );
+    assert!(statuses.contains(&200), "{backend:?}: {statuses:?}");
+    let stored = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
+    assert_eq!(stored.len(), 5, "{backend:?}: one response per token");
+    let per_token: Vec<i64> = {
+        use chiso::storage::schema::respondents::dsl as r;
+        use diesel::prelude::*;
+        r::respondents
+            .filter(r::status.eq("submitted"))
+            .select(r::id)
+            .load(&mut t.conn())
+            .unwrap()
+    };
+    assert_eq!(
+        per_token.len(),
+        5,
+        "{backend:?}: every token submitted once"
+    );
+    handle.stop(true).await;
+    t.stop().await;
+}
+
 per_backend!(async a_burst_of_parallel_logins_gets_no_more_tries_than_the_limit);
 async fn a_burst_of_parallel_logins_gets_no_more_tries_than_the_limit(backend: Backend) {
     let t = TestApp::spawn(backend).await;

@@ -419,15 +419,25 @@ impl TestApp {
     /// Another instance of the service on the same database, as behind a
     /// load balancer: its own process state, nothing shared but the database.
     pub async fn second_instance(&self) -> (String, actix_web::dev::ServerHandle) {
+        self.second_instance_tuned(|_| {}).await
+    }
+
+    /// A second instance whose settings `tune` changes (as the builder's
+    /// `tune` did for the first).
+    pub async fn second_instance_tuned(
+        &self,
+        tune: impl FnOnce(&mut Settings),
+    ) -> (String, actix_web::dev::ServerHandle) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let settings = test_settings(
+        let mut settings = test_settings(
             &self.db.url,
             self.data.path(),
             &base,
             &self.questionnaires_dir,
             256 * 1024,
         );
+        tune(&mut settings);
         let app = Arc::new(App::open(&self.db.url, settings.service_options()).expect("connect"));
         let server = chiso::web::server(
             chiso::web::State::new(app, settings).expect("state"),

@@ -63,6 +63,9 @@ pub enum ServiceError {
     CampaignNotYetOpen { name: String, opens_on: NaiveDate },
     #[error("đợt khảo sát đã kết thúc ngày {closes_on}")]
     CampaignClosed { name: String, closes_on: NaiveDate },
+    /// The questionnaire exists but its open link is switched off.
+    #[error("phiếu {title} không nhận trả lời qua liên kết mở")]
+    OpenLinkClosed { campaign: String, title: String },
 }
 
 impl From<StorageError> for ServiceError {

@@ -51,7 +51,9 @@ impl ResponseError for WebError {
                 ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::NotFound(_) | ServiceError::TokenUnavailable => StatusCode::NOT_FOUND,
+                ServiceError::NotFound(_)
+                | ServiceError::TokenUnavailable
+                | ServiceError::OpenLinkClosed { .. } => StatusCode::NOT_FOUND,
                 ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
                 ServiceError::Throttled => StatusCode::TOO_MANY_REQUESTS,
                 ServiceError::CampaignNotYetOpen { .. } => StatusCode::FORBIDDEN,
@@ -96,6 +98,14 @@ impl ResponseError for WebError {
             WebError::Service(ServiceError::CampaignNotYetOpen { name, opens_on }) => (
                 "Đợt khảo sát chưa bắt đầu",
                 format!("{name} sẽ bắt đầu từ ngày {}. Vui lòng quay lại sau.", opens_on.format("%d/%m/%Y")),
+                vec![],
+            ),
+            WebError::Service(ServiceError::OpenLinkClosed { campaign, title }) => (
+                "Phiếu chỉ dành cho người được mời",
+                format!(
+                    "{title} ({campaign}) không nhận trả lời qua liên kết mở: chỉ người được mời mới trả lời được. \
+                     Nếu Ông/Bà đã nhận thư mời, vui lòng dùng liên kết trong thư; nếu cần hỗ trợ, xin liên hệ cơ quan tổ chức khảo sát."
+                ),
                 vec![],
             ),
             WebError::Service(ServiceError::NotFound(m)) => ("Không tìm thấy", m.clone(), vec![]),

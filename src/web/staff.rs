@@ -387,7 +387,7 @@ async fn switch_open_link(
     })
     .await?;
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/staff/campaigns/{id}")))
+        .insert_header(("Location", format!("/staff/campaigns/{id}#phieu")))
         .finish())
 }
 

@@ -438,7 +438,7 @@ async fn open_landing_page(
         })
         .await?
     };
-    let own_unit = link.questionnaire.rates == Rates::OwnUnit;
+    let group = link.questionnaire.group.code();
     let units: Vec<_> = link
         .units
         .iter()
@@ -451,7 +451,7 @@ async fn open_landing_page(
             campaign => link.campaign_name.clone(),
             title => link.questionnaire.title.clone(),
             intro => link.questionnaire.intro.clone(),
-            own_unit,
+            group,
             units,
             resume => resumable.map(|t| format!("/s/{t}")),
             action => format!("/o/{campaign}/{code}"),

@@ -74,6 +74,9 @@ impl From<WebError> for ApiError {
                 ("invalid", "Dữ liệu chưa hợp lệ.".to_string(), d)
             }
             WebError::Service(ServiceError::NotFound(m)) => ("not_found", m, vec![]),
+            WebError::Service(e @ ServiceError::OpenLinkClosed { .. }) => {
+                ("not_found", e.to_string(), vec![])
+            }
             WebError::Service(ServiceError::Forbidden(m)) => ("forbidden", m, vec![]),
             WebError::NotFound | WebError::Service(ServiceError::TokenUnavailable) => {
                 return ApiError::not_found()

@@ -141,6 +141,7 @@ fn build(url: &str, responses: usize) {
     .unwrap()[0]
         .version_id;
     let q = app.questionnaire_version(version).unwrap();
+    let layout = chiso::domain::survey::packed::PackedLayout::of(&q);
     let questions: Vec<(String, Vec<String>)> = q
         .questions()
         .filter_map(|qu| match &qu.kind {
@@ -180,7 +181,7 @@ fn build(url: &str, responses: usize) {
     let mut writer = chiso::storage::connect(app.database_url()).unwrap();
     for (b, batch) in members.chunks(2000).enumerate() {
         let mut resp = String::from(
-            "INSERT INTO responses (id, campaign_id, questionnaire_version_id, unit_id, respondent_id, source, submitted_at, stratum) VALUES ",
+            "INSERT INTO responses (id, campaign_id, questionnaire_version_id, unit_id, respondent_id, source, submitted_at, stratum, packed) VALUES ",
         );
         let mut ans = String::from(
             "INSERT INTO answers (response_id, rated_unit_id, question_code, value) VALUES ",
@@ -188,13 +189,8 @@ fn build(url: &str, responses: usize) {
         let mut first = true;
         for (k, (unit, stratum)) in batch.iter().enumerate() {
             let id = (b * 2000 + k + 1) as i64;
-            if k > 0 {
-                resp.push(',');
-            }
-            resp.push_str(&format!(
-                "({id},{c},{version},{unit},NULL,'sample','2026-11-20 00:00:00','{stratum}')"
-            ));
             let p = satisfaction[(*unit as usize) % satisfaction.len()];
+            let mut given = chiso::domain::answers::Answers::new();
             for (code, values) in &questions {
                 if rng.random_bool(0.03) {
                     continue;
@@ -213,8 +209,18 @@ fn build(url: &str, responses: usize) {
                 }
                 first = false;
                 ans.push_str(&format!("({id},{unit},'{code}','{value}')"));
+                given.insert((*unit, code.clone()), value.to_string());
                 rows += 1;
             }
+            // As a submission stores it: the scored answers packed beside
+            // the answer rows (survey::packed).
+            let packed = layout.pack(&given).expect("packable");
+            if k > 0 {
+                resp.push(',');
+            }
+            resp.push_str(&format!(
+                "({id},{c},{version},{unit},NULL,'sample','2026-11-20 00:00:00','{stratum}','{packed}')"
+            ));
         }
         writer
             .transaction::<_, diesel::result::Error, _>(|conn| {

@@ -205,6 +205,7 @@ fn submit(
         return Ok(Submitted::Incomplete(missing));
     }
     let tallies = tally_updates(app, s, &answers)?;
+    let packed = crate::domain::survey::packed::PackedLayout::of(&s.questionnaire).pack(&answers);
     let (respondent, version_id, anonymous, key, now) = (
         s.respondent.clone(),
         s.version_id,
@@ -220,6 +221,7 @@ fn submit(
             idempotency_key: &key,
             answers: &answers,
             tallies: &tallies,
+            packed: packed.as_deref(),
         };
         responses::submit(conn, &sub, now)
     })?;
@@ -482,10 +484,10 @@ pub fn open_link(app: &App, campaign_id: CampaignId, code: &str) -> Result<OpenL
     let campaign = campaigns::get(&mut conn, campaign_id)?.ok_or_else(not_found)?;
     let entry = campaigns::questionnaire(&mut conn, campaign_id, code)?.ok_or_else(not_found)?;
     if !entry.open_link {
-        return Err(ServiceError::NotFound(
-            "phiếu này không nhận trả lời qua liên kết mở; chỉ người được mời mới trả lời được"
-                .to_string(),
-        ));
+        return Err(ServiceError::OpenLinkClosed {
+            campaign: campaign.name,
+            title: entry.title,
+        });
     }
     check_open(&CampaignFacts {
         name: campaign.name.clone(),

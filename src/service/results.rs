@@ -318,9 +318,15 @@ pub fn unit_result(app: &App, campaign_id: CampaignId, unit_id: UnitId) -> Resul
     Ok(ctx.unit_result(unit, &stored(app, campaign_id)?))
 }
 
+/// Responses read per page by a recomputation.
+const RECOMPUTE_PAGE: i64 = 20_000;
+
 /// The tallies a full recomputation gives: every stored response streamed
-/// through the same scoring as at submission.
+/// through the same scoring as at submission, read from its packed answers
+/// (one row per response) or, for a response without them (stored before
+/// they were kept), from its answer rows.
 pub fn recomputed(app: &App, campaign_id: CampaignId) -> Result<Vec<(i64, String, String, Tally)>> {
+    use crate::domain::survey::packed::PackedLayout;
     let campaign_id = campaign_id.get();
     let mut conn = app.conn()?;
     let cqs = store::questionnaires(&mut conn, campaign_id)?;
@@ -331,48 +337,81 @@ pub fn recomputed(app: &App, campaign_id: CampaignId) -> Result<Vec<(i64, String
             continue;
         };
         let q = app.questionnaire_version(cq.version_id)?;
+        let layout = PackedLayout::of(&q);
         let group = scorer.group().code().to_string();
         let mut rated_cache: HashMap<Option<i64>, Vec<i64>> = HashMap::new();
+        // Per rated unit, the scores of the response being read (reused).
+        let mut scores: BTreeMap<i64, crate::domain::survey::RespondentScores> = BTreeMap::new();
         let mut after = 0;
         loop {
             let mut conn = app.conn()?;
-            let page = responses::page(&mut conn, campaign_id, cq.version_id, after, 1000)?;
+            let page = responses::packed_page(
+                &mut conn,
+                campaign_id,
+                cq.version_id,
+                after,
+                RECOMPUTE_PAGE,
+            )?;
             let Some(last) = page.last().map(|r| r.id) else {
                 break;
             };
             after = last;
-            let mut answers: HashMap<i64, crate::domain::answers::Answers> =
-                page.iter().map(|r| (r.id, Default::default())).collect();
-            for (response, unit, code, value) in
-                responses::answers_in_range(&mut conn, page[0].id, last)?
-            {
-                if let Some(a) = answers.get_mut(&response) {
-                    a.insert((unit, code), value);
+            let unpacked: Vec<i64> = page
+                .iter()
+                .filter(|r| r.packed.is_none())
+                .map(|r| r.id)
+                .collect();
+            let mut from_rows: HashMap<i64, crate::domain::answers::Answers> = HashMap::new();
+            if !unpacked.is_empty() {
+                for (response, unit, code, value) in
+                    responses::answers_of_many(&mut conn, &unpacked)?
+                {
+                    from_rows
+                        .entry(response)
+                        .or_default()
+                        .insert((unit, code), value);
                 }
             }
             for r in &page {
-                let rated = match rated_cache.get(&r.unit_id) {
-                    Some(v) => v.clone(),
-                    None => {
+                let rated: &Vec<i64> = match rated_cache.entry(r.unit_id) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
                         let own = match r.unit_id {
                             Some(id) => units::by_id(&mut conn, id)?,
                             None => None,
                         };
-                        let v: Vec<i64> = super::respond::rated_units(&mut conn, &q, own.as_ref())?
-                            .into_iter()
-                            .map(|u| u.id)
-                            .collect();
-                        rated_cache.insert(r.unit_id, v.clone());
-                        v
+                        e.insert(
+                            super::respond::rated_units(&mut conn, &q, own.as_ref())?
+                                .into_iter()
+                                .map(|u| u.id)
+                                .collect(),
+                        )
                     }
                 };
-                let empty = crate::domain::answers::Answers::new();
                 let stratum = tally_stratum(r.stratum.as_deref(), r.source);
-                let answers = answers.get(&r.id).unwrap_or(&empty);
-                for u in tally_updates(&scorer, &stratum, &rated, answers) {
-                    sums.entry((u.rated_unit_id, group.clone(), u.stratum))
+                for s in scores.values_mut() {
+                    s.clear();
+                }
+                let mut record = |unit: i64, code: &str, value: &str| {
+                    let s = scores.entry(unit).or_insert_with(|| scorer.blank());
+                    scorer.record(s, code, value);
+                };
+                match &r.packed {
+                    Some(packed) => layout
+                        .unpack(packed, &mut record)
+                        .map_err(|e| ServiceError::Internal(format!("phiếu {}: {e}", r.id)))?,
+                    None => {
+                        for ((u, c), v) in from_rows.get(&r.id).into_iter().flatten() {
+                            record(*u, c, v);
+                        }
+                    }
+                }
+                let blank = scorer.blank();
+                for unit in rated {
+                    let s = scores.get(unit).unwrap_or(&blank);
+                    sums.entry((*unit, group.clone(), stratum.clone()))
                         .or_insert_with(|| scorer.tally())
-                        .add(&u.scores)
+                        .add(s)
                         .map_err(|e| ServiceError::invalid(e.to_string()))?;
                 }
             }

@@ -28,6 +28,9 @@ pub struct Submission<'a> {
     /// The response's contribution to the survey's running sums, stored in
     /// the same transaction so they never disagree with the answers.
     pub tallies: &'a [super::tallies::Update],
+    /// The scored answers in one compact text (`survey::packed`), what a
+    /// recomputation reads; `None` when they cannot be packed.
+    pub packed: Option<&'a str>,
 }
 
 /// Stores the response, its answers and the token's use in one transaction, so
@@ -92,6 +95,7 @@ pub fn submit(
             responses::source.eq(r.source.code()),
             responses::submitted_at.eq(now),
             responses::stratum.eq(r.stratum.as_deref()),
+            responses::packed.eq(s.packed),
         );
         let response_id: i64 = per_backend!(conn => diesel::insert_into(responses::table)
             .values(values)
@@ -117,6 +121,43 @@ pub fn submit(
         super::tallies::apply(conn, r.campaign_id, &mut updates, now)?;
         Ok(SubmitOutcome::Stored { response_id })
     })
+}
+
+/// What a recomputation reads of one response: where it counts and its
+/// packed answers (`None`: read its answer rows).
+#[derive(Debug, Clone, Queryable)]
+pub struct PackedRow {
+    pub id: i64,
+    pub unit_id: Option<i64>,
+    pub stratum: Option<String>,
+    #[diesel(deserialize_as = String)]
+    pub source: RespondentSource,
+    pub packed: Option<String>,
+}
+
+/// Up to `limit` responses of a questionnaire version after id `after`, in
+/// id order, as a recomputation reads them.
+pub fn packed_page(
+    conn: &mut DbConn,
+    campaign_id: i64,
+    version_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<PackedRow>, StorageError> {
+    Ok(responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::questionnaire_version_id.eq(version_id))
+        .filter(responses::id.gt(after))
+        .order(responses::id)
+        .limit(limit)
+        .select((
+            responses::id,
+            responses::unit_id,
+            responses::stratum,
+            responses::source,
+            responses::packed,
+        ))
+        .load(conn)?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

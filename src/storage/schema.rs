@@ -116,6 +116,7 @@ diesel::table! {
         source -> Text,
         submitted_at -> Timestamp,
         stratum -> Nullable<Text>,
+        packed -> Nullable<Text>,
     }
 }
 

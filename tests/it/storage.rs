@@ -114,6 +114,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission(backend: Backend) {
         idempotency_key: "k1",
         answers: &a,
         tallies: &[],
+        packed: None,
     };
     assert!(
         matches!(

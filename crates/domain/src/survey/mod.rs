@@ -17,6 +17,7 @@ mod design;
 mod error;
 mod group;
 pub mod origins;
+pub mod packed;
 mod scorer;
 mod tally;
 

@@ -46,10 +46,15 @@ run() { # backend url
   $bin campaign open --year 2026 --name "Đo khung mẫu" --opens 2026-01-01 --closes 2026-12-31 \
     --profile hai-phong-2025 >/dev/null
   echo "== $1"
-  /usr/bin/time -f "  import: %e s wall, %M KB peak memory" $bin frame import --campaign 1 "$work/frame.csv"
-  /usr/bin/time -f "  plan: %e s wall, %M KB peak memory" $bin sample plan --campaign 1 --format csv >/dev/null
-  /usr/bin/time -f "  draw: %e s wall, %M KB peak memory" $bin sample draw --campaign 1 --seed bench
-  /usr/bin/time -f "  verify: %e s wall, %M KB peak memory" $bin sample verify --campaign 1
+  # Each step also prints one machine-readable line (bench/all.sh collects them).
+  /usr/bin/time -f "  import: %e s wall, %M KB peak memory
+figure frame_import=%e s" $bin frame import --campaign 1 "$work/frame.csv"
+  /usr/bin/time -f "  plan: %e s wall, %M KB peak memory
+figure sample_plan=%e s" $bin sample plan --campaign 1 --format csv >/dev/null
+  /usr/bin/time -f "  draw: %e s wall, %M KB peak memory
+figure sample_draw=%e s" $bin sample draw --campaign 1 --seed bench
+  /usr/bin/time -f "  verify: %e s wall, %M KB peak memory
+figure sample_verify=%e s" $bin sample verify --campaign 1
 }
 case $which_db in sqlite|both) run SQLite "" ;; esac
 case $which_db in

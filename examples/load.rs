@@ -268,6 +268,22 @@ async fn main() {
     for e in s.errors.iter().take(10) {
         println!("  error: {e}");
     }
+    // One machine-readable line per figure (bench/all.sh collects them).
+    let prefix = if pages(&qn, 1).len() == 1 {
+        "one_page"
+    } else {
+        "paged"
+    };
+    println!(
+        "figure {prefix}_submissions={:.0} /s",
+        s.accepted.len() as f64 / elapsed
+    );
+    if !s.submit.is_empty() {
+        println!(
+            "figure {prefix}_submit_p99={:.1} ms",
+            percentile(&s.submit, 0.99)
+        );
+    }
     if let Some(path) = &args.accepted {
         let mut f = std::fs::File::create(path).expect("accepted file");
         for t in &s.accepted {

@@ -331,6 +331,12 @@ fn time(url: &str) {
     );
     let (peak, anon) = memory_mb();
     println!("peak RSS: {peak:.0} MB (with the mapped database file); anonymous memory now: {anon:.0} MB");
+    // One machine-readable line per figure (bench/all.sh collects them).
+    let best = live.iter().cloned().fold(f64::INFINITY, f64::min);
+    println!("figure live_all_units={:.2} ms", best * 1000.0);
+    println!("figure live_one_unit={:.2} ms", unit_page * 1000.0);
+    println!("figure recompute={whole:.3} s");
+    println!("figure recompute_peak_rss={peak:.0} MB");
 }
 
 fn main() {

@@ -318,6 +318,54 @@ pub fn unit_result(app: &App, campaign_id: CampaignId, unit_id: UnitId) -> Resul
     Ok(ctx.unit_result(unit, &stored(app, campaign_id)?))
 }
 
+/// The scores of `unit` in the response being read, taken from the spare
+/// ones (or made) the first time the response names it.
+fn scores_of<'a>(
+    active: &'a mut Vec<(i64, crate::domain::survey::RespondentScores)>,
+    spare: &mut Vec<crate::domain::survey::RespondentScores>,
+    scorer: &Scorer,
+    unit: i64,
+) -> &'a mut crate::domain::survey::RespondentScores {
+    let i = match active.iter().position(|(u, _)| *u == unit) {
+        Some(i) => i,
+        None => {
+            active.push((unit, spare.pop().unwrap_or_else(|| scorer.blank())));
+            active.len() - 1
+        }
+    };
+    &mut active[i].1
+}
+
+/// A page of responses and, for those without packed answers, their rows.
+type Page = (
+    Vec<responses::PackedRow>,
+    HashMap<i64, crate::domain::answers::Answers>,
+);
+
+/// The responses after `after` (None once there are no more).
+fn read_page(app: &App, campaign_id: i64, version_id: i64, after: i64) -> Result<Option<Page>> {
+    let mut conn = app.conn()?;
+    let page = responses::packed_page(&mut conn, campaign_id, version_id, after, RECOMPUTE_PAGE)?;
+    if page.is_empty() {
+        return Ok(None);
+    }
+    let unpacked: Vec<i64> = page
+        .iter()
+        .filter(|r| r.packed.is_none())
+        .map(|r| r.id)
+        .collect();
+    let mut from_rows: HashMap<i64, crate::domain::answers::Answers> = HashMap::new();
+    if !unpacked.is_empty() {
+        for (response, unit, code, value) in responses::answers_of_many(&mut conn, &unpacked)? {
+            from_rows
+                .entry(response)
+                .or_default()
+                .insert((unit, code), value);
+        }
+    }
+    Ok(Some((page, from_rows)))
+}
+
 /// Responses read per page by a recomputation.
 const RECOMPUTE_PAGE: i64 = 20_000;
 
@@ -338,83 +386,128 @@ pub fn recomputed(app: &App, campaign_id: CampaignId) -> Result<Vec<(i64, String
         };
         let q = app.questionnaire_version(cq.version_id)?;
         let layout = PackedLayout::of(&q);
+        // The packed questions resolved once (None: not scored).
+        let slots: Vec<Option<crate::domain::survey::QuestionRef<'_>>> =
+            layout.codes().iter().map(|c| scorer.lookup(c)).collect();
         let group = scorer.group().code().to_string();
         let mut rated_cache: HashMap<Option<i64>, Vec<i64>> = HashMap::new();
-        // Per rated unit, the scores of the response being read (reused).
-        let mut scores: BTreeMap<i64, crate::domain::survey::RespondentScores> = BTreeMap::new();
-        let mut after = 0;
-        loop {
-            let mut conn = app.conn()?;
-            let page = responses::packed_page(
-                &mut conn,
-                campaign_id,
-                cq.version_id,
-                after,
-                RECOMPUTE_PAGE,
-            )?;
-            let Some(last) = page.last().map(|r| r.id) else {
-                break;
-            };
-            after = last;
-            let unpacked: Vec<i64> = page
-                .iter()
-                .filter(|r| r.packed.is_none())
-                .map(|r| r.id)
-                .collect();
-            let mut from_rows: HashMap<i64, crate::domain::answers::Answers> = HashMap::new();
-            if !unpacked.is_empty() {
-                for (response, unit, code, value) in
-                    responses::answers_of_many(&mut conn, &unpacked)?
-                {
-                    from_rows
-                        .entry(response)
-                        .or_default()
-                        .insert((unit, code), value);
-                }
-            }
-            for r in &page {
-                let rated: &Vec<i64> = match rated_cache.entry(r.unit_id) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        let own = match r.unit_id {
-                            Some(id) => units::by_id(&mut conn, id)?,
-                            None => None,
-                        };
-                        e.insert(
-                            super::respond::rated_units(&mut conn, &q, own.as_ref())?
-                                .into_iter()
-                                .map(|u| u.id)
-                                .collect(),
-                        )
+        // The response being read: its scores per rated unit (usually one),
+        // with cleared ones kept for the next response.
+        let mut active: Vec<(i64, crate::domain::survey::RespondentScores)> = Vec::new();
+        let mut spare: Vec<crate::domain::survey::RespondentScores> = Vec::new();
+        let blank = scorer.blank();
+        // Strata by number, so the tally of a (rated unit, stratum) is
+        // found by two integers, not by hashing and cloning the stratum.
+        let mut strata: HashMap<String, usize> = HashMap::new();
+        let mut stratum_names: Vec<String> = Vec::new();
+        let mut index: HashMap<(i64, usize), usize> = HashMap::new();
+        let mut tallies: Vec<((i64, usize), Tally)> = Vec::new();
+        // One thread reads the pages while this one scores the last: the
+        // reading and the scoring each take about half the time.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Page>>(2);
+        let version_id = cq.version_id;
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || {
+                let mut after = 0;
+                loop {
+                    let step = read_page(app, campaign_id, version_id, after);
+                    let next = match &step {
+                        Ok(Some((page, _))) => page.last().map(|r| r.id),
+                        _ => None,
+                    };
+                    let Some(next) = next else {
+                        if let Err(e) = step {
+                            let _ = tx.send(Err(e));
+                        }
+                        break;
+                    };
+                    after = next;
+                    let Ok(Some(page)) = step else { break };
+                    if tx.send(Ok(page)).is_err() {
+                        break;
                     }
-                };
-                let stratum = tally_stratum(r.stratum.as_deref(), r.source);
-                for s in scores.values_mut() {
-                    s.clear();
                 }
-                let mut record = |unit: i64, code: &str, value: &str| {
-                    let s = scores.entry(unit).or_insert_with(|| scorer.blank());
-                    scorer.record(s, code, value);
-                };
-                match &r.packed {
-                    Some(packed) => layout
-                        .unpack(packed, &mut record)
-                        .map_err(|e| ServiceError::Internal(format!("phiếu {}: {e}", r.id)))?,
-                    None => {
-                        for ((u, c), v) in from_rows.get(&r.id).into_iter().flatten() {
-                            record(*u, c, v);
+            });
+            for item in rx {
+                let (page, from_rows) = item?;
+                let mut conn = app.conn()?;
+                for r in &page {
+                    let rated: &Vec<i64> = match rated_cache.entry(r.unit_id) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            let own = match r.unit_id {
+                                Some(id) => units::by_id(&mut conn, id)?,
+                                None => None,
+                            };
+                            e.insert(
+                                super::respond::rated_units(&mut conn, &q, own.as_ref())?
+                                    .into_iter()
+                                    .map(|u| u.id)
+                                    .collect(),
+                            )
+                        }
+                    };
+                    let name = match (r.stratum.as_deref(), r.source) {
+                        (Some(h), RespondentSource::Sample) => h,
+                        _ => OUTSIDE_DRAW,
+                    };
+                    let stratum = match strata.get(name) {
+                        Some(n) => *n,
+                        None => {
+                            stratum_names.push(tally_stratum(r.stratum.as_deref(), r.source));
+                            strata.insert(name.to_string(), stratum_names.len() - 1);
+                            stratum_names.len() - 1
+                        }
+                    };
+                    for (_, mut s) in active.drain(..) {
+                        s.clear();
+                        spare.push(s);
+                    }
+                    match &r.packed {
+                        Some(packed) => {
+                            let mut record = |unit: i64, slot: usize, value: &str| {
+                                if let Some(question) = slots[slot] {
+                                    let s = scores_of(&mut active, &mut spare, &scorer, unit);
+                                    scorer.record_at(s, question, value);
+                                }
+                            };
+                            layout.unpack(packed, &mut record).map_err(|e| {
+                                ServiceError::Internal(format!("phiếu {}: {e}", r.id))
+                            })?
+                        }
+                        None => {
+                            for ((u, c), v) in from_rows.get(&r.id).into_iter().flatten() {
+                                let s = scores_of(&mut active, &mut spare, &scorer, *u);
+                                scorer.record(s, c, v);
+                            }
                         }
                     }
-                }
-                let blank = scorer.blank();
-                for unit in rated {
-                    let s = scores.get(unit).unwrap_or(&blank);
-                    sums.entry((*unit, group.clone(), stratum.clone()))
-                        .or_insert_with(|| scorer.tally())
-                        .add(s)
-                        .map_err(|e| ServiceError::invalid(e.to_string()))?;
+                    for unit in rated {
+                        let s = active
+                            .iter()
+                            .find(|(u, _)| u == unit)
+                            .map(|(_, s)| s)
+                            .unwrap_or(&blank);
+                        let key = (*unit, stratum);
+                        let at = match index.get(&key) {
+                            Some(at) => *at,
+                            None => {
+                                tallies.push((key, scorer.tally()));
+                                index.insert(key, tallies.len() - 1);
+                                tallies.len() - 1
+                            }
+                        };
+                        tallies[at]
+                            .1
+                            .add(s)
+                            .map_err(|e| ServiceError::invalid(e.to_string()))?;
+                    }
                 }
             }
+            Ok(())
+        })?;
+        for ((unit, stratum), tally) in tallies {
+            sums.insert((unit, group.clone(), stratum_names[stratum].clone()), tally);
         }
     }
     Ok(sums

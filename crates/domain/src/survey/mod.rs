@@ -30,7 +30,7 @@ pub use group::{
     estimate_group, Ci, CriterionEstimate, DrawnStratum, GroupInput, GroupResult, ShareEstimate,
     StratumFrame,
 };
-pub use scorer::{RespondentScores, Scorer, MICRO};
+pub use scorer::{QuestionRef, RespondentScores, Scorer, MICRO};
 pub use tally::{Origin, Tallies, Tally, UnitGroupTallies};
 
 #[cfg(test)]

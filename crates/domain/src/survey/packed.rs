@@ -77,33 +77,69 @@ impl PackedLayout {
         Some(out)
     }
 
-    /// Calls `f(unit, question, value)` for every packed answer.
+    /// The packed questions' codes, in packed order: `unpack` names a
+    /// question by its place here.
+    pub fn codes(&self) -> &[String] {
+        &self.codes
+    }
+
+    /// Calls `f(unit, question's place in codes(), value)` for every
+    /// packed answer.
     pub fn unpack<'a>(
-        &'a self,
+        &self,
         packed: &'a str,
-        mut f: impl FnMut(i64, &'a str, &'a str),
+        mut f: impl FnMut(i64, usize, &'a str),
     ) -> Result<(), PackedError> {
         if packed.is_empty() {
             return Ok(());
         }
-        for part in packed.split(UNIT_SEP) {
-            let mut fields = part.split(FIELD_SEP);
-            let unit: i64 = fields
-                .next()
-                .and_then(|u| u.parse().ok())
-                .ok_or_else(|| PackedError(format!("mã đơn vị \"{part}\"")))?;
-            let mut n = 0;
-            for (code, value) in self.codes.iter().zip(fields.by_ref()) {
-                n += 1;
-                if !value.is_empty() {
-                    f(unit, code, value);
+        // One pass over the bytes: the separators are ASCII, so every cut
+        // falls on a character boundary.
+        let bytes = packed.as_bytes();
+        let (unit_sep, field_sep) = (UNIT_SEP as u8, FIELD_SEP as u8);
+        let mut start = 0;
+        let mut unit: Option<i64> = None;
+        let mut field = 0usize;
+        for (i, b) in bytes
+            .iter()
+            .copied()
+            .chain(std::iter::once(unit_sep))
+            .enumerate()
+        {
+            if b != unit_sep && b != field_sep {
+                continue;
+            }
+            let text = &packed[start..i];
+            start = i + 1;
+            match unit {
+                None => {
+                    unit = Some(
+                        text.parse()
+                            .map_err(|_| PackedError(format!("mã đơn vị \"{text}\"")))?,
+                    );
+                }
+                Some(u) => {
+                    if field >= self.codes.len() {
+                        return Err(PackedError(format!(
+                            "đơn vị {u} có số câu khác {} câu của phiếu",
+                            self.codes.len()
+                        )));
+                    }
+                    if !text.is_empty() {
+                        f(u, field, text);
+                    }
+                    field += 1;
                 }
             }
-            if n != self.codes.len() || fields.next().is_some() {
-                return Err(PackedError(format!(
-                    "đơn vị {unit} có số câu khác {} câu của phiếu",
-                    self.codes.len()
-                )));
+            if b == unit_sep {
+                let u = unit.take().unwrap_or_default();
+                if field != self.codes.len() {
+                    return Err(PackedError(format!(
+                        "đơn vị {u} có số câu khác {} câu của phiếu",
+                        self.codes.len()
+                    )));
+                }
+                field = 0;
             }
         }
         Ok(())
@@ -137,8 +173,8 @@ mod tests {
         ]);
         let packed = l.pack(&a).unwrap();
         let mut back = Vec::new();
-        l.unpack(&packed, |u, c, v| {
-            back.push((u, c.to_string(), v.to_string()))
+        l.unpack(&packed, |u, i, v| {
+            back.push((u, l.codes()[i].clone(), v.to_string()))
         })
         .unwrap();
         assert_eq!(

@@ -60,6 +60,10 @@ impl Hasher for Fnv {
     }
 }
 
+/// A scored question of a [`Scorer`] (see [`Scorer::lookup`]).
+#[derive(Debug, Clone, Copy)]
+pub struct QuestionRef<'a>(&'a ScoredQuestion);
+
 #[derive(Debug, Clone)]
 struct ScoredQuestion {
     criterion: usize,
@@ -163,9 +167,27 @@ impl Scorer {
     /// recorded at most once per respondent and rated unit, as storage keys
     /// guarantee.
     pub fn record(&self, scores: &mut RespondentScores, question: &str, value: &str) -> bool {
-        let Some(q) = self.questions.get(question) else {
-            return false;
-        };
+        match self.lookup(question) {
+            Some(q) => self.record_at(scores, q, value),
+            None => false,
+        }
+    }
+
+    /// A scored question, looked up once: a caller that scores many answers
+    /// in a fixed question order (a recomputation over packed answers)
+    /// resolves the codes once instead of per answer.
+    pub fn lookup(&self, question: &str) -> Option<QuestionRef<'_>> {
+        self.questions.get(question).map(QuestionRef)
+    }
+
+    /// [`Scorer::record`] for a question already looked up.
+    pub fn record_at(
+        &self,
+        scores: &mut RespondentScores,
+        q: QuestionRef<'_>,
+        value: &str,
+    ) -> bool {
+        let q = q.0;
         let micro = match &q.scores {
             Scores::Likert(levels) => value
                 .parse::<usize>()

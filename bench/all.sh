@@ -52,6 +52,8 @@ sample_verify ≤ 2 s
 frame_import sqlite:≤ 5 s postgres:≤ 10 s
 one_page_submissions sqlite:≥ 2500 /s postgres:≥ 1000 /s
 one_page_submit_p99 sqlite:< 50 ms postgres:< 100 ms
+microdata_csv measured and stated
+microdata_csv_heap_growth flat (≈ 0 MB)
 T
 }
 

@@ -331,12 +331,49 @@ fn time(url: &str) {
     );
     let (peak, anon) = memory_mb();
     println!("peak RSS: {peak:.0} MB (with the mapped database file); anonymous memory now: {anon:.0} MB");
+
+    // The analysts' microdata CSV of every response, streamed to nowhere
+    // (the bytes are counted): time, and the heap before and after.
+    let t = Instant::now();
+    let md = service::export::microdata(&app, c, "citizen").expect("microdata");
+    let mut bytes = CountingSink(0);
+    let rows = chiso::report::export::write_csv(
+        &mut bytes,
+        &md.header,
+        md.rows(&app).map(|r| r.map_err(|e| e.to_string())),
+        &chiso::report::export::CsvOptions::default(),
+    )
+    .expect("csv");
+    let export = t.elapsed().as_secs_f64();
+    let (_, anon_after) = memory_mb();
+    println!(
+        "microdata CSV: {rows} rows, {:.0} MB in {export:.1} s; anonymous memory {anon:.0} → {anon_after:.0} MB",
+        bytes.0 as f64 / 1e6
+    );
     // One machine-readable line per figure (bench/all.sh collects them).
     let best = live.iter().cloned().fold(f64::INFINITY, f64::min);
     println!("figure live_all_units={:.2} ms", best * 1000.0);
     println!("figure live_one_unit={:.2} ms", unit_page * 1000.0);
     println!("figure recompute={whole:.3} s");
     println!("figure recompute_peak_rss={peak:.0} MB");
+    println!("figure microdata_csv={export:.1} s");
+    println!(
+        "figure microdata_csv_heap_growth={:.0} MB",
+        anon_after - anon
+    );
+}
+
+/// A writer that keeps only the count of bytes.
+struct CountingSink(u64);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn main() {

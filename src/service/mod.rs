@@ -116,6 +116,9 @@ pub struct App {
     profiles_dir: std::path::PathBuf,
     /// Campaign id → the profile it follows, parsed once.
     campaign_profiles: RwLock<HashMap<i64, Arc<crate::domain::profile::Profile>>>,
+    /// Per campaign, the running sums last parsed and the fingerprint they
+    /// were read at (`results::stored`).
+    pub(crate) tally_cache: RwLock<HashMap<i64, results::CachedTallies>>,
     /// How staff notices are written and when the deadline one goes out.
     notices: notices::NoticeOptions,
 }
@@ -186,6 +189,7 @@ impl App {
             hasher,
             profiles_dir: options.profiles_dir,
             campaign_profiles: RwLock::new(HashMap::new()),
+            tally_cache: RwLock::new(HashMap::new()),
             notices: options.notices,
         })
     }

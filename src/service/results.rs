@@ -261,13 +261,31 @@ impl Context {
     }
 }
 
-/// Loads the stored tallies, grouped per rated unit and group.
-fn stored(
-    app: &App,
-    campaign_id: i64,
-) -> Result<BTreeMap<(i64, String), crate::domain::survey::UnitGroupTallies>> {
-    let mut out: BTreeMap<(i64, String), crate::domain::survey::UnitGroupTallies> = BTreeMap::new();
-    for (unit, group, stratum, tally) in tallies::of_campaign(&mut *app.conn()?, campaign_id)? {
+/// A campaign's running sums, parsed, per (rated unit, group).
+pub(crate) type StoredTallies = BTreeMap<(i64, String), crate::domain::survey::UnitGroupTallies>;
+
+/// A campaign's parsed tallies with the fingerprint they were read at.
+pub(crate) type CachedTallies = ((i64, i64), Arc<StoredTallies>);
+
+/// Loads the stored tallies, grouped per rated unit and group. Parsing them
+/// is half of a results page, so the last parse of each campaign is kept
+/// and reused while the tallies' fingerprint (one cheap aggregate, read
+/// first) is unchanged; any instance's submission changes it.
+fn stored(app: &App, campaign_id: i64) -> Result<Arc<StoredTallies>> {
+    let mut conn = app.conn()?;
+    let now = tallies::fingerprint(&mut conn, campaign_id)?;
+    if let Some((at, cached)) = app
+        .tally_cache
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&campaign_id)
+    {
+        if *at == now {
+            return Ok(cached.clone());
+        }
+    }
+    let mut out: StoredTallies = BTreeMap::new();
+    for (unit, group, stratum, tally) in tallies::of_campaign(&mut conn, campaign_id)? {
         let cell = out.entry((unit, group)).or_default();
         if stratum == OUTSIDE_DRAW {
             cell.open = Some(tally);
@@ -275,6 +293,11 @@ fn stored(
             cell.strata.insert(stratum, tally);
         }
     }
+    let out = Arc::new(out);
+    app.tally_cache
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(campaign_id, (now, out.clone()));
     Ok(out)
 }
 
@@ -315,7 +338,7 @@ pub fn unit_result(app: &App, campaign_id: CampaignId, unit_id: UnitId) -> Resul
         .iter()
         .find(|u| u.id == unit_id)
         .ok_or_else(|| ServiceError::NotFound(format!("không có đơn vị {unit_id}")))?;
-    Ok(ctx.unit_result(unit, &stored(app, campaign_id)?))
+    Ok(ctx.unit_result(unit, &*stored(app, campaign_id)?))
 }
 
 /// The scores of `unit` in the response being read, taken from the spare

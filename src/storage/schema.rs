@@ -296,6 +296,7 @@ diesel::table! {
         stratum -> Text,
         tally -> Text,
         updated_at -> Timestamp,
+        revision -> BigInt,
     }
 }
 

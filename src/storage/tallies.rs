@@ -76,15 +76,36 @@ pub fn apply(
             st::stratum.eq(&u.stratum),
             st::tally.eq(&json),
             st::updated_at.eq(now),
+            st::revision.eq(1i64),
         );
         per_backend!(conn => diesel::insert_into(st::table)
             .values(values)
             .on_conflict((st::campaign_id, st::rated_unit_id, st::respondent_group, st::stratum))
             .do_update()
-            .set((st::tally.eq(&json), st::updated_at.eq(now)))
+            .set((
+                st::tally.eq(&json),
+                st::updated_at.eq(now),
+                st::revision.eq(st::revision + 1i64),
+            ))
             .execute(conn))?;
     }
     Ok(())
+}
+
+/// What changes whenever a campaign's tallies change: their number and the
+/// sum of their revisions. Each change raises one revision and a
+/// replacement starts every row above the old sum, so the sum only grows
+/// (responses are never deleted, so a replacement never leaves no rows
+/// where there were some) and a fingerprint never comes back.
+pub fn fingerprint(conn: &mut DbConn, campaign_id: i64) -> Result<(i64, i64), StorageError> {
+    use diesel::dsl::{count_star, sql};
+    Ok(st::table
+        .filter(st::campaign_id.eq(campaign_id))
+        .select((
+            count_star(),
+            sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(revision), 0) AS BIGINT)"),
+        ))
+        .first(conn)?)
 }
 
 /// Every tally row of a campaign: (rated unit, group, stratum, tally JSON).
@@ -116,6 +137,10 @@ pub fn replace(
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     conn.transaction(|conn| {
+        // Each new row starts above the old sum of revisions, so the sum
+        // (the fingerprint) keeps growing through a replacement too.
+        let (_, old_sum) = fingerprint(conn, campaign_id)?;
+        let revision = old_sum + 1;
         diesel::delete(st::table.filter(st::campaign_id.eq(campaign_id))).execute(conn)?;
         for (unit, group, stratum, tally) in rows {
             let json = serde_json::to_string(tally).map_err(corrupt)?;
@@ -127,6 +152,7 @@ pub fn replace(
                     st::stratum.eq(stratum),
                     st::tally.eq(&json),
                     st::updated_at.eq(now),
+                    st::revision.eq(revision),
                 ))
                 .execute(conn)?;
         }

@@ -682,3 +682,55 @@ async fn a_units_open_link_figures_show_forms_from_one_address_or_device(backend
         .is_some_and(|k| k.len() == 16 && !k.contains("127.0.0.1"))));
     t.stop().await;
 }
+
+per_backend!(async the_results_follow_every_submission_though_their_parse_is_kept);
+async fn the_results_follow_every_submission_though_their_parse_is_kept(backend: Backend) {
+    // Issue 16: a page reuses the tallies it parsed while their fingerprint
+    // (count and sum of revisions) is unchanged; each submission, on any
+    // instance, and each recomputation must change it.
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn(backend).await;
+    let c = campaign(&t, dir.path());
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
+    let sampled: Vec<_> = draws::members(&mut t.conn(), d.id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
+        .collect();
+    let answered = |app: &chiso::service::App| {
+        let r = results::unit_result(app, CampaignId(c), UnitId(unit)).unwrap();
+        let s = r.survey.unwrap();
+        s.groups
+            .iter()
+            .find(|g| g.group == RespondentGroup::Citizen)
+            .map(|g| g.respondents)
+            .unwrap_or(0)
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+    let mut prints = vec![chiso::storage::tallies::fingerprint(&mut t.conn(), c).unwrap()];
+    for (i, m) in sampled.iter().take(3).enumerate() {
+        assert_eq!(answered(&t.app), i as u64, "{backend:?}");
+        let token = t
+            .app
+            .secret()
+            .unwrap()
+            .invitation_token(c, m.frame_person_id);
+        answer_randomly(&t, token.as_str(), unit, &mut rng).await;
+        prints.push(chiso::storage::tallies::fingerprint(&mut t.conn(), c).unwrap());
+    }
+    assert_eq!(answered(&t.app), 3, "{backend:?}");
+    // Another instance (its own process state) sees the same, and a
+    // recomputation moves the fingerprint on even when nothing differed.
+    let other = chiso::service::App::open(t.app.database_url(), Default::default()).unwrap();
+    assert_eq!(answered(&other), 3);
+    let report = results::recompute(&t.app, CampaignId(c)).unwrap();
+    assert_eq!(report.differed, 0);
+    prints.push(chiso::storage::tallies::fingerprint(&mut t.conn(), c).unwrap());
+    assert!(
+        prints.windows(2).all(|w| w[0].1 < w[1].1),
+        "{backend:?}: the sum of revisions only grows: {prints:?}"
+    );
+    assert_eq!(answered(&t.app), 3);
+    t.stop().await;
+}

@@ -1,0 +1,1 @@
+ALTER TABLE survey_tallies DROP COLUMN revision;

@@ -51,6 +51,18 @@ fn campaign_with(t: &TestApp, dir: &std::path::Path, anonymous: bool) -> i64 {
     c.get()
 }
 
+/// The people drawn into the sample (not the reserves) of one unit.
+fn sampled_in(t: &TestApp, campaign: i64, unit: &str) -> Vec<draws::MemberRow> {
+    let d = draws::of_campaign(&mut t.conn(), campaign)
+        .unwrap()
+        .unwrap();
+    draws::members(&mut t.conn(), d.id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with(unit))
+        .collect()
+}
+
 /// Answers every page of the citizen form with random levels.
 async fn answer_randomly(t: &TestApp, token: &str, unit: i64, rng: &mut impl Rng) {
     let mut pages = citizen_pages(unit);
@@ -88,12 +100,7 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine(b
     let t = TestApp::spawn(backend).await;
     let c = campaign(&t, dir.path());
     let unit = unit_id(&t.app, "P-BINHMINH");
-    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
-    let sampled: Vec<_> = draws::members(&mut t.conn(), d.id)
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
-        .collect();
+    let sampled = sampled_in(&t, c, "P-BINHMINH");
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     // 45 of the sampled citizens answer, at random, and two people come
     // through the open link.
@@ -323,14 +330,8 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
     .unwrap();
     let unit = unit_id(&t.app, "P-BINHMINH");
     let other = unit_id(&t.app, "SNV");
-    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
-    for m in draws::members(&mut t.conn(), d.id)
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
-        .take(30)
-    {
+    for m in sampled_in(&t, c, "P-BINHMINH").into_iter().take(30) {
         let token = t
             .app
             .secret()
@@ -498,12 +499,7 @@ async fn an_anonymous_campaign_shows_no_figure_that_moves_with_one_answer_or_res
     let t = TestApp::spawn(backend).await;
     let c = campaign_with(&t, dir.path(), true);
     let unit = unit_id(&t.app, "P-BINHMINH");
-    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
-    let sampled: Vec<_> = draws::members(&mut t.conn(), d.id)
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
-        .collect();
+    let sampled = sampled_in(&t, c, "P-BINHMINH");
     assert!(sampled.len() >= 32, "{} sampled", sampled.len());
     let officer = t.staff("cb-bm", "unit_officer", Some("P-BINHMINH")).await;
     let page = format!("/staff/campaigns/{c}/results/{unit}");
@@ -692,12 +688,7 @@ async fn the_results_follow_every_submission_though_their_parse_is_kept(backend:
     let t = TestApp::spawn(backend).await;
     let c = campaign(&t, dir.path());
     let unit = unit_id(&t.app, "P-BINHMINH");
-    let d = draws::of_campaign(&mut t.conn(), c).unwrap().unwrap();
-    let sampled: Vec<_> = draws::members(&mut t.conn(), d.id)
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.reserve_rank.is_none() && m.stratum.starts_with("P-BINHMINH"))
-        .collect();
+    let sampled = sampled_in(&t, c, "P-BINHMINH");
     let answered = |app: &chiso::service::App| {
         let r = results::unit_result(app, CampaignId(c), UnitId(unit)).unwrap();
         let s = r.survey.unwrap();

@@ -1041,14 +1041,7 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
     let dir = tempfile::tempdir().unwrap();
     let t = TestApp::spawn(backend).await;
     let questionnaires = citizen_minimum_of_five();
-    let c = open_profile_campaign(
-        &t.app,
-        questionnaires.path(),
-        "hai-phong-2025",
-        2026,
-        "Khảo sát ẩn danh",
-        true,
-    );
+    let c = low_k_campaign(&t, questionnaires.path(), true);
     let frame_text = frame_csv(60);
     let frame = write(dir.path(), "khung.csv", &frame_text);
     sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
@@ -1263,6 +1256,18 @@ fn citizen_minimum_of_five() -> tempfile::TempDir {
     dir
 }
 
+/// A campaign on [`citizen_minimum_of_five`]'s profile.
+fn low_k_campaign(t: &TestApp, questionnaires: &Path, anonymous: bool) -> CampaignId {
+    open_profile_campaign(
+        &t.app,
+        questionnaires,
+        "hai-phong-2025",
+        2026,
+        "Khảo sát ẩn danh",
+        anonymous,
+    )
+}
+
 /// A drawn person answers every page of the citizen form through their
 /// invitation link.
 async fn answer_as(t: &TestApp, campaign: CampaignId, m: &draws::MemberRow, unit: i64) {
@@ -1271,14 +1276,7 @@ async fn answer_as(t: &TestApp, campaign: CampaignId, m: &draws::MemberRow, unit
         .secret()
         .unwrap()
         .invitation_token(campaign.get(), m.frame_person_id);
-    let pages = citizen_pages(unit);
-    let last = pages.len() - 1;
-    for (p, answers) in pages.iter().enumerate() {
-        let nav = if p == last { "submit" } else { "next" };
-        let idem = format!("idem-{}", token.as_str());
-        let r = post_page(t, token.as_str(), p, nav, &idem, answers).await;
-        assert!(r.status == 303 || r.status == 200, "page {p}: {}", r.body);
-    }
+    answer_citizen(t, token.as_str(), unit, "").await;
 }
 
 per_backend!(async an_anonymous_campaign_warns_of_small_strata_and_its_microdata_merge_or_withhold_them);
@@ -1297,14 +1295,7 @@ async fn an_anonymous_campaign_warns_of_small_strata_and_its_microdata_merge_or_
     let frame = write(dir.path(), "khung.csv", &frame_text);
     let questionnaires = citizen_minimum_of_five();
     let prepare = |anonymous: bool| {
-        let c = open_profile_campaign(
-            &t.app,
-            questionnaires.path(),
-            "hai-phong-2025",
-            2026,
-            "Khảo sát ẩn danh",
-            anonymous,
-        );
+        let c = low_k_campaign(&t, questionnaires.path(), anonymous);
         sampling::import_frame(&t.app, c, &frame, "khung.csv").unwrap();
         for g in ["business", "civil_servant", "leader"] {
             let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();

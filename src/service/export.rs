@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::questionnaire::{Question, QuestionKind};
 use crate::domain::states::RespondentSource;
-use crate::domain::survey::anonymity::{threshold, MicrodataMask, Placed, MIN_K};
+use crate::domain::survey::anonymity::{threshold_or_least, MicrodataMask, Placed};
 use crate::report::table::{Cell, Column, Header, Row};
 use crate::storage::campaigns as store;
 use crate::storage::{draws, responses, units};
@@ -97,11 +97,11 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
     let (shuffled, mask) = if campaign.anonymous {
         let secret = app.secret()?;
         let placed = responses::ids(&mut conn, campaign_id, cq.version_id)?;
-        let k = app
-            .campaign_profile(CampaignId(campaign_id))
-            .ok()
-            .and_then(|p| p.survey.as_ref().map(|r| threshold(r, questionnaire.group)))
-            .unwrap_or(MIN_K);
+        let profile = app.campaign_profile(CampaignId(campaign_id)).ok();
+        let k = threshold_or_least(
+            profile.as_ref().and_then(|p| p.survey.as_ref()),
+            questionnaire.group,
+        );
         let mask = MicrodataMask::new(
             k,
             placed.iter().map(|(_, unit, stratum)| Placed {

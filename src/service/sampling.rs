@@ -560,16 +560,13 @@ fn plan_with(
 /// An anonymous campaign's unit × group cells and strata with fewer people
 /// in the frame than k: however many answer, fewer than k answers.
 fn small_cells(app: &App, campaign_id: i64, rows: &[PlanRow]) -> Result<Vec<String>> {
-    use crate::domain::survey::anonymity::{threshold, MIN_K};
+    use crate::domain::survey::anonymity::threshold_or_least;
     if !campaign(app, campaign_id)?.anonymous {
         return Ok(vec![]);
     }
     let profile = app.campaign_profile(CampaignId(campaign_id)).ok();
     let k_of = |g: RespondentGroup| {
-        profile
-            .as_ref()
-            .and_then(|p| p.survey.as_ref().map(|r| threshold(r, g)))
-            .unwrap_or(MIN_K)
+        threshold_or_least(profile.as_ref().and_then(|p| p.survey.as_ref()), g)
     };
     let mut lines = Vec::new();
     for r in rows {

@@ -23,6 +23,12 @@ pub fn threshold(rules: &SurveyRules, group: RespondentGroup) -> u32 {
     rules.anonymity_k.max(MIN_K).max(rules.min_valid(group))
 }
 
+/// The threshold for one group of a campaign whose profile may have no
+/// survey rules (or no profile): then the rule's least, [`MIN_K`].
+pub fn threshold_or_least(rules: Option<&SurveyRules>, group: RespondentGroup) -> u32 {
+    rules.map_or(MIN_K, |r| threshold(r, group))
+}
+
 /// The survey rules of an anonymous campaign: every group's minimum raised
 /// to its threshold, and a criterion below it withheld.
 pub fn anonymous_rules(rules: &SurveyRules) -> SurveyRules {
@@ -161,6 +167,14 @@ mod mask_tests {
         assert_eq!(m.merged_into("e"), Some(Some(3)));
         assert_eq!(m.merged_into("f"), Some(Some(3)));
         assert_eq!(m.merged_into("d"), None, "withheld, not merged");
+    }
+
+    #[test]
+    fn a_campaign_without_survey_rules_uses_the_least_k() {
+        assert_eq!(
+            threshold_or_least(None, RespondentGroup::CivilServant),
+            MIN_K
+        );
     }
 
     #[test]

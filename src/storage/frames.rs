@@ -76,25 +76,41 @@ pub fn begin(
 /// limits on bound parameters (SQLite 32766, PostgreSQL 65535).
 const ROWS_PER_STATEMENT: usize = 4000;
 
-/// Adds rows to a loading frame, in one transaction.
+/// Adds rows to a loading frame, in one transaction. SQLite runs one
+/// prepared single-row INSERT per person: no statement to parse per batch
+/// and no statement journal (a multi-row INSERT needs one in case it fails
+/// half-way); PostgreSQL gets multi-row statements, one round trip each.
 pub fn add(conn: &mut DbConn, frame_id: i64, rows: &[NewPerson]) -> Result<(), StorageError> {
+    macro_rules! values {
+        ($r:expr) => {
+            (
+                fp::frame_id.eq(frame_id),
+                fp::person_key.eq($r.person_key.as_str()),
+                fp::unit_id.eq($r.unit_id),
+                fp::respondent_group.eq($r.group),
+                fp::email.eq($r.email.as_deref()),
+                fp::size.eq($r.size),
+                fp::strata.eq($r.strata.as_str()),
+            )
+        };
+    }
     conn.transaction(|conn| {
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|r| {
-                    (
-                        fp::frame_id.eq(frame_id),
-                        fp::person_key.eq(&r.person_key),
-                        fp::unit_id.eq(r.unit_id),
-                        fp::respondent_group.eq(r.group),
-                        fp::email.eq(r.email.as_deref()),
-                        fp::size.eq(r.size),
-                        fp::strata.eq(&r.strata),
-                    )
-                })
-                .collect();
-            per_backend!(conn => diesel::insert_into(fp::table).values(&values).execute(conn))?;
+        match conn {
+            DbConn::Sqlite(conn) => {
+                for r in rows {
+                    diesel::insert_into(fp::table)
+                        .values(values!(r))
+                        .execute(conn)?;
+                }
+            }
+            DbConn::Pg(conn) => {
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    let chunk: Vec<_> = chunk.iter().map(|r| values!(r)).collect();
+                    diesel::insert_into(fp::table)
+                        .values(&chunk)
+                        .execute(conn)?;
+                }
+            }
         }
         Ok(())
     })
@@ -150,44 +166,35 @@ pub fn remove(conn: &mut DbConn, ids: &[i64]) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// People per unit, group and combination of stratifying values.
-pub fn counts(
-    conn: &mut DbConn,
-    frame_id: i64,
-) -> Result<Vec<(i64, String, String, i64)>, StorageError> {
-    use diesel::dsl::count_star;
-    Ok(fp::table
-        .filter(fp::frame_id.eq(frame_id))
-        .group_by((fp::unit_id, fp::respondent_group, fp::strata))
-        .select((fp::unit_id, fp::respondent_group, fp::strata, count_star()))
-        .load(conn)?)
-}
-
+/// What the plan and the draw read of a frame row (no contact details).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = fp)]
-pub struct PersonRow {
+pub struct DrawPerson {
     pub id: i64,
     pub person_key: String,
     pub unit_id: i64,
     pub respondent_group: String,
-    pub email: Option<String>,
     pub size: Option<i64>,
     pub strata: String,
 }
 
-/// Every person of a frame, in person-key order.
-pub fn persons(conn: &mut DbConn, frame_id: i64) -> Result<Vec<PersonRow>, StorageError> {
-    Ok(fp::table
+/// Every person of a frame, in storage order: the draw sorts each stratum
+/// by key itself. A frame's rows were inserted together, so they are read
+/// as one range of ids; `+frame_id` keeps SQLite from walking the
+/// (unit, group) index instead and fetching a million rows one by one.
+pub fn persons(conn: &mut DbConn, frame_id: i64) -> Result<Vec<DrawPerson>, StorageError> {
+    use diesel::dsl::{max, min, sql};
+    use diesel::sql_types::{BigInt, Bool};
+    let (first, last): (Option<i64>, Option<i64>) = fp::table
         .filter(fp::frame_id.eq(frame_id))
-        .order(fp::person_key)
-        .select(PersonRow::as_select())
-        .load(conn)?)
-}
-
-pub fn person(conn: &mut DbConn, id: i64) -> Result<Option<PersonRow>, StorageError> {
+        .select((min(fp::id), max(fp::id)))
+        .first(conn)?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(vec![]);
+    };
     Ok(fp::table
-        .find(id)
-        .select(PersonRow::as_select())
-        .first(conn)
-        .optional()?)
+        .filter(fp::id.between(first, last))
+        .filter(sql::<Bool>("+frame_id = ").bind::<BigInt, _>(frame_id))
+        .select(DrawPerson::as_select())
+        .load(conn)?)
 }

@@ -193,7 +193,8 @@ impl ManageConnection for Manager {
                 c.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                     PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456;",
+                     PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456; \
+                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))

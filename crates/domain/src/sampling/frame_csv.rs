@@ -11,11 +11,10 @@
 //! of person keys seen (to report duplicates with both line numbers).
 //! Whether a unit exists is for the caller to check against the database.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use crate::email::Email;
 use crate::questionnaire::RespondentGroup;
@@ -72,7 +71,9 @@ struct Columns {
 pub struct FrameReader<R: Read> {
     csv: csv::Reader<LineCounter<SkipBom<R>>>,
     /// Newlines read ahead of the parser, to turn a record's byte offset into its line.
-    newlines: Rc<RefCell<Newlines>>,
+    /// Shared with the line counter; a mutex (never contended) rather than a
+    /// `RefCell` so the reader can run on its own thread while rows are written.
+    newlines: Arc<Mutex<Newlines>>,
     columns: Columns,
     record: csv::ByteRecord,
     seen: HashMap<PersonKey, u64>,
@@ -85,7 +86,7 @@ pub struct FrameReader<R: Read> {
 impl<R: Read> FrameReader<R> {
     /// Reads and checks the header.
     pub fn new(reader: R) -> Result<Self, FrameError> {
-        let newlines = Rc::new(RefCell::new(Newlines::default()));
+        let newlines = Arc::new(Mutex::new(Newlines::default()));
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -332,7 +333,11 @@ impl<R: Read> Iterator for FrameReader<R> {
                     // csv's own line count is off for CRLF files; count the
                     // newlines before the record's first byte instead.
                     let byte = self.record.position().map_or(0, |p| p.byte());
-                    let line = self.newlines.borrow_mut().line_at(byte);
+                    let line = self
+                        .newlines
+                        .lock()
+                        .expect("one reader at a time")
+                        .line_at(byte);
                     self.line = line;
                     if let Some(row) = self.row(line) {
                         return Some(Ok(row));
@@ -414,13 +419,13 @@ impl Newlines {
 struct LineCounter<R> {
     inner: R,
     offset: u64,
-    newlines: Rc<RefCell<Newlines>>,
+    newlines: Arc<Mutex<Newlines>>,
 }
 
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut nl = self.newlines.borrow_mut();
+        let mut nl = self.newlines.lock().expect("one reader at a time");
         for (i, b) in buf[..n].iter().enumerate() {
             if *b == b'\n' || *b == b'\r' {
                 nl.ahead.push_back((self.offset + i as u64, *b == b'\n'));

@@ -25,6 +25,9 @@ use crate::storage::{campaigns as store, units};
 use super::{now, App, Result, ServiceError};
 use crate::domain::sampling::frame_csv::FrameReader;
 
+mod classify;
+use classify::{Classifier, Place};
+
 /// Rows written per transaction while a frame loads: large enough to be
 /// fast, small enough that respondents' writes get the database between.
 const BATCH: usize = 20_000;
@@ -103,55 +106,76 @@ pub fn import_frame(
         .map_err(|e| ServiceError::Invalid(vec![frame_problem(file_name, &e)]))?;
     let frame_id = frames::begin(&mut *app.writer()?, campaign_id, &sha256, file_name, now())?;
 
-    let mut problems = Vec::new();
-    let mut problem_count = 0usize;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut rows = 0u64;
-    let outcome = (|| -> Result<()> {
-        while let Some(item) = reader.next() {
-            let mut problem = |text: String| {
-                problem_count += 1;
-                if problems.len() < MAX_LISTED {
-                    problems.push(text);
-                }
-            };
-            let row = match item {
-                Ok(row) => row,
-                Err(e) => {
-                    problem(frame_problem(file_name, &e));
+    // One thread reads and checks the file while this one writes batches:
+    // on two cores the import takes the longer of the two, not their sum.
+    let (batches, written) = std::sync::mpsc::sync_channel::<Vec<NewPerson>>(2);
+    let (outcome, (mut problems, problem_count, rows)) = std::thread::scope(|scope| {
+        let parser = scope.spawn(|| {
+            let mut problems = Vec::new();
+            let mut problem_count = 0usize;
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut rows = 0u64;
+            while let Some(item) = reader.next() {
+                let mut problem = |text: String| {
+                    problem_count += 1;
+                    if problems.len() < MAX_LISTED {
+                        problems.push(text);
+                    }
+                };
+                let row = match item {
+                    Ok(row) => row,
+                    Err(e) => {
+                        problem(frame_problem(file_name, &e));
+                        continue;
+                    }
+                };
+                rows += 1;
+                let Some(&unit_id) = unit_ids.get(row.unit.as_str()) else {
+                    problem(format!(
+                        "{file_name}:{}: cột unit: không có đơn vị mã \"{}\"",
+                        reader.line(),
+                        row.unit.as_str()
+                    ));
                     continue;
+                };
+                if problem_count > 0 {
+                    continue; // keep reading to report every problem, write nothing more
                 }
-            };
-            rows += 1;
-            let Some(&unit_id) = unit_ids.get(row.unit.as_str()) else {
-                problem(format!(
-                    "{file_name}:{}: cột unit: không có đơn vị mã \"{}\"",
-                    reader.line(),
-                    row.unit.as_str()
-                ));
-                continue;
-            };
-            if problem_count > 0 {
-                continue; // keep reading to report every problem, write nothing more
+                batch.push(NewPerson {
+                    person_key: row.person.as_str().to_string(),
+                    unit_id,
+                    group: row.group.code(),
+                    email: row.email.map(|e| e.as_str().to_string()),
+                    size: row.size.map(|s| s.min(i64::MAX as u64) as i64),
+                    strata: serde_json::to_string(&row.strata).unwrap_or_else(|_| "{}".into()),
+                });
+                // A writer that stopped on an error has hung up; its error
+                // is what the import reports.
+                if batch.len() >= BATCH
+                    && batches
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    break;
+                }
             }
-            batch.push(NewPerson {
-                person_key: row.person.as_str().to_string(),
-                unit_id,
-                group: row.group.code(),
-                email: row.email.map(|e| e.as_str().to_string()),
-                size: row.size.map(|s| s.min(i64::MAX as u64) as i64),
-                strata: serde_json::to_string(&row.strata).unwrap_or_else(|_| "{}".into()),
-            });
-            if batch.len() >= BATCH {
+            if problem_count == 0 && !batch.is_empty() {
+                let _ = batches.send(batch);
+            }
+            drop(batches);
+            (problems, problem_count, rows)
+        });
+        let outcome = (|| -> Result<()> {
+            for batch in written {
                 frames::add(&mut *app.writer()?, frame_id, &batch)?;
-                batch.clear();
             }
-        }
-        if problem_count == 0 && !batch.is_empty() {
-            frames::add(&mut *app.writer()?, frame_id, &batch)?;
-        }
-        Ok(())
-    })();
+            Ok(())
+        })();
+        (
+            outcome,
+            parser.join().expect("the frame reader does not panic"),
+        )
+    });
     let discard =
         |app: &App| -> Result<()> { Ok(frames::remove(&mut *app.writer()?, &[frame_id])?) };
     if let Err(e) = outcome {
@@ -358,26 +382,7 @@ impl CampaignPlan {
     }
 }
 
-/// The stratum of a frame row under its group's rule.
-fn stratum_of(
-    unit: &UnitCode,
-    group: RespondentGroup,
-    rule: &GroupRule,
-    strata: &BTreeMap<String, String>,
-) -> std::result::Result<(StratumId, String), String> {
-    let mut cells = Vec::with_capacity(rule.strata.len());
-    for col in &rule.strata {
-        let v = strata
-            .get(col)
-            .ok_or_else(|| format!("khung mẫu không có cột phân tầng \"{col}\""))?;
-        cells.push((col.as_str(), v.as_str()));
-    }
-    let id = StratumId::survey(unit, group, &cells).map_err(|e| e.to_string())?;
-    let label = GroupRule::stratum_label(&cells.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-    Ok((id, label))
-}
-
-struct UnitInfo {
+pub(super) struct UnitInfo {
     code: UnitCode,
     name: String,
     unit_type: String,
@@ -407,114 +412,58 @@ pub fn plan(app: &App, campaign_id: CampaignId) -> Result<CampaignPlan> {
     let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let rules = rules(app, CampaignId(campaign_id))?;
-    plan_with(app, campaign_id, &rules, None)
+    plan_with(app, campaign_id, &rules)
 }
 
 /// A unit × group in plan order: unit code, group, unit id.
-type UnitGroup = (String, RespondentGroup, i64);
+pub(super) type UnitGroup = (String, RespondentGroup, i64);
 /// A person of an area design: the cluster path (one value per stage) and key.
 /// A person of an area design: their cluster path, key, and the size
 /// measure of their last-stage cluster when the frame gives one.
 type AreaPerson = (Vec<String>, PersonKey, Option<u64>);
 
-fn plan_with(
+fn plan_with(app: &App, campaign_id: i64, rules: &SamplingRules) -> Result<CampaignPlan> {
+    let mut conn = app.conn()?;
+    let frame_id = frames::active(&mut conn, campaign_id)?
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "đợt khảo sát chưa có khung mẫu: nhập tệp bằng `chiso frame import` hoặc trên trang kế hoạch mẫu",
+            )
+        })?
+        .id;
+    let persons = frames::persons(&mut conn, frame_id)?;
+    drop(conn);
+    let units = unit_infos(app)?;
+    let mut classes = Classifier::new(rules, &units);
+    for p in &persons {
+        classes.add(p.unit_id, &p.respondent_group, &p.strata);
+    }
+    plan_from(app, campaign_id, rules, &units, classes)
+}
+
+/// The plan from the frame's people placed in their strata and clusters.
+fn plan_from(
     app: &App,
     campaign_id: i64,
     rules: &SamplingRules,
-    frame_id: Option<i64>,
+    units: &HashMap<i64, UnitInfo>,
+    classes: Classifier<'_>,
 ) -> Result<CampaignPlan> {
-    let mut conn = app.conn()?;
-    let frame_id = match frame_id {
-        Some(id) => id,
-        None => {
-            frames::active(&mut conn, campaign_id)?
-                .ok_or_else(|| {
-                    ServiceError::invalid(
-                        "đợt khảo sát chưa có khung mẫu: nhập tệp bằng `chiso frame import` hoặc trên trang kế hoạch mẫu",
-                    )
-                })?
-                .id
-        }
-    };
-    let counts = frames::counts(&mut conn, frame_id)?;
-    drop(conn);
-    let units = unit_infos(app)?;
-    let mut problems = Vec::new();
-    let mut unruled = 0u64;
-    let mut total = 0u64;
-    // (unit, group) → stratum → (population, label)
-    let mut grouped: BTreeMap<UnitGroup, BTreeMap<StratumId, (u64, String)>> = BTreeMap::new();
-    // Area designs: (unit, group) → first-stage cluster → people.
-    let mut clustered: BTreeMap<UnitGroup, BTreeMap<String, u64>> = BTreeMap::new();
-    for (unit_id, group, strata_json, n) in counts {
-        let n = n as u64;
-        total += n;
-        let Some(group) = RespondentGroup::parse(&group) else {
-            continue;
-        };
-        let Some(rule) = rules.get(&group) else {
-            unruled += n;
-            continue;
-        };
-        let Some(unit) = units.get(&unit_id) else {
-            continue;
-        };
-        let strata: BTreeMap<String, String> =
-            serde_json::from_str(&strata_json).unwrap_or_default();
-        if let Some(design) = &rule.clusters {
-            let col = &design.stages[0].column;
-            match strata.get(col) {
-                Some(v) => {
-                    *clustered
-                        .entry((unit.code.as_str().to_string(), group, unit_id))
-                        .or_default()
-                        .entry(v.clone())
-                        .or_insert(0) += n;
-                }
-                None => {
-                    let line = format!(
-                        "nhóm {}: khung mẫu không có cột cụm \"{col}\"",
-                        group.code()
-                    );
-                    if !problems.contains(&line) {
-                        problems.push(line);
-                    }
-                }
-            }
-            continue;
-        }
-        match stratum_of(&unit.code, group, rule, &strata) {
-            Ok((id, label)) => {
-                let e = grouped
-                    .entry((unit.code.as_str().to_string(), group, unit_id))
-                    .or_default()
-                    .entry(id)
-                    .or_insert((0, label));
-                e.0 += n;
-            }
-            Err(p) => {
-                let line = format!("nhóm {}: {p}", group.code());
-                if !problems.contains(&line) {
-                    problems.push(line);
-                }
-            }
-        }
-    }
+    let grouped = classes.grouped();
+    let Classifier {
+        mut problems,
+        unruled,
+        total,
+        clustered,
+        ..
+    } = classes;
     let mut rows = Vec::new();
     for ((_, group, unit_id), firsts) in clustered {
         let unit = &units[&unit_id];
         let rule = &rules[&group];
         let population = firsts.values().sum();
         match plan_clustered(rule, &unit.unit_type, population, firsts.len() as u64) {
-            Ok(plan) => rows.push(PlanRow {
-                labels: vec![],
-                unit_id,
-                unit_code: unit.code.as_str().to_string(),
-                unit_name: unit.name.clone(),
-                unit_type: unit.unit_type.clone(),
-                group,
-                plan,
-            }),
+            Ok(plan) => rows.push(plan_row(unit_id, unit, group, vec![], plan)),
             Err(e) => problems.push(format!("{} ({}): {e}", unit.name, group.label())),
         }
     }
@@ -534,15 +483,10 @@ fn plan_with(
             })
             .collect();
         match plan_unit_group(rule, &unit.unit_type, inputs) {
-            Ok(plan) => rows.push(PlanRow {
-                labels: plan.strata.iter().map(|s| labels[&s.id].clone()).collect(),
-                unit_id,
-                unit_code: unit.code.as_str().to_string(),
-                unit_name: unit.name.clone(),
-                unit_type: unit.unit_type.clone(),
-                group,
-                plan,
-            }),
+            Ok(plan) => {
+                let labels = plan.strata.iter().map(|s| labels[&s.id].clone()).collect();
+                rows.push(plan_row(unit_id, unit, group, labels, plan))
+            }
             Err(e) => problems.push(format!("{} ({}): {e}", unit.name, group.label())),
         }
     }
@@ -555,6 +499,24 @@ fn plan_with(
         problems,
         anonymity,
     })
+}
+
+fn plan_row(
+    unit_id: i64,
+    unit: &UnitInfo,
+    group: RespondentGroup,
+    labels: Vec<String>,
+    plan: UnitGroupPlan,
+) -> PlanRow {
+    PlanRow {
+        labels,
+        unit_id,
+        unit_code: unit.code.as_str().to_string(),
+        unit_name: unit.name.clone(),
+        unit_type: unit.unit_type.clone(),
+        group,
+        plan,
+    }
 }
 
 /// An anonymous campaign's unit × group cells and strata with fewer people
@@ -605,27 +567,49 @@ pub struct DrawReport {
 
 /// The frame as an auditor can rebuild it: every person in key order with
 /// unit, group and strata, hashed. A changed row changes the digest.
-fn frame_digest(persons: &[frames::PersonRow], units: &HashMap<i64, UnitInfo>) -> String {
-    let mut lines: Vec<String> = persons
-        .iter()
-        .map(|p| {
-            let unit = units
-                .get(&p.unit_id)
-                .map(|u| u.code.as_str().to_string())
-                .unwrap_or_default();
-            // The size measure steers PPS, so it is part of the frame; a
-            // frame without one hashes as it always did.
-            let size = p.size.map(|s| format!("\t{s}")).unwrap_or_default();
-            format!(
-                "{}\t{unit}\t{}\t{}{size}\n",
-                p.person_key, p.respondent_group, p.strata
-            )
-        })
-        .collect();
-    lines.sort_unstable();
+///
+/// The hashed text is the rows' lines `key\tunit\tgroup\tstrata[\tsize]\n`
+/// sorted as strings; lines are hashed piece by piece in key order (a key
+/// followed by a tab sorts before any longer key it begins), and only rows
+/// sharing a key are compared as whole lines.
+fn frame_digest(persons: &[frames::DrawPerson], units: &HashMap<i64, UnitInfo>) -> String {
+    let unit_code =
+        |p: &frames::DrawPerson| units.get(&p.unit_id).map(|u| u.code.as_str()).unwrap_or("");
+    // The size measure steers PPS, so it is part of the frame; a frame
+    // without one hashes as it always did.
+    let line = |p: &frames::DrawPerson| {
+        let size = p.size.map(|s| format!("\t{s}")).unwrap_or_default();
+        format!(
+            "{}\t{}\t{}\t{}{size}\n",
+            p.person_key,
+            unit_code(p),
+            p.respondent_group,
+            p.strata
+        )
+    };
+    let mut order: Vec<&frames::DrawPerson> = persons.iter().collect();
+    order.sort_unstable_by(|a, b| {
+        a.person_key
+            .cmp(&b.person_key)
+            .then_with(|| line(a).cmp(&line(b)))
+    });
     let mut h = Sha256::new();
-    for l in lines {
-        h.update(l.as_bytes());
+    let mut size_text = String::new();
+    for p in order {
+        h.update(p.person_key.as_bytes());
+        h.update(b"\t");
+        h.update(unit_code(p).as_bytes());
+        h.update(b"\t");
+        h.update(p.respondent_group.as_bytes());
+        h.update(b"\t");
+        h.update(p.strata.as_bytes());
+        if let Some(size) = p.size {
+            use std::fmt::Write;
+            size_text.clear();
+            let _ = write!(size_text, "\t{size}");
+            h.update(size_text.as_bytes());
+        }
+        h.update(b"\n");
     }
     hex::encode(h.finalize())
 }
@@ -666,7 +650,8 @@ fn questionnaire_for(
 
 struct Drawing {
     drawn: Vec<crate::domain::sampling::Drawn>,
-    persons: HashMap<String, frames::PersonRow>,
+    /// The frame's rows (the drawn people's are stored with the draw).
+    persons: Vec<frames::DrawPerson>,
     digest: String,
     plan_json: String,
 }
@@ -779,7 +764,16 @@ fn run_draw(
     rules: &SamplingRules,
     seed: &DrawSeed,
 ) -> Result<Drawing> {
-    let plan = plan_with(app, campaign_id, rules, Some(frame_id))?;
+    let units = unit_infos(app)?;
+    let persons = frames::persons(&mut *app.conn()?, frame_id)?;
+    let digest = frame_digest(&persons, &units);
+    let mut classes = Classifier::new(rules, &units);
+    let places: Vec<Place> = persons
+        .iter()
+        .map(|p| classes.add(p.unit_id, &p.respondent_group, &p.strata))
+        .collect();
+    let ids: Vec<StratumId> = classes.strata.iter().map(|m| m.id.clone()).collect();
+    let plan = plan_from(app, campaign_id, rules, &units, classes)?;
     if !plan.problems.is_empty() {
         return Err(ServiceError::Invalid(plan.problems));
     }
@@ -788,47 +782,25 @@ fn run_draw(
         .iter()
         .flat_map(|r| r.plan.strata.iter().cloned())
         .collect();
-    let units = unit_infos(app)?;
-    let persons = frames::persons(&mut *app.conn()?, frame_id)?;
-    let digest = frame_digest(&persons, &units);
     let mut frame = Vec::with_capacity(persons.len());
-    let mut by_key = HashMap::with_capacity(persons.len());
     // Area designs: (unit, group) → people with their cluster path.
     let mut areas: BTreeMap<(String, RespondentGroup), Vec<AreaPerson>> = BTreeMap::new();
-    for p in persons {
-        let Some(group) = RespondentGroup::parse(&p.respondent_group) else {
-            continue;
+    for (p, place) in persons.iter().zip(places) {
+        let key = || {
+            PersonKey::parse(&p.person_key)
+                .map_err(|e| ServiceError::invalid(format!("{}: {e}", p.person_key)))
         };
-        let (Some(rule), Some(unit)) = (rules.get(&group), units.get(&p.unit_id)) else {
-            continue;
-        };
-        let strata: BTreeMap<String, String> = serde_json::from_str(&p.strata).unwrap_or_default();
-        if let Some(design) = &rule.clusters {
-            let mut path = Vec::with_capacity(design.stages.len());
-            for stage in &design.stages {
-                let v = strata.get(&stage.column).ok_or_else(|| {
-                    ServiceError::invalid(format!(
-                        "khung mẫu không có cột cụm \"{}\"",
-                        stage.column
-                    ))
-                })?;
-                path.push(v.clone());
+        match place {
+            Place::Stratum(i) => frame.push((ids[i].clone(), key()?)),
+            Place::Cluster(path) => {
+                let group = RespondentGroup::parse(&p.respondent_group).expect("placed");
+                areas
+                    .entry((units[&p.unit_id].code.as_str().to_string(), group))
+                    .or_default()
+                    .push((path, key()?, p.size.and_then(|s| u64::try_from(s).ok())));
             }
-            let key = PersonKey::parse(&p.person_key)
-                .map_err(|e| ServiceError::invalid(format!("{}: {e}", p.person_key)))?;
-            areas
-                .entry((unit.code.as_str().to_string(), group))
-                .or_default()
-                .push((path, key, p.size.and_then(|s| u64::try_from(s).ok())));
-            by_key.insert(p.person_key.clone(), p);
-            continue;
+            Place::Outside => {}
         }
-        let (id, _) =
-            stratum_of(&unit.code, group, rule, &strata).map_err(ServiceError::invalid)?;
-        let key = PersonKey::parse(&p.person_key)
-            .map_err(|e| ServiceError::invalid(format!("{}: {e}", p.person_key)))?;
-        frame.push((id, key));
-        by_key.insert(p.person_key.clone(), p);
     }
     let mut drawn =
         draw_sample(seed, &plans, frame).map_err(|e| ServiceError::invalid(e.to_string()))?;
@@ -848,7 +820,7 @@ fn run_draw(
     let plan_json = serde_json::to_string(&plan.rows).unwrap_or_default();
     Ok(Drawing {
         drawn,
-        persons: by_key,
+        persons,
         digest,
         plan_json,
     })
@@ -880,10 +852,18 @@ pub fn draw(app: &App, campaign_id: CampaignId, seed: Option<&str>) -> Result<Dr
     let secret = app.secret()?;
     let units = unit_infos(app)?;
     let mut questionnaires: HashMap<(i64, RespondentGroup), Option<String>> = HashMap::new();
+    let wanted: std::collections::HashSet<&str> =
+        d.drawn.iter().map(|m| m.person.as_str()).collect();
+    let rows: HashMap<&str, &frames::DrawPerson> = d
+        .persons
+        .iter()
+        .filter(|p| wanted.contains(p.person_key.as_str()))
+        .map(|p| (p.person_key.as_str(), p))
+        .collect();
     let mut members = Vec::with_capacity(d.drawn.len());
     let mut missing = Vec::new();
     for m in &d.drawn {
-        let p = &d.persons[m.person.as_str()];
+        let p = rows[m.person.as_str()];
         let group = RespondentGroup::parse(&p.respondent_group).expect("parsed when drawn");
         let respondent = match m.role {
             Role::Sample => {

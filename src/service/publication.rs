@@ -419,6 +419,8 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
     .chain(assigned_before.iter().cloned())
     .collect();
     let national_published_on = store::national_publication(&mut *app.conn()?, year)?;
+    let unit_ids: Vec<i64> = units.iter().map(|u| u.id).collect();
+    let dossiers = appraisal::campaign_dossiers(app, &profile, &campaign, &unit_ids)?;
 
     let mut rows: Vec<IndexRow> = Vec::new();
     for u in &units {
@@ -455,17 +457,11 @@ pub fn table(app: &App, campaign_id: CampaignId, now: NaiveDateTime) -> Result<I
         let survey_inputs: BTreeMap<String, SurveyScore> = scores
             .map(|m| m.iter().map(|(k, (s, _))| (k.clone(), s.clone())).collect())
             .unwrap_or_default();
-        let (appraisal, problem, dossier) = match appraisal::appraised_with_survey(
-            app,
-            &profile,
-            CampaignId(campaign_id),
-            u,
-            now,
-            &survey_inputs,
-        ) {
-            Ok((a, state)) => (Some(a), None, state),
-            Err(e) => (None, Some(e.to_string()), NO_DOSSIER.to_string()),
-        };
+        let (appraisal, problem, dossier) =
+            match appraisal::appraised_with_survey(&profile, &dossiers, u, now, &survey_inputs) {
+                Ok((a, state)) => (Some(a), None, state),
+                Err(e) => (None, Some(e.to_string()), NO_DOSSIER.to_string()),
+            };
         let (not_ranked, open) =
             standing_before_rating(&profile, u.id, &dossier, &appraisal, &problem, &decided);
         let (not_ranked, not_ranked_short) = match not_ranked {

@@ -117,6 +117,12 @@ struct Context {
     profile: Arc<Profile>,
     units: Vec<UnitRow>,
     strata: Vec<DrawStratum>,
+    /// Indexes into `strata` per group code and per (group, unit code), and
+    /// each unit's block: a page of 300 units looks strata up 1,200 times,
+    /// so none of these is rebuilt or scanned whole per lookup.
+    strata_by_group: HashMap<String, Vec<usize>>,
+    strata_by_owner: HashMap<(String, String), Vec<usize>>,
+    blocks: HashMap<String, String>,
     /// Per group: the campaign questionnaires' scorers and what they rate.
     questionnaires: Vec<(RespondentGroup, Rates, Arc<Scorer>)>,
 }
@@ -136,8 +142,25 @@ fn context(app: &App, campaign_id: i64) -> Result<Context> {
             questionnaires.push((q.group, q.rates.clone(), scorer));
         }
     }
+    let strata = draw_strata(app, campaign_id)?;
+    let mut strata_by_group: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut strata_by_owner: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, s) in strata.iter().enumerate() {
+        strata_by_group.entry(s.group.clone()).or_default().push(i);
+        strata_by_owner
+            .entry((s.group.clone(), s.unit.clone()))
+            .or_default()
+            .push(i);
+    }
+    let blocks = units
+        .iter()
+        .map(|u| (u.code.clone(), u.block.clone()))
+        .collect();
     Ok(Context {
-        strata: draw_strata(app, campaign_id)?,
+        strata,
+        strata_by_group,
+        strata_by_owner,
+        blocks,
         campaign,
         profile,
         units,
@@ -165,19 +188,22 @@ impl Context {
     /// unit's own, or (leaders rating other units) those of every unit
     /// outside the rated blocks.
     fn frames(&self, group: RespondentGroup, rates: &Rates, unit: &UnitRow) -> Vec<StratumFrame> {
-        let blocks: HashMap<&str, &str> = self
-            .units
+        let none = Vec::new();
+        let ids = match rates {
+            Rates::OwnUnit => self
+                .strata_by_owner
+                .get(&(group.code().to_string(), unit.code.clone())),
+            Rates::Blocks(_) => self.strata_by_group.get(group.code()),
+        };
+        ids.unwrap_or(&none)
             .iter()
-            .map(|u| (u.code.as_str(), u.block.as_str()))
-            .collect();
-        self.strata
-            .iter()
-            .filter(|s| s.group == group.code())
+            .map(|&i| &self.strata[i])
             .filter(|s| match rates {
-                Rates::OwnUnit => s.unit == unit.code,
+                Rates::OwnUnit => true,
                 Rates::Blocks(b) => {
                     s.unit != unit.code
-                        && blocks
+                        && self
+                            .blocks
                             .get(s.unit.as_str())
                             .is_some_and(|blk| !b.iter().any(|x| x == blk))
                 }

@@ -209,20 +209,35 @@ pub fn mark_approved(
 }
 
 pub fn self_scores(conn: &mut DbConn, dossier_id: i64) -> Result<Vec<SelfScoreRow>, StorageError> {
+    Ok(self_scores_of(conn, &[dossier_id])?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// The self-scores of many dossiers in one query, each with its dossier
+/// (the index table reads every unit's at once).
+pub fn self_scores_of(
+    conn: &mut DbConn,
+    dossier_ids: &[i64],
+) -> Result<Vec<(i64, SelfScoreRow)>, StorageError> {
     Ok(self_scores::table
-        .filter(self_scores::dossier_id.eq(dossier_id))
-        .order(self_scores::criterion)
+        .filter(self_scores::dossier_id.eq_any(dossier_ids))
+        .order((self_scores::dossier_id, self_scores::criterion))
         .select((
-            self_scores::criterion,
-            self_scores::points_micro,
-            self_scores::explanation,
-            self_scores::evidence_sha256,
-            self_scores::evidence_name,
-            self_scores::evidence_size,
-            self_scores::evidence_type,
-            self_scores::evidence_ref,
-            self_scores::updated_by,
-            self_scores::updated_at,
+            self_scores::dossier_id,
+            (
+                self_scores::criterion,
+                self_scores::points_micro,
+                self_scores::explanation,
+                self_scores::evidence_sha256,
+                self_scores::evidence_name,
+                self_scores::evidence_size,
+                self_scores::evidence_type,
+                self_scores::evidence_ref,
+                self_scores::updated_by,
+                self_scores::updated_at,
+            ),
         ))
         .load(conn)?)
 }
@@ -276,17 +291,31 @@ pub fn put_self_score(conn: &mut DbConn, w: &SelfScoreWrite<'_>) -> Result<(), S
 }
 
 pub fn appraisals(conn: &mut DbConn, dossier_id: i64) -> Result<Vec<AppraisalRow>, StorageError> {
+    Ok(appraisals_of(conn, &[dossier_id])?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// The appraisals of many dossiers in one query, each with its dossier.
+pub fn appraisals_of(
+    conn: &mut DbConn,
+    dossier_ids: &[i64],
+) -> Result<Vec<(i64, AppraisalRow)>, StorageError> {
     Ok(appraisals::table
-        .filter(appraisals::dossier_id.eq(dossier_id))
-        .order(appraisals::criterion)
+        .filter(appraisals::dossier_id.eq_any(dossier_ids))
+        .order((appraisals::dossier_id, appraisals::criterion))
         .select((
-            appraisals::criterion,
-            appraisals::points_micro,
-            appraisals::evidence,
-            appraisals::not_applicable,
-            appraisals::reason,
-            appraisals::appraiser_id,
-            appraisals::updated_at,
+            appraisals::dossier_id,
+            (
+                appraisals::criterion,
+                appraisals::points_micro,
+                appraisals::evidence,
+                appraisals::not_applicable,
+                appraisals::reason,
+                appraisals::appraiser_id,
+                appraisals::updated_at,
+            ),
         ))
         .load(conn)?)
 }

@@ -39,8 +39,16 @@ impl ExplanationRow {
 }
 
 pub fn of_dossier(conn: &mut DbConn, dossier_id: i64) -> Result<Vec<ExplanationRow>, StorageError> {
+    of_dossiers(conn, &[dossier_id])
+}
+
+/// The requests of many dossiers in one query, in the order they were made.
+pub fn of_dossiers(
+    conn: &mut DbConn,
+    dossier_ids: &[i64],
+) -> Result<Vec<ExplanationRow>, StorageError> {
     Ok(ex::table
-        .filter(ex::dossier_id.eq(dossier_id))
+        .filter(ex::dossier_id.eq_any(dossier_ids))
         .order(ex::id)
         .select(ExplanationRow::as_select())
         .load(conn)?)

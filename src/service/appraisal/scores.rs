@@ -140,47 +140,38 @@ pub fn self_scores(
 
 /// The unit's appraisal with its survey criteria scored as `survey` says
 /// (a criterion missing from it is withheld): the whole index of the unit,
-/// under a profile the caller has loaded once for every unit. Also the
-/// dossier's stage as its stored code ([`NO_DOSSIER`] without a dossier).
+/// from what [`super::campaign_dossiers`] read once for every unit. Also
+/// the dossier's stage as its stored code ([`NO_DOSSIER`] without a dossier).
 pub fn appraised_with_survey(
-    app: &App,
     profile: &Profile,
-    campaign_id: CampaignId,
+    dossiers: &super::CampaignDossiers,
     unit: &UnitRow,
     now: NaiveDateTime,
     survey: &BTreeMap<String, SurveyScore>,
 ) -> Result<(Appraisal, String)> {
-    let campaign_id = campaign_id.get();
     let set = profile.criteria_set_for(&unit.unit_type).ok_or_else(|| {
         ServiceError::invalid(format!(
             "Bộ quy tắc {} không có bộ tiêu chí cho loại đơn vị \"{}\".",
             profile.code, unit.unit_type
         ))
     })?;
-    let s = stored_scores(app, campaign_id, unit.id)?;
-    let due = {
-        let mut conn = app.conn()?;
-        let campaign =
-            crate::storage::campaigns::get(&mut conn, campaign_id)?.ok_or_else(|| {
-                ServiceError::NotFound(format!("Không có đợt đánh giá {campaign_id}."))
-            })?;
-        crate::service::deadlines::dossier_due(&mut conn, profile, &campaign, unit.id)?
-    };
+    let s = dossiers.of(unit.id);
+    let due = dossiers.due.get(&unit.id);
     // A unit that never submitted by the end of its time is one case,
     // whether it opened a draft or not: under a late rule the seed scores it
     // (art. 7.5: its dossier scores 0, as `too_late` reads it); without one,
     // it has no dossier, and its unsent draft counts for nothing.
     let unsent = s.dossier.as_ref().is_none_or(|d| d.submitted_at.is_none())
-        && lock_at(profile, due.as_ref(), s.dossier.as_ref(), now).is_locked();
+        && lock_at(profile, due, s.dossier.as_ref(), now).is_locked();
     let (s, state) = match (unsent, &profile.appraisal.late) {
         (true, Some(_)) => (s, NOT_SUBMITTED),
-        (true, None) => (Stored::default(), NO_DOSSIER),
+        (true, None) => (&dossiers.none, NO_DOSSIER),
         (false, _) => {
             let none = if due.is_some() { NOT_YET } else { NO_DOSSIER };
             let state = s.dossier.as_ref().map_or(none, |d| d.state.code());
             (s, state)
         }
     };
-    let a = compute_for(profile, set, due.as_ref(), &s, now, Some(survey))?;
+    let a = compute_for(profile, set, due, s, now, Some(survey))?;
     Ok((a, state.to_string()))
 }

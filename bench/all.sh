@@ -47,6 +47,7 @@ recompute sqlite:≤ 1.0 s postgres:≤ 2.0 s
 recompute_peak_rss ≤ 300 MB
 live_all_units ≤ 5 ms
 live_one_unit ≤ 2 ms
+index_table ≤ 50 ms
 sample_draw ≤ 2 s
 sample_verify ≤ 2 s
 frame_import sqlite:≤ 5 s postgres:≤ 10 s

@@ -189,12 +189,14 @@ impl ManageConnection for Manager {
                 // success page mean the answer is on disk; the busy timeout
                 // queues writers instead of failing them; secure_delete
                 // zeroes deleted rows, so the drafts of an anonymous
-                // response do not linger in the file's free pages.
+                // response do not linger in the file's free pages; statement
+                // journals (a multi-row INSERT's undo) stay in memory instead
+                // of a temporary file.
                 c.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                      PRAGMA secure_delete = ON; PRAGMA mmap_size = 268435456; \
-                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))

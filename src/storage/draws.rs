@@ -91,33 +91,55 @@ pub fn insert(
             .iter()
             .filter_map(|m| m.respondent.as_ref().map(|r| (m, r)))
             .collect();
-        for chunk in sampled.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(m, r)| new_respondent(d.campaign_id, r, &m.stratum, now))
-                .collect();
-            per_backend!(conn => diesel::insert_into(respondents::table).values(&rows).execute(conn))?;
+        // PostgreSQL takes the rows as one binary COPY (a tenth of the
+        // time of INSERTs with bound parameters); SQLite as multi-row INSERTs.
+        let rows: Vec<_> = sampled
+            .iter()
+            .map(|(m, r)| new_respondent(d.campaign_id, r, &m.stratum, now))
+            .collect();
+        match conn {
+            DbConn::Pg(conn) => {
+                diesel::copy_from(respondents::table)
+                    .from_insertable(rows)
+                    .execute(conn)?;
+            }
+            DbConn::Sqlite(conn) => {
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    diesel::insert_into(respondents::table)
+                        .values(chunk)
+                        .execute(conn)?;
+                }
+            }
         }
         let ids = respondent_ids(conn, d.campaign_id)?;
-        for chunk in members.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|m| {
-                    (
-                        sm::draw_id.eq(draw_id),
-                        sm::frame_person_id.eq(m.frame_person_id),
-                        sm::stratum.eq(&m.stratum),
-                        sm::reserve_rank.eq(m.reserve_rank),
-                        sm::draw_order.eq(m.draw_order),
-                        sm::design_weight.eq(m.design_weight),
-                        sm::respondent_id.eq(m
-                            .respondent
-                            .as_ref()
-                            .and_then(|r| ids.get(&r.token_hash).copied())),
-                    )
-                })
-                .collect();
-            per_backend!(conn => diesel::insert_into(sm::table).values(&rows).execute(conn))?;
+        let rows: Vec<_> = members
+            .iter()
+            .map(|m| {
+                (
+                    sm::draw_id.eq(draw_id),
+                    sm::frame_person_id.eq(m.frame_person_id),
+                    sm::stratum.eq(&m.stratum),
+                    sm::reserve_rank.eq(m.reserve_rank),
+                    sm::draw_order.eq(m.draw_order),
+                    sm::design_weight.eq(m.design_weight),
+                    sm::respondent_id.eq(m
+                        .respondent
+                        .as_ref()
+                        .and_then(|r| ids.get(&r.token_hash).copied())),
+                )
+            })
+            .collect();
+        match conn {
+            DbConn::Pg(conn) => {
+                diesel::copy_from(sm::table)
+                    .from_insertable(rows)
+                    .execute(conn)?;
+            }
+            DbConn::Sqlite(conn) => {
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    diesel::insert_into(sm::table).values(chunk).execute(conn)?;
+                }
+            }
         }
         let mut strata: std::collections::BTreeMap<&str, (f64, i64)> = Default::default();
         for m in members {

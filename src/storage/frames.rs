@@ -72,14 +72,11 @@ pub fn begin(
     })
 }
 
-/// Rows per INSERT statement: 7 values each stays under both backends'
-/// limits on bound parameters (SQLite 32766, PostgreSQL 65535).
-const ROWS_PER_STATEMENT: usize = 4000;
-
 /// Adds rows to a loading frame, in one transaction. SQLite runs one
 /// prepared single-row INSERT per person: no statement to parse per batch
 /// and no statement journal (a multi-row INSERT needs one in case it fails
-/// half-way); PostgreSQL gets multi-row statements, one round trip each.
+/// half-way); PostgreSQL takes the batch as one binary `COPY FROM STDIN`,
+/// several times faster than INSERTs with bound parameters.
 pub fn add(conn: &mut DbConn, frame_id: i64, rows: &[NewPerson]) -> Result<(), StorageError> {
     macro_rules! values {
         ($r:expr) => {
@@ -104,12 +101,10 @@ pub fn add(conn: &mut DbConn, frame_id: i64, rows: &[NewPerson]) -> Result<(), S
                 }
             }
             DbConn::Pg(conn) => {
-                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                    let chunk: Vec<_> = chunk.iter().map(|r| values!(r)).collect();
-                    diesel::insert_into(fp::table)
-                        .values(&chunk)
-                        .execute(conn)?;
-                }
+                let rows: Vec<_> = rows.iter().map(|r| values!(r)).collect();
+                diesel::copy_from(fp::table)
+                    .from_insertable(rows)
+                    .execute(conn)?;
             }
         }
         Ok(())

@@ -196,7 +196,7 @@ fn survey_scores(app: &App, campaign_id: i64) -> Result<(SurveyMap, &'static str
         }
         return Ok((map, source));
     }
-    if draws::of_campaign(&mut *app.conn()?, campaign_id)?.is_none() {
+    if draws::id_of_campaign(&mut *app.conn()?, campaign_id)?.is_none() {
         // No draw and nothing imported: no survey yet, every survey criterion withheld.
         return Ok((SurveyMap::new(), "live"));
     }

@@ -87,11 +87,11 @@ struct DrawStratum {
 
 fn draw_strata(app: &App, campaign_id: i64) -> Result<Vec<DrawStratum>> {
     let mut conn = app.conn()?;
-    let Some(draw) = draws::of_campaign(&mut conn, campaign_id)? else {
+    let Some(draw_id) = draws::id_of_campaign(&mut conn, campaign_id)? else {
         return Ok(vec![]);
     };
-    let invited = draws::invited_per_stratum(&mut conn, draw.id)?;
-    Ok(draws::represented(&mut conn, draw.id)?
+    let invited = draws::invited_per_stratum(&mut conn, draw_id)?;
+    Ok(draws::represented(&mut conn, draw_id)?
         .into_iter()
         .filter_map(|(stratum, total)| {
             let id = StratumId::from_stored(&stratum);

@@ -211,6 +211,17 @@ fn respondent_ids(
     Ok(rows.into_iter().collect())
 }
 
+/// The id of the campaign's draw, if drawn: without the stored plan, which
+/// for a province is megabytes that a page asking "is there a draw?" or
+/// "which strata?" does not need.
+pub fn id_of_campaign(conn: &mut DbConn, campaign_id: i64) -> Result<Option<i64>, StorageError> {
+    Ok(draws::table
+        .filter(draws::campaign_id.eq(campaign_id))
+        .select(draws::id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn of_campaign(conn: &mut DbConn, campaign_id: i64) -> Result<Option<DrawRow>, StorageError> {
     Ok(draws::table
         .filter(draws::campaign_id.eq(campaign_id))

@@ -137,12 +137,15 @@ pub fn replace(
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     conn.transaction(|conn| {
-        // Each new row starts above the old sum of revisions, so the sum
-        // (the fingerprint) keeps growing through a replacement too.
+        // The first new row carries the old sum of revisions plus one and
+        // the others start at 0, so the sum (the fingerprint) grows by one
+        // through a replacement too. (Giving every row old sum + 1 multiplied
+        // the sum by the number of rows at each recomputation and overflowed
+        // a 64-bit integer after a handful of them.)
         let (_, old_sum) = fingerprint(conn, campaign_id)?;
-        let revision = old_sum + 1;
         diesel::delete(st::table.filter(st::campaign_id.eq(campaign_id))).execute(conn)?;
-        for (unit, group, stratum, tally) in rows {
+        for (i, (unit, group, stratum, tally)) in rows.iter().enumerate() {
+            let revision = if i == 0 { old_sum + 1 } else { 0 };
             let json = serde_json::to_string(tally).map_err(corrupt)?;
             diesel::insert_into(st::table)
                 .values((

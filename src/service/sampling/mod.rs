@@ -94,7 +94,7 @@ pub fn import_frame(
             sha256,
         });
     }
-    if draws::of_campaign(&mut *app.conn()?, campaign_id)?.is_some() {
+    if draws::id_of_campaign(&mut *app.conn()?, campaign_id)?.is_some() {
         return Err(already_drawn());
     }
     let unit_ids: HashMap<String, i64> = units::list(&mut *app.conn()?)?
@@ -256,7 +256,7 @@ pub fn set_rule(
     let campaign_id = campaign_id.get();
     campaign(app, campaign_id)?;
     let mut conn = app.writer()?;
-    if draws::of_campaign(&mut conn, campaign_id)?.is_some() {
+    if draws::id_of_campaign(&mut conn, campaign_id)?.is_some() {
         return Err(already_drawn());
     }
     let text = rule.map(GroupRule::to_toml);
@@ -837,7 +837,7 @@ pub fn draw(app: &App, campaign_id: CampaignId, seed: Option<&str>) -> Result<Dr
         Some(s) => DrawSeed::parse(s).map_err(|e| ServiceError::invalid(e.to_string()))?,
         None => DrawSeed::generate(&mut rand::rngs::StdRng::from_os_rng()),
     };
-    if draws::of_campaign(&mut *app.conn()?, campaign_id)?.is_some() {
+    if draws::id_of_campaign(&mut *app.conn()?, campaign_id)?.is_some() {
         return Err(ServiceError::invalid("đợt khảo sát này đã rút mẫu"));
     }
     let frame = frames::active(&mut *app.conn()?, campaign_id)?

@@ -85,6 +85,10 @@ fn campaign_with(t: &TestApp, anonymous: bool) -> CampaignId {
     )
 }
 
+/// SHA-256 of `frame_csv(300)` as a draw stores it (the version before
+/// issue 16's rewrite gave this value too).
+const FRAME_DIGEST: &str = "bc6903ab470fb0e5727eb057c61b371d2d36924abafad34e40ee9deaa99ba328";
+
 /// SHA-256 of the area design's draw under its fixed seed (the sorted
 /// person, stratum, reserve rank and order of each member).
 const AREA_DRAW_DIGEST: &str = "da38a044d1a831a31d847539eac55ab9bd8c173708eee90058a78af0bbb8148d";
@@ -202,6 +206,10 @@ async fn a_frame_gives_a_plan_and_a_seeded_draw_that_repeats_on_every_backend(ba
     );
 
     let d = sampling::draw(&t.app, CampaignId(c.get()), Some("kiểm toán 2026")).unwrap();
+    // The frame's digest is what draws stored by earlier versions carry and
+    // `sample verify` compares with: it must not change when the code that
+    // computes it does (issue 16 rewrote it to hash without building lines).
+    assert_eq!(d.frame_digest, FRAME_DIGEST, "{backend:?}");
     assert_eq!(d.sample, plan.sample());
     assert_eq!(d.reserves, plan.reserves());
     let keys = drawn_keys(&t, c.get());

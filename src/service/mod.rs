@@ -32,10 +32,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::domain::questionnaire::{parse_questionnaire, Questionnaire};
 use crate::storage::group_commit::GroupCommit;
+use crate::storage::tallies::Pending;
 use crate::storage::{self, DbConn, DbPool, DbUrl, PoolOptions, PooledConn, StorageError};
 
 /// At most this many writes share one commit.
 const GROUP_COMMIT_MAX: usize = 128;
+/// Writer threads of the group commit on PostgreSQL.
+const PG_WRITER_THREADS: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -102,8 +105,9 @@ pub struct App {
     url: String,
     /// SQLite's single writer connection; None on PostgreSQL.
     writer: Option<DbPool>,
-    /// SQLite's group commit for the respondents' writes; None on PostgreSQL.
-    group: Option<GroupCommit>,
+    /// Group commit: every write on SQLite (its one writer), the
+    /// respondents' writes on PostgreSQL ([`App::write_answers`]).
+    group: GroupCommit,
     backend: &'static str,
     versions: RwLock<HashMap<i64, Arc<Questionnaire>>>,
     secret: std::sync::OnceLock<secret::Secret>,
@@ -168,14 +172,14 @@ impl App {
         };
         let pool = storage::pool(&url, &opts)?;
         let writer = storage::writer_pool(&url)?;
-        let group = match &writer {
-            Some(w) => Some(
-                GroupCommit::start(w.clone(), GROUP_COMMIT_MAX).map_err(|e| {
-                    ServiceError::Internal(format!("không khởi động được luồng ghi: {e}"))
-                })?,
-            ),
-            None => None,
+        // SQLite has one writer; on PostgreSQL two threads let one batch
+        // run its statements while the other waits for its commit.
+        let (group_pool, threads) = match &writer {
+            Some(w) => (w.clone(), 1),
+            None => (pool.clone(), PG_WRITER_THREADS),
         };
+        let group = GroupCommit::start(group_pool, GROUP_COMMIT_MAX, threads)
+            .map_err(|e| ServiceError::Internal(format!("không khởi động được luồng ghi: {e}")))?;
         Ok(Self {
             pool,
             url: url_text,
@@ -222,17 +226,33 @@ impl App {
     }
 
     /// Runs a short write in the next group commit on SQLite, or on its own
-    /// connection on PostgreSQL; returns once it is durable. For the hot
-    /// paths (drafts, submissions, throttle counters).
+    /// connection on PostgreSQL; returns once it is durable. For short writes
+    /// on busy paths (throttle counters, leases, publication records).
     pub(crate) fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> std::result::Result<T, StorageError> + Send + 'static,
     {
-        Ok(match &self.group {
-            Some(g) => g.run(f)?,
+        Ok(match &self.writer {
+            Some(_) => self.group.run(move |c, _| f(c))?,
             None => f(&mut *self.writer()?)?,
         })
+    }
+
+    /// Runs a respondent's write (opening, drafts, the submission) in the
+    /// next group commit on either backend; returns once it is durable.
+    /// What it adds to the tallies is applied at the batch's end. Such a
+    /// write locks only its respondent's rows, so batches of two threads or
+    /// two instances do not wait on each other but on the tallies, which
+    /// each takes in one order.
+    pub(crate) fn write_answers<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &mut Pending) -> std::result::Result<T, StorageError>
+            + Send
+            + 'static,
+    {
+        Ok(self.group.run(f)?)
     }
 
     /// Sets the server key once; later calls keep the first.

@@ -129,7 +129,7 @@ pub fn open_form(app: &App, token: &str) -> Result<FormAccess> {
             t => t,
         };
         let id = respondent.id;
-        app.write(move |conn| respondents::mark_opened(conn, id, at))?;
+        app.write_answers(move |conn, _| respondents::mark_opened(conn, id, at))?;
     }
     Ok(FormAccess::Open(Box::new(FormSession {
         campaign_name: facts.name.clone(),
@@ -154,7 +154,7 @@ pub fn open_guarded(app: &App, token: &str, client: &str) -> Result<FormAccess> 
 /// used in the meantime.
 fn save_page(app: &App, s: &FormSession, keys: &[(i64, String)], values: &Answers) -> Result<bool> {
     let (id, keys, values, now) = (s.respondent.id, keys.to_vec(), values.clone(), now());
-    app.write(move |conn| respondents::save_draft(conn, id, &keys, &values, now))
+    app.write_answers(move |conn, _| respondents::save_draft(conn, id, &keys, &values, now))
 }
 
 /// What a response adds to the survey's running sums: one update per unit
@@ -213,7 +213,7 @@ fn submit(
         idempotency_key.to_string(),
         now(),
     );
-    let outcome = app.write(move |conn| {
+    let outcome = app.write_answers(move |conn, pending| {
         let sub = Submission {
             respondent: &respondent,
             version_id,
@@ -223,7 +223,7 @@ fn submit(
             tallies: &tallies,
             packed: packed.as_deref(),
         };
-        responses::submit(conn, &sub, now)
+        responses::submit(conn, &sub, now, pending)
     })?;
     Ok(match outcome {
         SubmitOutcome::Stored { response_id } => Submitted::Stored { response_id },

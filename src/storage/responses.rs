@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::respondents::{RespondentRow, RespondentSource, RespondentStatus};
 use super::schema::{answers, draft_answers as da, respondents, responses};
+use super::tallies::Pending;
 use super::{DbConn, StorageError};
 use crate::domain::answers::Answers;
 use crate::per_backend;
@@ -25,8 +26,9 @@ pub struct Submission<'a> {
     pub anonymous: bool,
     pub idempotency_key: &'a str,
     pub answers: &'a Answers,
-    /// The response's contribution to the survey's running sums, stored in
-    /// the same transaction so they never disagree with the answers.
+    /// The response's contribution to the survey's running sums, added in
+    /// the same transaction (through the caller's [`Pending`]) so they never
+    /// disagree with the answers.
     pub tallies: &'a [super::tallies::Update],
     /// The scored answers in one compact text (`survey::packed`), what a
     /// recomputation reads; `None` when they cannot be packed.
@@ -39,6 +41,7 @@ pub fn submit(
     conn: &mut DbConn,
     s: &Submission<'_>,
     now: NaiveDateTime,
+    pending: &mut Pending,
 ) -> Result<SubmitOutcome, StorageError> {
     let r = s.respondent;
     // In an anonymous campaign the token keeps only that it was used, and
@@ -117,8 +120,7 @@ pub fn submit(
             per_backend!(conn => diesel::insert_into(answers::table).values(&rows).execute(conn))?;
         }
         diesel::delete(da::table.filter(da::respondent_id.eq(r.id))).execute(conn)?;
-        let mut updates = s.tallies.to_vec();
-        super::tallies::apply(conn, r.campaign_id, &mut updates, now)?;
+        pending.add(r.campaign_id, s.tallies, now);
         Ok(SubmitOutcome::Stored { response_id })
     })
 }

@@ -28,68 +28,106 @@ fn corrupt(e: impl std::fmt::Display) -> StorageError {
     ))
 }
 
-/// Adds responses to their tallies inside the caller's transaction. Rows are
-/// taken in key order, so two submissions touching the same rows cannot
-/// deadlock on PostgreSQL; each row is locked before it is read.
-pub fn apply(
-    conn: &mut DbConn,
-    campaign_id: i64,
-    updates: &mut [Update],
-    now: NaiveDateTime,
-) -> Result<(), StorageError> {
-    updates.sort_by(|a, b| {
-        (a.rated_unit_id, a.group, &a.stratum).cmp(&(b.rated_unit_id, b.group, &b.stratum))
-    });
-    for u in updates.iter() {
-        let key = || {
-            st::campaign_id
-                .eq(campaign_id)
-                .and(st::rated_unit_id.eq(u.rated_unit_id))
-                .and(st::respondent_group.eq(u.group))
-                .and(st::stratum.eq(u.stratum.as_str()))
+/// The additions to the running sums that the writes of one transaction
+/// have made, applied together just before it commits ([`Pending::apply`]).
+///
+/// Every submission of a unit adds to the same few rows. Applied inside each
+/// submission, they would be locked from the first write of a batch to its
+/// commit, in the order the submissions came, so two batches (two writer
+/// threads, or two instances on one PostgreSQL) could wait on each other.
+/// Applied at the end, each row is locked once, in key order, for as long as
+/// the commit takes, and a batch of a hundred answers about one unit reads
+/// and writes its row once.
+#[derive(Debug, Default)]
+pub struct Pending {
+    updates: Vec<(i64, Update)>,
+    /// The latest time among the writes, the rows' `updated_at`.
+    now: Option<NaiveDateTime>,
+}
+
+impl Pending {
+    /// Adds one response's contributions (`campaign_id`'s tallies).
+    pub fn add(&mut self, campaign_id: i64, updates: &[Update], now: NaiveDateTime) {
+        self.updates
+            .extend(updates.iter().map(|u| (campaign_id, u.clone())));
+        self.now = Some(self.now.map_or(now, |t| t.max(now)));
+    }
+
+    /// Moves another set in (a write whose savepoint held).
+    pub fn append(&mut self, mut other: Pending) {
+        self.updates.append(&mut other.updates);
+        if let Some(t) = other.now {
+            self.now = Some(self.now.map_or(t, |s| s.max(t)));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.updates.is_empty()
+    }
+
+    /// Adds everything to the stored tallies inside the caller's
+    /// transaction: rows in key order, each locked (PostgreSQL) and read
+    /// once, every contribution to it added, written once.
+    pub fn apply(mut self, conn: &mut DbConn) -> Result<(), StorageError> {
+        let Some(now) = self.now else {
+            return Ok(());
         };
-        // PostgreSQL locks the row so two submissions add to it in turn;
-        // SQLite already holds its one write lock for this transaction.
-        let stored: Option<String> = match conn {
-            super::DbConn::Pg(c) => st::table
-                .filter(key())
-                .select(st::tally)
-                .for_update()
-                .first(c)
-                .optional()?,
-            super::DbConn::Sqlite(c) => st::table
-                .filter(key())
-                .select(st::tally)
-                .first(c)
-                .optional()?,
-        };
-        let mut tally = match stored {
-            Some(json) => serde_json::from_str::<Tally>(&json).map_err(corrupt)?,
-            None => Tally::new(u.criteria.clone()),
-        };
-        tally.add(&u.scores).map_err(corrupt)?;
-        let json = serde_json::to_string(&tally).map_err(corrupt)?;
-        let values = (
-            st::campaign_id.eq(campaign_id),
-            st::rated_unit_id.eq(u.rated_unit_id),
-            st::respondent_group.eq(u.group),
-            st::stratum.eq(&u.stratum),
-            st::tally.eq(&json),
-            st::updated_at.eq(now),
-            st::revision.eq(1i64),
-        );
-        per_backend!(conn => diesel::insert_into(st::table)
-            .values(values)
-            .on_conflict((st::campaign_id, st::rated_unit_id, st::respondent_group, st::stratum))
-            .do_update()
-            .set((
+        let key = |(c, u): &(i64, Update)| (*c, u.rated_unit_id, u.group, u.stratum.clone());
+        self.updates.sort_by_key(key);
+        for run in self.updates.chunk_by(|a, b| key(a) == key(b)) {
+            let (campaign_id, first) = &run[0];
+            let filter = || {
+                st::campaign_id
+                    .eq(*campaign_id)
+                    .and(st::rated_unit_id.eq(first.rated_unit_id))
+                    .and(st::respondent_group.eq(first.group))
+                    .and(st::stratum.eq(first.stratum.as_str()))
+            };
+            // PostgreSQL locks the row so two transactions add to it in
+            // turn; SQLite already holds its one write lock.
+            let stored: Option<String> = match conn {
+                super::DbConn::Pg(c) => st::table
+                    .filter(filter())
+                    .select(st::tally)
+                    .for_update()
+                    .first(c)
+                    .optional()?,
+                super::DbConn::Sqlite(c) => st::table
+                    .filter(filter())
+                    .select(st::tally)
+                    .first(c)
+                    .optional()?,
+            };
+            let mut tally = match stored {
+                Some(json) => serde_json::from_str::<Tally>(&json).map_err(corrupt)?,
+                None => Tally::new(first.criteria.clone()),
+            };
+            for (_, u) in run {
+                tally.add(&u.scores).map_err(corrupt)?;
+            }
+            let json = serde_json::to_string(&tally).map_err(corrupt)?;
+            let values = (
+                st::campaign_id.eq(*campaign_id),
+                st::rated_unit_id.eq(first.rated_unit_id),
+                st::respondent_group.eq(first.group),
+                st::stratum.eq(&first.stratum),
                 st::tally.eq(&json),
                 st::updated_at.eq(now),
-                st::revision.eq(st::revision + 1i64),
-            ))
-            .execute(conn))?;
+                st::revision.eq(1i64),
+            );
+            per_backend!(conn => diesel::insert_into(st::table)
+                .values(values)
+                .on_conflict((st::campaign_id, st::rated_unit_id, st::respondent_group, st::stratum))
+                .do_update()
+                .set((
+                    st::tally.eq(&json),
+                    st::updated_at.eq(now),
+                    st::revision.eq(st::revision + 1i64),
+                ))
+                .execute(conn))?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// What changes whenever a campaign's tallies change: their number and the

@@ -102,16 +102,22 @@ async fn running_sums_equal_a_recomputation_and_the_estimates_match_the_engine(b
     let unit = unit_id(&t.app, "P-BINHMINH");
     let sampled = sampled_in(&t, c, "P-BINHMINH");
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    // 45 of the sampled citizens answer, at random, and two people come
-    // through the open link.
-    for m in sampled.iter().take(45) {
+    // 45 of the sampled citizens answer, at random and all at once, so the
+    // group commit adds several submissions about the unit to its tally in
+    // one batch; then two people come through the open link.
+    let answering = sampled.iter().take(45).enumerate().map(|(i, m)| {
         let token = t
             .app
             .secret()
             .unwrap()
             .invitation_token(c, m.frame_person_id);
-        answer_randomly(&t, token.as_str(), unit, &mut rng).await;
-    }
+        let t = &t;
+        async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(100 + i as u64);
+            answer_randomly(t, token.as_str(), unit, &mut rng).await;
+        }
+    });
+    futures::future::join_all(answering).await;
     for _ in 0..2 {
         let r = t.start_open(c, "citizen", "P-BINHMINH", None).await;
         let token = r.location.unwrap().rsplit('/').next().unwrap().to_string();

@@ -118,7 +118,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission(backend: Backend) {
     };
     assert!(
         matches!(
-            responses::submit(&mut c, &sub, now()).unwrap(),
+            responses::submit(&mut c, &sub, now(), &mut Default::default()).unwrap(),
             responses::SubmitOutcome::Stored { .. }
         ),
         "{backend:?}"
@@ -128,7 +128,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission(backend: Backend) {
         ..sub
     };
     assert_eq!(
-        responses::submit(&mut c, &again, now()).unwrap(),
+        responses::submit(&mut c, &again, now(), &mut Default::default()).unwrap(),
         responses::SubmitOutcome::AlreadySubmitted { same_key: false }
     );
     let retry = responses::Submission {
@@ -136,7 +136,7 @@ fn a_token_is_used_once_and_drafts_stop_after_submission(backend: Backend) {
         ..again
     };
     assert_eq!(
-        responses::submit(&mut c, &retry, now()).unwrap(),
+        responses::submit(&mut c, &retry, now(), &mut Default::default()).unwrap(),
         responses::SubmitOutcome::AlreadySubmitted { same_key: true }
     );
     assert!(
@@ -211,5 +211,84 @@ fn throttle_counters_slide_across_window_boundaries(backend: Backend) {
     assert_eq!(
         rate_limits::count(&mut c, "login-user:lan", &at("2026-11-22T10:45:00")).unwrap(),
         0.0
+    );
+}
+
+per_backend!(a_batchs_tallies_are_added_once_per_row_and_equal_one_by_one);
+/// Issue 16: a batch's additions to the running sums reach each tally row
+/// once (one read, one write, one revision), in key order, and equal adding
+/// them one by one.
+fn a_batchs_tallies_are_added_once_per_row_and_equal_one_by_one(backend: Backend) {
+    use chiso::storage::tallies::{self, Pending, Update, OUTSIDE_DRAW};
+    let db = TestDb::new(backend);
+    let app = app_on(&db);
+    let campaign = seed_province(&app, &repo_path("questionnaires"));
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    let version = chiso::storage::campaigns::questionnaire(&mut c, campaign.get(), "civil_servant")
+        .unwrap()
+        .unwrap()
+        .version_id;
+    let scorer = app.scorer(campaign.get(), version).unwrap().unwrap();
+    let (stp, sxd) = (unit_id(&app, "STP"), unit_id(&app, "SYT"));
+    let update = |unit: i64, stratum: &str, value: &str| {
+        let mut scores = scorer.blank();
+        assert!(scorer.record(&mut scores, "CD1", value));
+        Update {
+            rated_unit_id: unit,
+            group: scorer.group().code(),
+            stratum: stratum.to_string(),
+            criteria: scorer.criteria().to_vec(),
+            scores,
+        }
+    };
+    let all = [
+        update(sxd, OUTSIDE_DRAW, "5"),
+        update(stp, OUTSIDE_DRAW, "4"),
+        update(stp, OUTSIDE_DRAW, "2"),
+        update(stp, "S1", "3"),
+        update(stp, OUTSIDE_DRAW, "5"),
+    ];
+
+    // One batch: three rows, each written once.
+    let mut batch = Pending::default();
+    for u in &all {
+        batch.add(campaign.get(), std::slice::from_ref(u), now());
+    }
+    batch.apply(&mut c).unwrap();
+    assert_eq!(
+        tallies::fingerprint(&mut c, campaign.get()).unwrap(),
+        (3, 3),
+        "{backend:?}: three rows, one revision each"
+    );
+    let batched = tallies::of_campaign(&mut c, campaign.get()).unwrap();
+
+    // The same contributions one transaction each, from empty tallies.
+    {
+        use diesel::RunQueryDsl;
+        diesel::delete(chiso::storage::schema::survey_tallies::table)
+            .execute(&mut c)
+            .unwrap();
+    }
+    for u in &all {
+        let mut one = Pending::default();
+        one.add(campaign.get(), std::slice::from_ref(u), now());
+        one.apply(&mut c).unwrap();
+    }
+    let one_by_one = tallies::of_campaign(&mut c, campaign.get()).unwrap();
+    assert_eq!(
+        serde_json::to_string(&batched.iter().map(|r| &r.3).collect::<Vec<_>>()).unwrap(),
+        serde_json::to_string(&one_by_one.iter().map(|r| &r.3).collect::<Vec<_>>()).unwrap(),
+        "{backend:?}: to the bit"
+    );
+    assert_eq!(
+        batched
+            .iter()
+            .map(|r| (r.0, r.2.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(stp, ""), (stp, "S1"), (sxd, "")]
+    );
+    assert_eq!(
+        tallies::fingerprint(&mut c, campaign.get()).unwrap(),
+        (3, 5)
     );
 }

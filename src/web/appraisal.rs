@@ -19,10 +19,11 @@ use crate::domain::access::Action;
 use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::points::Points;
 use crate::service::appraisal::{
-    self as svc, AnswerInput, AppraiseInput, Decision, EvidenceJudgement, NewFile, On,
-    SelfScoreInput, EVIDENCE_KINDS,
+    self as svc, AnswerInput, AppraiseInput, Decision, EvidenceJudgement, GridSaved, NewFile, On,
+    RowErrors, SelfScoreInput, EVIDENCE_KINDS,
 };
 use crate::service::{now, ServiceError};
+use std::collections::{BTreeMap, HashMap};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -32,6 +33,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/staff/campaigns/{id}/dossiers/{unit}/self-score",
         web::post().to(self_score),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/self-scores",
+        web::post().to(self_scores),
     )
     .route(
         "/staff/campaigns/{id}/dossiers/{unit}/submit",
@@ -83,12 +88,52 @@ fn dossier_path(campaign: CampaignId, unit: UnitId) -> String {
     format!("/staff/campaigns/{campaign}/dossiers/{unit}")
 }
 
+/// What the dossier grid posted, shown again beside its problems when
+/// nothing was stored, so no typing is lost.
+#[derive(Debug, Default, serde::Serialize)]
+struct GridEcho {
+    /// By criterion code.
+    values: HashMap<String, RowEcho>,
+    /// By criterion code.
+    errors: BTreeMap<String, String>,
+    /// Files were chosen but not kept (the browser cannot refill a file input).
+    files_dropped: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct RowEcho {
+    points: String,
+    explanation: String,
+    reference: String,
+}
+
 async fn render(
     state: &web::Data<State>,
     staff: &Staff,
     campaign: CampaignId,
     unit: UnitId,
     errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    render_grid(
+        state,
+        staff,
+        campaign,
+        unit,
+        errors,
+        GridEcho::default(),
+        status,
+    )
+    .await
+}
+
+async fn render_grid(
+    state: &web::Data<State>,
+    staff: &Staff,
+    campaign: CampaignId,
+    unit: UnitId,
+    errors: Vec<String>,
+    grid: GridEcho,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let view = act(state, staff, campaign, unit, |app, on| {
@@ -112,6 +157,7 @@ async fn render(
             can_worklist => staff.require(Action::ViewWorklist).is_ok(),
             kinds => EVIDENCE_KINDS.iter().map(|k| k.label()).collect::<Vec<_>>().join(", "),
             errors,
+            grid,
         },
     );
     Ok(html_page(status, body))
@@ -179,6 +225,16 @@ fn limits(state: &State) -> Limits {
     }
 }
 
+/// An uploaded file as the service copies it (the temporary file lives
+/// until the service has).
+fn new_file(u: &super::upload::Upload) -> NewFile {
+    NewFile {
+        path: u.file.path().to_path_buf(),
+        name: u.name.clone(),
+        kind: u.kind,
+    }
+}
+
 /// The optional evidence file of an upload form.
 fn take_evidence(form: &mut UploadForm) -> Option<super::upload::Upload> {
     let i = form.files.iter().position(|(f, _)| f == "file")?;
@@ -241,17 +297,136 @@ async fn self_score(
             act(&state, &staff, campaign, unit, move |app, on| {
                 let mut input = input;
                 // The temporary file lives until the service has copied it.
-                input.file = file.as_ref().map(|u| NewFile {
-                    path: u.file.path().to_path_buf(),
-                    name: u.name.clone(),
-                    kind: u.kind,
-                });
+                input.file = file.as_ref().map(new_file);
                 svc::save_self_score(app, on, input, now())
             })
             .await
         }
     };
     outcome(&state, &staff, campaign, unit, result).await
+}
+
+/// The whole dossier saved at once from the grid: one row per leaf
+/// criterion (`p.CODE` points, `e.CODE` explanation, `r.CODE` document
+/// reference, `f.CODE` file). A row left entirely blank is not touched; any
+/// problem in any row stores nothing and shows the grid again as typed,
+/// each problem beside its row.
+async fn self_scores(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(CampaignId, UnitId)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = (path.0, path.1);
+    may_see(&staff, unit)?;
+    staff.require(Action::EditDossier(unit))?;
+    let mut form = staff
+        .upload(&req, payload, &limits(&state), &EVIDENCE_KINDS)
+        .await?;
+    let mut echo = GridEcho::default();
+    let mut parse_errors = RowErrors::default();
+    let mut rows = Vec::new();
+    let codes: Vec<String> = form
+        .fields
+        .0
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix("p.").map(str::to_string))
+        .collect();
+    for code in codes {
+        let field = |prefix: &str| text(&form.fields, &format!("{prefix}.{code}"));
+        let (points, explanation, reference) = (field("p"), field("e"), field("r"));
+        let file = form
+            .files
+            .iter()
+            .position(|(f, _)| f.strip_prefix("f.") == Some(code.as_str()))
+            .map(|i| form.files.swap_remove(i).1);
+        let blank = points.trim().is_empty()
+            && explanation.trim().is_empty()
+            && reference.trim().is_empty()
+            && file.is_none();
+        echo.values.insert(
+            code.clone(),
+            RowEcho {
+                points: points.clone(),
+                explanation: explanation.clone(),
+                reference: reference.clone(),
+            },
+        );
+        if blank {
+            continue;
+        }
+        let points = if points.trim().is_empty() {
+            parse_errors.add(
+                &code,
+                format!("Tiêu chí \"{code}\": chưa nhập điểm tự chấm."),
+            );
+            continue;
+        } else {
+            match Points::parse(&points.trim().replace(',', ".")) {
+                Ok(p) => p,
+                Err(_) => {
+                    parse_errors.add(
+                        &code,
+                        format!(
+                            "Tiêu chí \"{code}\": \"{}\" không phải là số điểm (ví dụ đúng: 1 hoặc 1,5).",
+                            points.trim()
+                        ),
+                    );
+                    continue;
+                }
+            }
+        };
+        rows.push((
+            SelfScoreInput {
+                criterion: code,
+                points,
+                explanation,
+                file: None,
+                reference,
+            },
+            file,
+        ));
+    }
+    let any_file = rows.iter().any(|(_, f)| f.is_some());
+    let result = act(&state, &staff, campaign, unit, move |app, on| {
+        // The temporary files live until the service has copied them.
+        let (inputs, uploads): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+        let inputs = inputs
+            .into_iter()
+            .zip(&uploads)
+            .map(|(mut input, upload)| {
+                input.file = upload.as_ref().map(new_file);
+                input
+            })
+            .collect();
+        svc::save_self_scores(app, on, inputs, &parse_errors, now())
+    })
+    .await;
+    match result {
+        Ok(GridSaved::Saved { .. }) => {
+            Ok(see_other(format!("{}#grid", dossier_path(campaign, unit))))
+        }
+        Ok(GridSaved::Refused(errors)) => {
+            let summary = vec![format!(
+                "{} tiêu chí chưa hợp lệ; chưa lưu dòng nào. Sửa các ô được đánh dấu rồi lưu lại.",
+                errors.0.len()
+            )];
+            echo.errors = errors.0;
+            echo.files_dropped = any_file;
+            render_grid(
+                &state,
+                &staff,
+                campaign,
+                unit,
+                summary,
+                echo,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => outcome(&state, &staff, campaign, unit, Err(e)).await,
+    }
 }
 
 async fn submit(
@@ -394,11 +569,7 @@ async fn answer(
         let input = AnswerInput {
             request_id,
             answer: text_answer,
-            file: file.as_ref().map(|u| NewFile {
-                path: u.file.path().to_path_buf(),
-                name: u.name.clone(),
-                kind: u.kind,
-            }),
+            file: file.as_ref().map(new_file),
             reference,
         };
         svc::answer_explanation(app, on, input, now())

@@ -73,6 +73,8 @@ fn add_filters(env: &mut Environment<'static>) {
     env.add_filter("pct", |v: f64, decimals: Option<usize>| {
         crate::report::number::percent(v, decimals.unwrap_or(1))
     });
+    // Points as stored exactly ("1.5"), written with the decimal comma.
+    env.add_filter("diem", |v: String| v.replace('.', ","));
     // Dates as Vietnamese readers write them: `{{ d|ngay }}` → 06/12/2026.
     env.add_filter("ngay", |v: String| {
         chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")

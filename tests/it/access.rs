@@ -362,6 +362,9 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires(backend: 
     let uploads = [
         (format!("{page}/self-score"), [403, 403, 403, 422]),
         (format!("{other_page}/self-score"), [403, 403, 403, 404]),
+        // The grid, refused like one row: this campaign's dossier is locked.
+        (format!("{page}/self-scores"), [403, 403, 403, 422]),
+        (format!("{other_page}/self-scores"), [403, 403, 403, 404]),
         (
             format!("{page}/explanations/1/answer"),
             [403, 403, 403, 422],
@@ -564,6 +567,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/results/{unit}",
         "/staff/campaigns/{id}/dossiers/{unit}",
         "/staff/campaigns/{id}/dossiers/{unit}/self-score",
+        "/staff/campaigns/{id}/dossiers/{unit}/self-scores",
         "/staff/campaigns/{id}/dossiers/{unit}/submit",
         "/staff/campaigns/{id}/dossiers/{unit}/appraise",
         "/staff/campaigns/{id}/dossiers/{unit}/explanations",

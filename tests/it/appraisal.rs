@@ -793,7 +793,7 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring(bac
         "unit names are escaped"
     );
     assert!(!r.body.contains("<b>thị xã</b>"));
-    assert!(r.body.contains("Lưu điểm tự chấm"));
+    assert!(r.body.contains("Lưu toàn bộ"));
     let me = t.staff_get(&officer, "/staff/me").await;
     assert!(me.body.contains(&format!("href=\"{page}\"")), "{}", me.body);
     assert_eq!(
@@ -936,7 +936,7 @@ async fn the_dossier_pages_follow_roles_and_csrf_and_escape_what_users_bring(bac
     let r = t.staff_get(&officer, &page).await;
     assert!(r.body.contains("Đã nộp"));
     assert!(
-        r.body.contains("Lưu điểm tự chấm"),
+        r.body.contains("Lưu toàn bộ"),
         "editable until the deadline day ends"
     );
     assert!(!r.body.contains("Nộp hồ sơ đề nghị thẩm định"));
@@ -1482,5 +1482,170 @@ fn replaced_evidence_files_are_removed_once_nothing_references_them(backend: Bac
         left.len(),
         2,
         "the shared file and the unit's last: {left:?}"
+    );
+}
+
+per_backend!(async a_whole_dossier_is_entered_on_one_page_and_a_wrong_row_stores_nothing);
+/// Issue 17: the officer fills every criterion of the dossier on one page
+/// and saves once; a wrong cell anywhere stores nothing and comes back as
+/// typed with its problem beside it; saving the same grid again changes
+/// nothing (no audit rows).
+async fn a_whole_dossier_is_entered_on_one_page_and_a_wrong_row_stores_nothing(backend: Backend) {
+    let q = questionnaires_with_deadline(&format!(
+        "{}-12-31",
+        chrono::Datelike::year(&chiso::domain::vietnam_time::date(
+            chrono::Utc::now().naive_utc()
+        ))
+    ));
+    let t = TestApp::new()
+        .backend(backend)
+        .questionnaires(q.path())
+        .start()
+        .await;
+    units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
+    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
+        chrono::Utc::now().naive_utc(),
+    ));
+    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
+    let unit = unit_id(&t.app, "NH-TP");
+    let officer = t.staff("cb-tp", "unit_officer", Some("NH-TP")).await;
+    let page = format!("/staff/campaigns/{c}/dossiers/{unit}");
+    let audit = || {
+        use chiso::storage::schema::audit_log;
+        audit_log::table
+            .count()
+            .get_result::<i64>(&mut chiso::storage::connect(t.app.database_url()).unwrap())
+            .unwrap()
+    };
+
+    // The grid has a row of inputs for every leaf criterion not from the survey.
+    let r = t.staff_get(&officer, &page).await;
+    assert_eq!(r.status, 200, "{backend:?} {}", r.body);
+    let leaves: Vec<String> = r
+        .body
+        .split("name=\"p.")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect();
+    let set = profile(q.path());
+    let expected: Vec<String> = appraised_leaves(&set)
+        .into_iter()
+        .map(|(code, _, _)| code)
+        .collect();
+    assert_eq!(leaves, expected, "one row per self-scored leaf, in order");
+    let (first, second) = (leaves[0].clone(), leaves[1].clone());
+
+    let mut values: Vec<(String, String)> = Vec::new();
+    for code in &leaves {
+        values.push((format!("p.{code}"), "0".into()));
+        values.push((format!("e.{code}"), format!("Giải thích {code}")));
+    }
+    let set_value = |values: &mut Vec<(String, String)>, name: &str, v: &str| {
+        values.iter_mut().find(|(k, _)| k == name).unwrap().1 = v.to_string();
+    };
+    set_value(&mut values, &format!("p.{first}"), "99");
+    set_value(&mut values, &format!("p.{second}"), "2,5,1");
+    set_value(&mut values, "p.1.2", "1,5");
+    let fields = |values: &Vec<(String, String)>| -> Vec<(String, String)> { values.clone() };
+    let post = |values: Vec<(String, String)>| {
+        let t = &t;
+        let officer = &officer;
+        let path = format!("{page}/self-scores");
+        async move {
+            let refs: Vec<(&str, &str)> = values
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let pdf: &[u8] = b"%PDF-1.4\n% ke hoach\n";
+            t.staff_multipart_files(
+                officer,
+                Some(&officer.csrf),
+                &path,
+                &refs,
+                &[("f.1.2", "ke-hoach.pdf", pdf)],
+            )
+            .await
+        }
+    };
+    let before = audit();
+    let r = post(fields(&values)).await;
+    assert_eq!(r.status, 422, "{backend:?} {}", r.body);
+    assert!(
+        r.body.contains("2 tiêu chí chưa hợp lệ; chưa lưu dòng nào"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!(
+            "Tiêu chí &quot;{first}&quot;: 99 điểm vượt điểm tối đa"
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!(
+        "id=\"err-{second}\">Tiêu chí &quot;{second}&quot;: &quot;2,5,1&quot; không phải là số điểm"
+    )));
+    assert!(r.body.contains("value=\"2,5,1\""), "typed values come back");
+    assert!(r.body.contains("Các tệp đã chọn chưa được lưu"));
+    assert_eq!(audit(), before, "{backend:?}: nothing stored");
+    let officer_user = staff_user(&t.app, "cb-tp");
+    let on = appraisal::On {
+        data_dir: t.data.path(),
+        who: &officer_user,
+        campaign_id: c,
+        unit_id: UnitId(unit),
+    };
+    let view = appraisal::view(&t.app, &on, chiso::service::now()).unwrap();
+    assert!(view.nodes.iter().all(|n| n.self_points.is_none()));
+
+    // Corrected, saved at once: every row, and the file of 1.2.
+    set_value(&mut values, &format!("p.{first}"), "0");
+    set_value(&mut values, &format!("p.{second}"), "0");
+    let r = post(fields(&values)).await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let view = appraisal::view(&t.app, &on, chiso::service::now()).unwrap();
+    let scored = view
+        .nodes
+        .iter()
+        .filter(|n| n.self_points.is_some())
+        .count();
+    assert_eq!(scored, leaves.len());
+    let n12 = view.nodes.iter().find(|n| n.code == "1.2").unwrap();
+    assert_eq!(n12.self_points.as_deref(), Some("1.5"));
+    assert_eq!(
+        n12.evidence.as_ref().and_then(|e| e.name.as_deref()),
+        Some("ke-hoach.pdf")
+    );
+    let after_first = audit();
+    assert_eq!(
+        after_first - before,
+        leaves.len() as i64 + 1,
+        "a score row per criterion and the evidence of 1.2"
+    );
+    // The same grid again, without the file: nothing changed, nothing written.
+    let again: Vec<(String, String)> = values.clone();
+    let refs: Vec<(&str, &str)> = again
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = t
+        .staff_multipart_files(
+            &officer,
+            Some(&officer.csrf),
+            &format!("{page}/self-scores"),
+            &refs,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    assert_eq!(
+        audit(),
+        after_first,
+        "{backend:?}: an unchanged grid leaves no audit row"
+    );
+    let r = t.staff_get(&officer, &page).await;
+    assert!(
+        r.body.contains("value=\"1,5\""),
+        "the grid shows what is stored"
     );
 }

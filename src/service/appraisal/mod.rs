@@ -73,7 +73,10 @@ pub use evidence::{
 pub use scores::{
     appraised, appraised_with_survey, self_scores, NOT_SUBMITTED, NOT_YET, NO_DOSSIER,
 };
-pub use unit_commands::{answer_explanation, save_self_score, submit, AnswerInput, SelfScoreInput};
+pub use unit_commands::{
+    answer_explanation, save_self_score, save_self_scores, submit, AnswerInput, GridSaved,
+    RowErrors, SelfScoreInput,
+};
 pub use views::{
     campaigns_with_dossiers, view, worklist, DossierView, EvidenceView, ExplanationView,
     HistoryView, NodeView, WorkItem, Worklist,

@@ -45,6 +45,21 @@ pub struct SelfScoreInput {
     pub reference: String,
 }
 
+/// What the dossier grid refused, by criterion code: nothing was stored.
+#[derive(Debug, Default)]
+pub struct RowErrors(pub std::collections::BTreeMap<String, String>);
+
+impl RowErrors {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps the first message of a criterion.
+    pub fn add(&mut self, code: &str, message: String) {
+        self.0.entry(code.to_string()).or_insert(message);
+    }
+}
+
 /// The unit officer enters (or replaces) the self-score of one criterion.
 pub fn save_self_score(
     app: &App,
@@ -52,6 +67,34 @@ pub fn save_self_score(
     input: SelfScoreInput,
     now: NaiveDateTime,
 ) -> Result<()> {
+    match save_self_scores(app, on, vec![input], &RowErrors::default(), now)? {
+        GridSaved::Saved { .. } => Ok(()),
+        GridSaved::Refused(errors) => Err(ServiceError::Invalid(errors.0.into_values().collect())),
+    }
+}
+
+/// What saving the grid did.
+#[derive(Debug)]
+pub enum GridSaved {
+    /// How many criteria changed (rows identical to the stored ones are
+    /// not written and leave no audit row).
+    Saved { changed: usize },
+    /// Every row's problem, by criterion; nothing was stored.
+    Refused(RowErrors),
+}
+
+/// The unit officer saves the whole dossier at once (the grid, or a row):
+/// every row is checked first, and a single problem anywhere (including
+/// `already`, what the edge could not read, e.g. "2,5,1" as points) stores
+/// nothing, so a half-saved dossier never happens. Then one transaction
+/// writes the rows that changed, with their audit rows.
+pub fn save_self_scores(
+    app: &App,
+    on: &On<'_>,
+    rows: Vec<SelfScoreInput>,
+    already: &RowErrors,
+    now: NaiveDateTime,
+) -> Result<GridSaved> {
     let On {
         data_dir,
         who,
@@ -63,74 +106,77 @@ pub fn save_self_score(
     let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     require_officer(who, unit_id)?;
     let ctx = load(app, campaign_id, unit_id)?;
-    let c = ctx.leaf(&input.criterion)?.clone();
-    check_points(&c, input.points)?;
-    let explanation = input.explanation.trim().to_string();
-    if explanation.chars().count() > 10_000 {
-        return Err(ServiceError::invalid(
-            "Phần giải thích dài quá 10.000 ký tự.",
-        ));
+    let mut errors = RowErrors(already.0.clone());
+    let mut checked = Vec::with_capacity(rows.len());
+    for row in rows {
+        let explanation = row.explanation.trim().to_string();
+        let outcome = ctx.leaf(&row.criterion).and_then(|c| {
+            check_points(c, row.points)?;
+            if explanation.chars().count() > 10_000 {
+                return Err(ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": phần giải thích dài quá 10.000 ký tự.",
+                    c.code
+                )));
+            }
+            let reference = reference_of(&row.reference)?;
+            Ok((c.clone(), reference))
+        });
+        match outcome {
+            Ok((c, reference)) => checked.push((c, row.points, explanation, reference, row.file)),
+            Err(e) => errors.add(&row.criterion, e.to_string()),
+        }
     }
-    let reference = reference_of(&input.reference)?;
+    if !errors.is_empty() {
+        return Ok(GridSaved::Refused(errors));
+    }
     // Refuse early, before a file is copied.
     {
         let mut conn = app.conn()?;
         let d = current(&mut conn, campaign_id, unit_id)?;
         check_editable(&mut conn, &ctx, d.as_ref(), now)?;
     }
-    let file = store_new(data_dir, input.file.as_ref())?;
+    let mut files = Vec::with_capacity(checked.len());
+    for (_, _, _, _, file) in &checked {
+        files.push(store_new(data_dir, file.as_ref())?);
+    }
     let mut conn = app.writer()?;
-    let replaced = store::transaction(&mut conn, |conn| {
+    let (changed, replaced) = store::transaction(&mut conn, |conn| {
         let existing = locked(conn, campaign_id, unit_id)?;
         check_editable(conn, &ctx, existing.as_ref(), now)?;
         let d = store::get_or_create(conn, campaign_id, unit_id, now)?;
-        let old = store::self_scores(conn, d.id)?
-            .into_iter()
-            .find(|s| s.criterion == c.code);
-        let mut evidence = match (&file, &old) {
-            (Some(f), _) => f.clone(),
-            (None, Some(o)) => o.evidence(),
-            (None, None) => EvidenceCols::default(),
-        };
-        evidence.reference = (!reference.is_empty()).then(|| reference.clone());
-        store::put_self_score(
-            conn,
-            &SelfScoreWrite {
-                dossier_id: d.id,
-                criterion: &c.code,
-                points_micro: input.points.micro(),
-                explanation: &explanation,
-                evidence: &evidence,
-                by: who.id,
-                now,
-            },
-        )?;
-        let old_value = old.as_ref().map(|o| fmt_points(o.points_micro));
-        append(
-            conn,
-            &d,
-            who,
-            now,
-            Change {
-                criterion: Some(&c.code),
-                action: AuditAction::SelfScore,
-                old: old_value.as_deref(),
-                new: Some(&input.points.to_string()),
-                reason: None,
-            },
-        )?;
-        if file.is_some() || old.as_ref().map(|o| o.evidence()) != Some(evidence.clone()) {
-            let describe = |e: &EvidenceCols| {
-                let mut parts = Vec::new();
-                if let (Some(name), Some(sha)) = (&e.name, &e.sha256) {
-                    parts.push(format!("{name} (SHA-256 {sha})"));
-                }
-                if let Some(r) = &e.reference {
-                    parts.push(r.clone());
-                }
-                parts.join("; ")
+        let stored = store::self_scores(conn, d.id)?;
+        let mut changed = 0;
+        let mut replaced = Vec::new();
+        for ((c, points, explanation, reference, _), file) in checked.iter().zip(&files) {
+            let old = stored.iter().find(|s| s.criterion == c.code);
+            let mut evidence = match (file, old) {
+                (Some(f), _) => f.clone(),
+                (None, Some(o)) => o.evidence(),
+                (None, None) => EvidenceCols::default(),
             };
-            let old_e = old.as_ref().map(|o| describe(&o.evidence()));
+            evidence.reference = (!reference.is_empty()).then(|| reference.clone());
+            let same = old.is_some_and(|o| {
+                o.points_micro == points.micro()
+                    && o.explanation == *explanation
+                    && o.evidence() == evidence
+            });
+            if same {
+                continue;
+            }
+            changed += 1;
+            store::put_self_score(
+                conn,
+                &SelfScoreWrite {
+                    dossier_id: d.id,
+                    criterion: &c.code,
+                    points_micro: points.micro(),
+                    explanation,
+                    evidence: &evidence,
+                    by: who.id,
+                    now,
+                },
+            )?;
+            let old_value = old.map(|o| fmt_points(o.points_micro));
             append(
                 conn,
                 &d,
@@ -138,28 +184,59 @@ pub fn save_self_score(
                 now,
                 Change {
                     criterion: Some(&c.code),
-                    action: AuditAction::SelfEvidence,
-                    old: old_e.as_deref().filter(|s| !s.is_empty()),
-                    new: Some(describe(&evidence))
-                        .as_deref()
-                        .filter(|s| !s.is_empty()),
+                    action: AuditAction::SelfScore,
+                    old: old_value.as_deref(),
+                    new: Some(&points.to_string()),
                     reason: None,
                 },
             )?;
+            // An evidence row only when the evidence changed (a first score
+            // without a file or reference has none to record).
+            if file.is_some() || old.map(|o| o.evidence()).unwrap_or_default() != evidence {
+                let describe = |e: &EvidenceCols| {
+                    let mut parts = Vec::new();
+                    if let (Some(name), Some(sha)) = (&e.name, &e.sha256) {
+                        parts.push(format!("{name} (SHA-256 {sha})"));
+                    }
+                    if let Some(r) = &e.reference {
+                        parts.push(r.clone());
+                    }
+                    parts.join("; ")
+                };
+                let old_e = old.map(|o| describe(&o.evidence()));
+                append(
+                    conn,
+                    &d,
+                    who,
+                    now,
+                    Change {
+                        criterion: Some(&c.code),
+                        action: AuditAction::SelfEvidence,
+                        old: old_e.as_deref().filter(|s| !s.is_empty()),
+                        new: Some(describe(&evidence))
+                            .as_deref()
+                            .filter(|s| !s.is_empty()),
+                        reason: None,
+                    },
+                )?;
+            }
+            // The file this save replaced, if it brought another.
+            if let Some(sha) = old
+                .and_then(|o| o.evidence().sha256)
+                .filter(|sha| evidence.sha256.as_ref() != Some(sha))
+            {
+                replaced.push(sha);
+            }
         }
-        // The file this save replaced, if it brought another.
-        Ok::<_, ServiceError>(
-            old.and_then(|o| o.evidence().sha256)
-                .filter(|sha| evidence.sha256.as_ref() != Some(sha)),
-        )
+        Ok::<_, ServiceError>((changed, replaced))
     })?;
     drop(conn);
     // A replaced file goes once nothing references it (the audit keeps its
     // name and SHA-256); a failure to remove it leaves it to the sweep.
-    if let Some(sha) = replaced {
+    for sha in replaced {
         let _ = discard_replaced(app, data_dir, &sha);
     }
-    Ok(())
+    Ok(GridSaved::Saved { changed })
 }
 
 /// The unit officer submits the dossier; the moment decides the penalty.

@@ -817,6 +817,21 @@ impl TestApp {
         fields: &[(&str, &str)],
         file: Option<(&str, &[u8])>,
     ) -> Page {
+        let files: Vec<_> = file.into_iter().map(|(n, b)| ("file", n, b)).collect();
+        self.staff_multipart_files(who, csrf, path, fields, &files)
+            .await
+    }
+
+    /// A multipart form with files under their own field names:
+    /// (field, file name, bytes).
+    pub async fn staff_multipart_files(
+        &self,
+        who: &StaffLogin,
+        csrf: Option<&str>,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
         let mut form = reqwest::multipart::Form::new();
         if let Some(csrf) = csrf {
             form = form.text("csrf", csrf.to_string());
@@ -824,9 +839,9 @@ impl TestApp {
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        if let Some((name, bytes)) = file {
+        for (field, name, bytes) in files {
             form = form.part(
-                "file",
+                field.to_string(),
                 reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
             );
         }

@@ -234,7 +234,7 @@ impl App {
         F: FnOnce(&mut DbConn) -> std::result::Result<T, StorageError> + Send + 'static,
     {
         Ok(match &self.writer {
-            Some(_) => self.group.run(move |c, _| f(c))?,
+            Some(_) => self.group.run(None, move |c, _| f(c))?,
             None => f(&mut *self.writer()?)?,
         })
     }
@@ -242,17 +242,17 @@ impl App {
     /// Runs a respondent's write (opening, drafts, the submission) in the
     /// next group commit on either backend; returns once it is durable.
     /// What it adds to the tallies is applied at the batch's end. Such a
-    /// write locks only its respondent's rows, so batches of two threads or
-    /// two instances do not wait on each other but on the tallies, which
-    /// each takes in one order.
-    pub(crate) fn write_answers<T, F>(&self, f: F) -> Result<T>
+    /// write touches only `respondent`'s rows; a batch locks all its
+    /// respondents first and its tallies last, each in one order, so
+    /// batches of two threads or two instances never deadlock.
+    pub(crate) fn write_answers<T, F>(&self, respondent: i64, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn, &mut Pending) -> std::result::Result<T, StorageError>
             + Send
             + 'static,
     {
-        Ok(self.group.run(f)?)
+        Ok(self.group.run(Some(respondent), f)?)
     }
 
     /// Sets the server key once; later calls keep the first.

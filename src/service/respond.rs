@@ -129,7 +129,7 @@ pub fn open_form(app: &App, token: &str) -> Result<FormAccess> {
             t => t,
         };
         let id = respondent.id;
-        app.write_answers(move |conn, _| respondents::mark_opened(conn, id, at))?;
+        app.write_answers(id, move |conn, _| respondents::mark_opened(conn, id, at))?;
     }
     Ok(FormAccess::Open(Box::new(FormSession {
         campaign_name: facts.name.clone(),
@@ -154,7 +154,9 @@ pub fn open_guarded(app: &App, token: &str, client: &str) -> Result<FormAccess> 
 /// used in the meantime.
 fn save_page(app: &App, s: &FormSession, keys: &[(i64, String)], values: &Answers) -> Result<bool> {
     let (id, keys, values, now) = (s.respondent.id, keys.to_vec(), values.clone(), now());
-    app.write_answers(move |conn, _| respondents::save_draft(conn, id, &keys, &values, now))
+    app.write_answers(id, move |conn, _| {
+        respondents::save_draft(conn, id, &keys, &values, now)
+    })
 }
 
 /// What a response adds to the survey's running sums: one update per unit
@@ -213,7 +215,7 @@ fn submit(
         idempotency_key.to_string(),
         now(),
     );
-    let outcome = app.write_answers(move |conn, pending| {
+    let outcome = app.write_answers(respondent.id, move |conn, pending| {
         let sub = Submission {
             respondent: &respondent,
             version_id,

@@ -25,6 +25,9 @@ type Finish = Box<dyn FnOnce(Result<(), &StorageError>) + Send>;
 type Work = Box<dyn FnOnce(&mut DbConn, &mut Pending) -> Finish + Send>;
 
 struct Job {
+    /// The respondent whose rows the write touches, locked with the batch's
+    /// others in one order before any write runs.
+    respondent: Option<i64>,
     /// Runs the write in its savepoint; what it adds to the tallies joins the
     /// batch's only if the savepoint held.
     work: Work,
@@ -53,7 +56,7 @@ impl GroupCommit {
 
     /// Runs `f` in the next batch; returns once the batch is committed (or
     /// with the error that undid it).
-    pub fn run<T, F>(&self, f: F) -> Result<T, StorageError>
+    pub fn run<T, F>(&self, respondent: Option<i64>, f: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn, &mut Pending) -> Result<T, StorageError> + Send + 'static,
@@ -61,6 +64,7 @@ impl GroupCommit {
         let (tx, rx) = mpsc::sync_channel::<Result<T, StorageError>>(1);
         let fail_tx = tx.clone();
         let job = Job {
+            respondent,
             work: Box::new(move |conn, batch_pending| {
                 // A nested transaction is a savepoint: a failed write is
                 // rolled back alone, with what it would have added.
@@ -119,6 +123,8 @@ fn writer(pool: DbPool, rx: &Mutex<mpsc::Receiver<Job>>, max_batch: usize) {
         // and the pool discards the connection, whose transaction is broken.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             conn.transaction::<_, StorageError, _>(|c| {
+                let mut ids: Vec<i64> = batch.iter().filter_map(|j| j.respondent).collect();
+                super::respondents::lock_in_order(c, &mut ids)?;
                 let mut pending = Pending::default();
                 for job in batch {
                     finishes.push((job.work)(c, &mut pending));

@@ -188,6 +188,25 @@ pub fn drafts(conn: &mut DbConn, respondent_id: i64) -> Result<Answers, StorageE
 }
 
 /// Notes the first time a respondent opened the form (for response rates).
+/// Locks the respondents' rows in id order (PostgreSQL; SQLite's one
+/// writer needs none). A group-commit batch takes every row its writes will
+/// touch first, so two batches (two writer threads, two instances) touching
+/// the same respondents — a double click landing on both — wait for each
+/// other in one order instead of deadlocking.
+pub fn lock_in_order(conn: &mut DbConn, ids: &mut Vec<i64>) -> Result<(), StorageError> {
+    ids.sort_unstable();
+    ids.dedup();
+    if let DbConn::Pg(c) = conn {
+        respondents::table
+            .filter(respondents::id.eq_any(&*ids))
+            .order(respondents::id)
+            .select(respondents::id)
+            .for_update()
+            .load::<i64>(c)?;
+    }
+    Ok(())
+}
+
 pub fn mark_opened(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), StorageError> {
     diesel::update(
         respondents::table

@@ -39,6 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::post().to(self_scores),
     )
     .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/appraisals",
+        web::post().to(appraisals),
+    )
+    .route(
         "/staff/campaigns/{id}/dossiers/{unit}/submit",
         web::post().to(submit),
     )
@@ -88,23 +92,59 @@ fn dossier_path(campaign: CampaignId, unit: UnitId) -> String {
     format!("/staff/campaigns/{campaign}/dossiers/{unit}")
 }
 
-/// What the dossier grid posted, shown again beside its problems when
+/// What a dossier grid posted, shown again beside its problems when
 /// nothing was stored, so no typing is lost.
 #[derive(Debug, Default, serde::Serialize)]
 struct GridEcho {
-    /// By criterion code.
-    values: HashMap<String, RowEcho>,
+    /// By criterion code, then by field prefix (`p`, `e`, `r`; `d`, `ap`,
+    /// `ev`, `why`): the text as typed.
+    values: HashMap<String, HashMap<&'static str, String>>,
     /// By criterion code.
     errors: BTreeMap<String, String>,
     /// Files were chosen but not kept (the browser cannot refill a file input).
     files_dropped: bool,
 }
 
-#[derive(Debug, serde::Serialize)]
-struct RowEcho {
-    points: String,
-    explanation: String,
-    reference: String,
+impl GridEcho {
+    /// The rows of a grid form: the codes of the fields named
+    /// `{first}.CODE`, each with its `{prefix}.CODE` fields (kept for the
+    /// echo) in the order of `prefixes`.
+    fn rows(&mut self, form: &FormFields, prefixes: &[&'static str]) -> Vec<(String, Vec<String>)> {
+        let first = format!("{}.", prefixes[0]);
+        let codes: Vec<String> = form
+            .0
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix(first.as_str()).map(str::to_string))
+            .collect();
+        codes
+            .into_iter()
+            .map(|code| {
+                let values: Vec<String> = prefixes
+                    .iter()
+                    .map(|p| text(form, &format!("{p}.{code}")))
+                    .collect();
+                self.values.insert(
+                    code.clone(),
+                    prefixes
+                        .iter()
+                        .copied()
+                        .zip(values.iter().cloned())
+                        .collect(),
+                );
+                (code, values)
+            })
+            .collect()
+    }
+}
+
+/// A number of points as typed in a grid cell ("1,5" or "1.5").
+fn cell_points(code: &str, typed: &str) -> Result<Points, String> {
+    Points::parse(&typed.trim().replace(',', ".")).map_err(|_| {
+        format!(
+            "Tiêu chí \"{code}\": \"{}\" không phải là số điểm (ví dụ đúng: 1 hoặc 1,5).",
+            typed.trim()
+        )
+    })
 }
 
 async fn render(
@@ -327,15 +367,8 @@ async fn self_scores(
     let mut echo = GridEcho::default();
     let mut parse_errors = RowErrors::default();
     let mut rows = Vec::new();
-    let codes: Vec<String> = form
-        .fields
-        .0
-        .iter()
-        .filter_map(|(k, _)| k.strip_prefix("p.").map(str::to_string))
-        .collect();
-    for code in codes {
-        let field = |prefix: &str| text(&form.fields, &format!("{prefix}.{code}"));
-        let (points, explanation, reference) = (field("p"), field("e"), field("r"));
+    for (code, cells) in echo.rows(&form.fields, &["p", "e", "r"]) {
+        let [points, explanation, reference]: [String; 3] = cells.try_into().expect("three fields");
         let file = form
             .files
             .iter()
@@ -345,14 +378,6 @@ async fn self_scores(
             && explanation.trim().is_empty()
             && reference.trim().is_empty()
             && file.is_none();
-        echo.values.insert(
-            code.clone(),
-            RowEcho {
-                points: points.clone(),
-                explanation: explanation.clone(),
-                reference: reference.clone(),
-            },
-        );
         if blank {
             continue;
         }
@@ -363,16 +388,10 @@ async fn self_scores(
             );
             continue;
         } else {
-            match Points::parse(&points.trim().replace(',', ".")) {
+            match cell_points(&code, &points) {
                 Ok(p) => p,
-                Err(_) => {
-                    parse_errors.add(
-                        &code,
-                        format!(
-                            "Tiêu chí \"{code}\": \"{}\" không phải là số điểm (ví dụ đúng: 1 hoặc 1,5).",
-                            points.trim()
-                        ),
-                    );
+                Err(e) => {
+                    parse_errors.add(&code, e);
                     continue;
                 }
             }
@@ -408,22 +427,108 @@ async fn self_scores(
             Ok(see_other(format!("{}#grid", dossier_path(campaign, unit))))
         }
         Ok(GridSaved::Refused(errors)) => {
-            let summary = vec![format!(
-                "{} tiêu chí chưa hợp lệ; chưa lưu dòng nào. Sửa các ô được đánh dấu rồi lưu lại.",
-                errors.0.len()
-            )];
-            echo.errors = errors.0;
             echo.files_dropped = any_file;
-            render_grid(
-                &state,
-                &staff,
-                campaign,
-                unit,
-                summary,
-                echo,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(&state, &staff, campaign, unit, echo, errors).await
+        }
+        Err(e) => outcome(&state, &staff, campaign, unit, Err(e)).await,
+    }
+}
+
+/// A grid refused: the page again, as typed, each problem beside its row.
+async fn refused(
+    state: &web::Data<State>,
+    staff: &Staff,
+    campaign: CampaignId,
+    unit: UnitId,
+    mut echo: GridEcho,
+    errors: RowErrors,
+) -> Result<HttpResponse, WebError> {
+    let summary = vec![format!(
+        "{} tiêu chí chưa hợp lệ; chưa lưu dòng nào. Sửa các ô được đánh dấu rồi lưu lại.",
+        errors.0.len()
+    )];
+    echo.errors = errors.0;
+    render_grid(
+        state,
+        staff,
+        campaign,
+        unit,
+        summary,
+        echo,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// The appraiser's decisions on many criteria at once, from the appraisal
+/// grid: per row `d.CODE` (accept, change, not_applicable; empty leaves the
+/// row as it is), `ap.CODE` points, `ev.CODE` evidence judgement, `why.CODE`
+/// reason. Any problem stores nothing and shows the grid again as typed.
+async fn appraisals(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(CampaignId, UnitId)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = (path.0, path.1);
+    may_see(&staff, unit)?;
+    staff.require(Action::Appraise)?;
+    let form = staff
+        .form(&req, payload, state.settings.max_body_bytes)
+        .await?;
+    let mut echo = GridEcho::default();
+    let mut parse_errors = RowErrors::default();
+    let mut rows = Vec::new();
+    for (code, cells) in echo.rows(&form, &["d", "ap", "ev", "why"]) {
+        let [decision, points, evidence, reason]: [String; 4] =
+            cells.try_into().expect("four fields");
+        let decision = match decision.as_str() {
+            "" => continue,
+            "accept" => Decision::Accept,
+            "not_applicable" => Decision::NotApplicable,
+            "change" => match cell_points(&code, &points) {
+                Ok(p) => Decision::Change(p),
+                Err(e) => {
+                    parse_errors.add(&code, e);
+                    continue;
+                }
+            },
+            _ => {
+                parse_errors.add(
+                    &code,
+                    format!("Tiêu chí \"{code}\": chọn một quyết định trong danh sách."),
+                );
+                continue;
+            }
+        };
+        let evidence = match evidence.as_str() {
+            "" | "as_given" => EvidenceJudgement::AsGiven,
+            "supplemented" => EvidenceJudgement::Supplemented,
+            "invalid" => EvidenceJudgement::Invalid,
+            _ => {
+                parse_errors.add(&code, format!("Tiêu chí \"{code}\": chọn một nhận định về tài liệu kiểm chứng trong danh sách."));
+                continue;
+            }
+        };
+        rows.push(AppraiseInput {
+            criterion: code,
+            decision,
+            reason,
+            evidence,
+        });
+    }
+    let result = act(&state, &staff, campaign, unit, move |app, on| {
+        svc::appraise_criteria(app, on, rows, &parse_errors, now())
+    })
+    .await;
+    match result {
+        Ok(GridSaved::Saved { .. }) => Ok(see_other(format!(
+            "{}#appraisal-grid",
+            dossier_path(campaign, unit)
+        ))),
+        Ok(GridSaved::Refused(errors)) => {
+            refused(&state, &staff, campaign, unit, echo, errors).await
         }
         Err(e) => outcome(&state, &staff, campaign, unit, Err(e)).await,
     }

@@ -337,10 +337,12 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires(backend: 
     // service, which finds the input or the dossier's state wrong (422:
     // the dossier is locked, not submitted, the fields are empty).
     type Post<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 4]);
-    let posts: [Post; 6] = [
+    let posts: [Post; 7] = [
         (format!("{page}/submit"), vec![], [403, 403, 403, 422]),
         (format!("{other_page}/submit"), vec![], [403, 403, 403, 404]),
         (format!("{page}/appraise"), vec![], [403, 403, 422, 403]),
+        // The grid with no decision: the dossier is not submitted yet.
+        (format!("{page}/appraisals"), vec![], [403, 403, 422, 403]),
         (format!("{page}/explanations"), vec![], [403, 403, 422, 403]),
         (format!("{page}/approve"), vec![], [422, 403, 403, 403]),
         (
@@ -570,6 +572,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/dossiers/{unit}/self-scores",
         "/staff/campaigns/{id}/dossiers/{unit}/submit",
         "/staff/campaigns/{id}/dossiers/{unit}/appraise",
+        "/staff/campaigns/{id}/dossiers/{unit}/appraisals",
         "/staff/campaigns/{id}/dossiers/{unit}/explanations",
         "/staff/campaigns/{id}/dossiers/{unit}/explanations/{req}/answer",
         "/staff/campaigns/{id}/dossiers/{unit}/approve",

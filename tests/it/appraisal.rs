@@ -1648,4 +1648,117 @@ async fn a_whole_dossier_is_entered_on_one_page_and_a_wrong_row_stores_nothing(b
         r.body.contains("value=\"1,5\""),
         "the grid shows what is stored"
     );
+
+    // Submitted; an appraiser of every department decides on all rows at once.
+    let r = t.staff_post(&officer, &format!("{page}/submit"), &[]).await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let admin = t.staff("qt", "admin", None).await;
+    let appraiser = t.staff("td", "appraiser", None).await;
+    for d in &set.departments {
+        let r = t
+            .staff_post(
+                &admin,
+                &format!("/staff/campaigns/{c}/appraisal/assignments"),
+                &[("username", "td"), ("department", d.code.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let r = t.staff_get(&appraiser, &page).await;
+    assert_eq!(r.status, 200);
+    let rows: Vec<String> = r
+        .body
+        .split("name=\"d.")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect();
+    // Every criterion of a department: the bonus and deduction items name
+    // none, so no appraiser is assigned to them (noticed, left as it is).
+    let assigned: Vec<String> = set
+        .criteria_set_for("co_quan")
+        .unwrap()
+        .leaves()
+        .filter(|l| !l.is_survey() && l.department.is_some())
+        .map(|l| l.code.clone())
+        .collect();
+    assert_eq!(
+        rows, assigned,
+        "every assigned criterion in the appraisal grid"
+    );
+    // One value per field, the later one winning, as the grid sends them.
+    let mut decisions: Vec<(String, String)> = Vec::new();
+    let put = |decisions: &mut Vec<(String, String)>, k: String, v: &str| match decisions
+        .iter_mut()
+        .find(|(o, _)| *o == k)
+    {
+        Some(slot) => slot.1 = v.to_string(),
+        None => decisions.push((k, v.to_string())),
+    };
+    for code in &assigned {
+        put(&mut decisions, format!("d.{code}"), "accept");
+    }
+    put(&mut decisions, "d.1.2".into(), "change");
+    put(&mut decisions, "ap.1.2".into(), "1");
+    put(&mut decisions, format!("d.{second}"), "change");
+    put(&mut decisions, format!("ap.{second}"), "một");
+    let post_decisions = |pairs: Vec<(String, String)>| {
+        let (t, appraiser, path) = (&t, &appraiser, format!("{page}/appraisals"));
+        async move {
+            let refs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            t.staff_post(appraiser, &path, &refs).await
+        }
+    };
+    let before = audit();
+    let r = post_decisions(decisions.clone()).await;
+    assert_eq!(r.status, 422, "{backend:?} {}", r.body);
+    assert!(
+        r.body.contains("2 tiêu chí chưa hợp lệ; chưa lưu dòng nào"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("điểm thẩm định 1 khác điểm tự chấm 1.5 nên phải ghi lý do"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("&quot;một&quot; không phải là số điểm"));
+    assert!(r.body.contains("value=\"một\""), "typed values come back");
+    assert_eq!(audit(), before, "{backend:?}: no decision stored");
+    let view = appraisal::view(&t.app, &on, chiso::service::now()).unwrap();
+    assert!(view.nodes.iter().all(|n| !n.appraised));
+
+    put(
+        &mut decisions,
+        "why.1.2".into(),
+        "Kế hoạch thiếu 2 nhiệm vụ",
+    );
+    put(&mut decisions, format!("ap.{second}"), "0");
+    let r = post_decisions(decisions.clone()).await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let view = appraisal::view(&t.app, &on, chiso::service::now()).unwrap();
+    let appraised = view
+        .nodes
+        .iter()
+        .filter(|n| n.leaf && !n.survey && n.appraised)
+        .count();
+    assert_eq!(appraised, assigned.len(), "{backend:?}");
+    let n12 = view.nodes.iter().find(|n| n.code == "1.2").unwrap();
+    assert_eq!(n12.score.as_deref(), Some("1"));
+    assert_eq!(
+        n12.appraisal_reason.as_deref(),
+        Some("Kế hoạch thiếu 2 nhiệm vụ")
+    );
+    // The same decisions again change nothing.
+    let after = audit();
+    let r = post_decisions(decisions.clone()).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        audit(),
+        after,
+        "{backend:?}: unchanged decisions leave no audit row"
+    );
 }

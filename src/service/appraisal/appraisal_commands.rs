@@ -25,6 +25,7 @@ use super::evidence::{
     derived_status, status_code, supplemented_in_explanation, EvidenceJudgement,
 };
 use super::lifecycle::check_appraisal;
+use super::unit_commands::{GridSaved, RowErrors};
 use super::{check_points, fmt_points, load, locked, App, On, Result, ServiceError, StaffUser};
 
 /// What the appraiser decides for one criterion.
@@ -61,6 +62,58 @@ pub fn appraise_criterion(
     input: AppraiseInput,
     now: NaiveDateTime,
 ) -> Result<()> {
+    match appraise_rows(app, on, vec![input], false, now)? {
+        Ok(_) => Ok(()),
+        // One row: its own error (a refusal of access stays one).
+        Err(mut errors) => Err(errors.remove(0).1),
+    }
+}
+
+/// The appraiser decides on many criteria at once (the appraisal grid):
+/// every row is checked, a problem in any (including `already`, what the
+/// edge could not read) stores nothing, and the rows identical to what is
+/// stored are not written again.
+pub fn appraise_criteria(
+    app: &App,
+    on: &On<'_>,
+    rows: Vec<AppraiseInput>,
+    already: &RowErrors,
+    now: NaiveDateTime,
+) -> Result<GridSaved> {
+    // With problems already found the rows are still checked (and rolled
+    // back), so every row's problem shows at once.
+    Ok(
+        match appraise_rows(app, on, rows, !already.is_empty(), now)? {
+            Ok(changed) if already.is_empty() => GridSaved::Saved { changed },
+            Ok(_) => GridSaved::Refused(RowErrors(already.0.clone())),
+            Err(errors) => {
+                let mut out = RowErrors(already.0.clone());
+                for (code, e) in errors {
+                    out.add(&code, e.to_string());
+                }
+                GridSaved::Refused(out)
+            }
+        },
+    )
+}
+
+/// The grid's own way out of its transaction, never shown.
+const ROLLED_BACK: &str = "appraisal rows rolled back";
+
+/// Rows refused, by criterion code, with the error of each.
+type Refusals = Vec<(String, ServiceError)>;
+
+/// Applies the rows in one transaction: Ok(how many changed), or every
+/// row's refusal with nothing stored. `check_only` rolls back even when
+/// every row holds (other problems were found before). An error of the
+/// dossier as a whole (not submitted, approved) is the outer error.
+fn appraise_rows(
+    app: &App,
+    on: &On<'_>,
+    rows: Vec<AppraiseInput>,
+    check_only: bool,
+    now: NaiveDateTime,
+) -> Result<std::result::Result<usize, Refusals>> {
     let On {
         who,
         campaign_id,
@@ -70,156 +123,211 @@ pub fn appraise_criterion(
     // Storage and the rules below take the plain ids.
     let (campaign_id, unit_id) = (campaign_id.get(), unit_id.get());
     let ctx = load(app, campaign_id, unit_id)?;
-    let c = ctx.leaf(&input.criterion)?.clone();
-    let reason = input.reason.trim().to_string();
+    let mut refusals: Refusals = Vec::new();
+    let mut leaves = Vec::with_capacity(rows.len());
+    for input in rows {
+        match ctx.leaf(&input.criterion) {
+            Ok(c) => leaves.push((c.clone(), input)),
+            Err(e) => refusals.push((input.criterion.clone(), e)),
+        }
+    }
     let mut conn = app.writer()?;
-    store::transaction(&mut conn, |conn| {
-        require_assigned(conn, &ctx, who, &c)?;
+    let outcome = store::transaction(&mut conn, |conn| {
         // Appraising does not move the dossier's stage.
         let (d, _) = check_appraisal(
             locked(conn, campaign_id, unit_id)?.as_ref(),
             DossierEvent::Appraise,
         )?;
-        let own = store::self_scores(conn, d.id)?
-            .into_iter()
-            .find(|s| s.criterion == c.code);
+        let own_all = store::self_scores(conn, d.id)?;
         let answers = explanations::of_dossier(conn, d.id)?;
-        let old = store::appraisals(conn, d.id)?
-            .into_iter()
-            .find(|a| a.criterion == c.code);
-        let (points, not_applicable) = match input.decision {
-            Decision::Accept => {
-                let own = own.as_ref().ok_or_else(|| {
-                    ServiceError::invalid(format!(
-                        "Tiêu chí \"{}\": đơn vị không tự chấm; hãy nhập điểm thẩm định và lý do.",
-                        c.code
-                    ))
-                })?;
-                (Some(own.points_micro), false)
+        let old_all = store::appraisals(conn, d.id)?;
+        let mut changed = 0;
+        for (c, input) in &leaves {
+            let own = own_all.iter().find(|s| s.criterion == c.code);
+            let old = old_all.iter().find(|a| a.criterion == c.code);
+            match appraise_one(conn, &ctx, &d, who, c, input, own, &answers, old, now) {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_))) => {
+                    refusals.push((c.code.clone(), e))
+                }
+                Err(e) => return Err(e),
             }
-            Decision::Change(p) => {
-                check_points(&c, p)?;
-                if own.as_ref().map(|o| o.points_micro) != Some(p.micro()) && reason.is_empty() {
-                    let own_txt = own
-                        .as_ref()
-                        .map(|o| format!("điểm tự chấm {}", fmt_points(o.points_micro)))
-                        .unwrap_or_else(|| "đơn vị không tự chấm".into());
-                    return Err(ServiceError::invalid(format!(
-                        "Tiêu chí \"{}\": điểm thẩm định {p} khác {own_txt} nên phải ghi lý do.",
-                        c.code
-                    )));
-                }
-                (Some(p.micro()), false)
-            }
-            Decision::NotApplicable => {
-                if c.kind != Kind::Regular {
-                    return Err(ServiceError::invalid(format!(
-                        "\"{}\" là điểm thưởng/điểm trừ: không có trường hợp không áp dụng, hãy chấm 0.",
-                        c.code
-                    )));
-                }
-                if reason.is_empty() {
-                    return Err(ServiceError::invalid(format!(
-                        "Tiêu chí \"{}\": ghi lý do không áp dụng (chưa được cấp trên chỉ đạo hoặc không phù hợp với đơn vị).",
-                        c.code
-                    )));
-                }
-                (None, true)
-            }
-        };
-        let evidence = match input.evidence {
-            EvidenceJudgement::AsGiven => derived_status(&c.code, own.as_ref(), &answers),
-            EvidenceJudgement::Invalid => {
-                if reason.is_empty() {
-                    return Err(ServiceError::invalid(format!(
-                        "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng không hợp lệ.",
-                        c.code
-                    )));
-                }
-                Evidence::Missing
-            }
-            EvidenceJudgement::Supplemented => {
-                if !supplemented_in_explanation(&c.code, &answers) {
-                    return Err(ServiceError::invalid(format!(
-                        "Tiêu chí \"{}\": đơn vị chưa gửi tài liệu kiểm chứng nào khi giải trình, nên không áp dụng mức {} % cho tài liệu bổ sung.",
-                        c.code,
-                        ctx.profile.appraisal.supplement_factor.percent()
-                    )));
-                }
-                if reason.is_empty() {
-                    return Err(ServiceError::invalid(format!(
-                        "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng ban đầu chưa đầy đủ.",
-                        c.code
-                    )));
-                }
-                Evidence::Supplemented
-            }
-        };
-        let new = AppraisalRow {
-            criterion: c.code.clone(),
-            points_micro: points,
-            evidence: status_code(evidence).to_string(),
-            not_applicable,
-            reason: reason.clone(),
-            appraiser_id: who.id,
-            updated_at: now,
-        };
-        store::put_appraisal(
-            conn,
-            &AppraisalWrite {
-                dossier_id: d.id,
-                criterion: &c.code,
-                points_micro: points,
-                evidence: &new.evidence,
-                not_applicable,
-                reason: &reason,
-                by: who.id,
-                now,
-            },
-        )?;
-        let old_value = old.as_ref().map(appraisal_value).or_else(|| {
-            own.as_ref()
-                .map(|o| format!("tự chấm {}", fmt_points(o.points_micro)))
-        });
-        let action = if not_applicable {
-            AuditAction::NotApplicable
+        }
+        if refusals.is_empty() && !check_only {
+            Ok(changed)
         } else {
-            AuditAction::Appraise
-        };
+            // Undoes the rows already written.
+            Err(ServiceError::Internal(ROLLED_BACK.into()))
+        }
+    });
+    match outcome {
+        Ok(changed) => Ok(Ok(changed)),
+        Err(ServiceError::Internal(m)) if m == ROLLED_BACK => Ok(if refusals.is_empty() {
+            Ok(0)
+        } else {
+            Err(refusals)
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// One criterion's decision, checked and written with its audit rows;
+/// false when it equals what is stored (nothing written).
+#[allow(clippy::too_many_arguments)]
+fn appraise_one(
+    conn: &mut crate::storage::DbConn,
+    ctx: &super::Ctx,
+    d: &crate::storage::dossiers::DossierRow,
+    who: &StaffUser,
+    c: &crate::domain::profile::Criterion,
+    input: &AppraiseInput,
+    own: Option<&crate::storage::dossiers::SelfScoreRow>,
+    answers: &[crate::storage::explanations::ExplanationRow],
+    old: Option<&AppraisalRow>,
+    now: NaiveDateTime,
+) -> Result<bool> {
+    require_assigned(conn, ctx, who, c)?;
+    let reason = input.reason.trim().to_string();
+    let (points, not_applicable) = match input.decision {
+        Decision::Accept => {
+            let own = own.ok_or_else(|| {
+                ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": đơn vị không tự chấm; hãy nhập điểm thẩm định và lý do.",
+                    c.code
+                ))
+            })?;
+            (Some(own.points_micro), false)
+        }
+        Decision::Change(p) => {
+            check_points(c, p)?;
+            if own.map(|o| o.points_micro) != Some(p.micro()) && reason.is_empty() {
+                let own_txt = own
+                    .as_ref()
+                    .map(|o| format!("điểm tự chấm {}", fmt_points(o.points_micro)))
+                    .unwrap_or_else(|| "đơn vị không tự chấm".into());
+                return Err(ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": điểm thẩm định {p} khác {own_txt} nên phải ghi lý do.",
+                    c.code
+                )));
+            }
+            (Some(p.micro()), false)
+        }
+        Decision::NotApplicable => {
+            if c.kind != Kind::Regular {
+                return Err(ServiceError::invalid(format!(
+                    "\"{}\" là điểm thưởng/điểm trừ: không có trường hợp không áp dụng, hãy chấm 0.",
+                    c.code
+                )));
+            }
+            if reason.is_empty() {
+                return Err(ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": ghi lý do không áp dụng (chưa được cấp trên chỉ đạo hoặc không phù hợp với đơn vị).",
+                    c.code
+                )));
+            }
+            (None, true)
+        }
+    };
+    let evidence = match input.evidence {
+        EvidenceJudgement::AsGiven => derived_status(&c.code, own, answers),
+        EvidenceJudgement::Invalid => {
+            if reason.is_empty() {
+                return Err(ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng không hợp lệ.",
+                    c.code
+                )));
+            }
+            Evidence::Missing
+        }
+        EvidenceJudgement::Supplemented => {
+            if !supplemented_in_explanation(&c.code, answers) {
+                return Err(ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": đơn vị chưa gửi tài liệu kiểm chứng nào khi giải trình, nên không áp dụng mức {} % cho tài liệu bổ sung.",
+                    c.code,
+                    ctx.profile.appraisal.supplement_factor.percent()
+                )));
+            }
+            if reason.is_empty() {
+                return Err(ServiceError::invalid(format!(
+                    "Tiêu chí \"{}\": ghi lý do tài liệu kiểm chứng ban đầu chưa đầy đủ.",
+                    c.code
+                )));
+            }
+            Evidence::Supplemented
+        }
+    };
+    let new = AppraisalRow {
+        criterion: c.code.clone(),
+        points_micro: points,
+        evidence: status_code(evidence).to_string(),
+        not_applicable,
+        reason: reason.clone(),
+        appraiser_id: who.id,
+        updated_at: now,
+    };
+    if old.is_some_and(|o| {
+        o.points_micro == new.points_micro
+            && o.not_applicable == new.not_applicable
+            && o.evidence == new.evidence
+            && o.reason == new.reason
+    }) {
+        return Ok(false);
+    }
+    store::put_appraisal(
+        conn,
+        &AppraisalWrite {
+            dossier_id: d.id,
+            criterion: &c.code,
+            points_micro: points,
+            evidence: &new.evidence,
+            not_applicable,
+            reason: &reason,
+            by: who.id,
+            now,
+        },
+    )?;
+    let old_value = old
+        .map(appraisal_value)
+        .or_else(|| own.map(|o| format!("tự chấm {}", fmt_points(o.points_micro))));
+    let action = if not_applicable {
+        AuditAction::NotApplicable
+    } else {
+        AuditAction::Appraise
+    };
+    append(
+        conn,
+        d,
+        who,
+        now,
+        Change {
+            criterion: Some(&c.code),
+            action,
+            old: old_value.as_deref(),
+            new: Some(&appraisal_value(&new)),
+            reason: Some(reason.as_str()).filter(|r| !r.is_empty()),
+        },
+    )?;
+    let old_evidence = old
+        .as_ref()
+        .map(|o| o.evidence.clone())
+        .unwrap_or_else(|| status_code(derived_status(&c.code, own, answers)).into());
+    if old_evidence != new.evidence {
         append(
             conn,
-            &d,
+            d,
             who,
             now,
             Change {
                 criterion: Some(&c.code),
-                action,
-                old: old_value.as_deref(),
-                new: Some(&appraisal_value(&new)),
+                action: AuditAction::EvidenceStatus,
+                old: Some(&old_evidence),
+                new: Some(&new.evidence),
                 reason: Some(reason.as_str()).filter(|r| !r.is_empty()),
             },
         )?;
-        let old_evidence = old
-            .as_ref()
-            .map(|o| o.evidence.clone())
-            .unwrap_or_else(|| status_code(derived_status(&c.code, own.as_ref(), &answers)).into());
-        if old_evidence != new.evidence {
-            append(
-                conn,
-                &d,
-                who,
-                now,
-                Change {
-                    criterion: Some(&c.code),
-                    action: AuditAction::EvidenceStatus,
-                    old: Some(&old_evidence),
-                    new: Some(&new.evidence),
-                    reason: Some(reason.as_str()).filter(|r| !r.is_empty()),
-                },
-            )?;
-        }
-        Ok(())
-    })
+    }
+    Ok(true)
 }
 
 /// The appraiser asks the unit to explain a criterion or add evidence.

@@ -62,8 +62,8 @@ use super::{App, Result, ServiceError};
 pub use crate::domain::vietnam_time::{local, utc};
 pub use access::{assigned_departments, may_read_dossiers};
 pub use appraisal_commands::{
-    appraise_criterion, approve, assign, request_explanation, set_assignments, AppraiseInput,
-    Decision,
+    appraise_criteria, appraise_criterion, approve, assign, request_explanation, set_assignments,
+    AppraiseInput, Decision,
 };
 pub use audit::AuditAction;
 pub use evidence::{

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::auth::Staff;
 use super::body::FormFields;
 use super::WebError;
-use crate::domain::upload::{display_name, sniff, FileKind};
+use crate::domain::upload::{display_name, other_encoding, sniff, FileKind, OtherEncoding};
 
 /// Text fields of an upload form are small; anything larger is not ours.
 const MAX_TEXT_FIELDS: usize = 64 * 1024;
@@ -180,19 +180,83 @@ async fn receive(
     if size == 0 {
         return Err(WebError::BadRequest(vec![format!("Tệp \"{name}\" trống.")]));
     }
+    file.flush().map_err(io_error)?;
+    if allowed.contains(&FileKind::Csv) && sniff(&name, &head).is_none() {
+        match other_encoding(&name, &head) {
+            Some(OtherEncoding::Legacy) => {
+                return Err(WebError::BadRequest(vec![format!(
+                    "Tệp \"{name}\" không ở bảng mã UTF-8: có lẽ là Windows-1258 (bảng mã mà Excel trên \
+                     Windows tiếng Việt dùng khi lưu \"CSV (Comma delimited)\"), hoặc TCVN3/VNI. \
+                     Trong Excel chọn Tệp → Lưu thành → \"CSV UTF-8 (Comma delimited) (*.csv)\" rồi tải lên lại."
+                )]))
+            }
+            Some(utf16) => return utf16_to_utf8(file, name, utf16),
+            None => {}
+        }
+    }
     let kind = sniff(&name, &head)
         .filter(|k| allowed.contains(k))
         .ok_or_else(|| WebError::UnsupportedType {
             file: name.clone(),
             allowed: allowed.iter().map(|k| k.label()).collect(),
         })?;
-    file.flush().map_err(io_error)?;
     Ok(Upload {
         name,
         kind,
         size,
         sha256: hex::encode(hasher.finalize()),
         file,
+    })
+}
+
+/// A CSV saved as UTF-16 with its byte-order mark (Excel's "Unicode Text"):
+/// unambiguous, so it is converted to the UTF-8 the importers read, in
+/// pieces, into a new temporary file.
+fn utf16_to_utf8(
+    file: tempfile::NamedTempFile,
+    name: String,
+    encoding: OtherEncoding,
+) -> Result<Upload, WebError> {
+    use std::io::Read;
+    let encoding = match encoding {
+        OtherEncoding::Utf16Be => encoding_rs::UTF_16BE,
+        _ => encoding_rs::UTF_16LE,
+    };
+    let dir = file.path().parent().map(PathBuf::from).unwrap_or_default();
+    let mut out = tempfile::NamedTempFile::new_in(dir).map_err(io_error)?;
+    let mut decoder = encoding.new_decoder_with_bom_removal();
+    let mut input = std::fs::File::open(file.path()).map_err(io_error)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut text = String::with_capacity(128 * 1024);
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut malformed = false;
+    loop {
+        let n = input.read(&mut buf).map_err(io_error)?;
+        let last = n == 0;
+        text.clear();
+        text.reserve(decoder.max_utf8_buffer_length(n).unwrap_or(n * 3));
+        let (_, _, had_errors) = decoder.decode_to_string(&buf[..n], &mut text, last);
+        malformed |= had_errors;
+        hasher.update(text.as_bytes());
+        size += text.len() as u64;
+        out.write_all(text.as_bytes()).map_err(io_error)?;
+        if last {
+            break;
+        }
+    }
+    if malformed {
+        return Err(WebError::BadRequest(vec![format!(
+            "Tệp \"{name}\" bắt đầu như văn bản UTF-16 nhưng có đoạn không đọc được; hãy lưu lại bằng \"CSV UTF-8 (Comma delimited) (*.csv)\"."
+        )]));
+    }
+    out.flush().map_err(io_error)?;
+    Ok(Upload {
+        name,
+        kind: FileKind::Csv,
+        size,
+        sha256: hex::encode(hasher.finalize()),
+        file: out,
     })
 }
 

@@ -659,6 +659,40 @@ async fn uploads_are_limited_in_size_and_type_and_forged_ones_are_not_kept(backe
         .await;
     assert_eq!(r.status, 415, "only CSV is accepted here");
 
+    // Issue 17: a CSV as Excel on a Vietnamese Windows saves it
+    // (Windows-1258: "Sở Tư pháp" is S\xDE\xA0 T\xFD ph\xE1p) is refused
+    // with the encoding named and the way to save it right; nothing stored.
+    let cp1258: &[u8] = b"code,name,block,unit_type\nTP2,S\xDE\xA0 T\xFD ph\xE1p,so,so\n";
+    let r = t
+        .staff_upload(&admin, path, "don_vi.csv", cp1258, true)
+        .await;
+    assert_eq!(r.status, 400, "{backend:?} {}", r.body);
+    assert!(
+        r.body
+            .contains("không ở bảng mã UTF-8: có lẽ là Windows-1258"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("CSV UTF-8 (Comma delimited)"));
+    assert_eq!(chiso::service::units::list(&t.app).unwrap().len(), before);
+    // Excel's "Unicode Text" (UTF-16 with its mark) is unambiguous: converted.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "code,name,block,unit_type\r\nU16,Sở Văn hoá UTF-16,so,so\r\n".encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let r = t
+        .staff_upload(&admin, path, "don_vi.csv", &utf16, true)
+        .await;
+    assert!(r.status < 400, "{backend:?} {} {}", r.status, r.body);
+    let units = chiso::service::units::list(&t.app).unwrap();
+    assert!(
+        units
+            .iter()
+            .any(|u| u.code == "U16" && u.name == "Sở Văn hoá UTF-16"),
+        "{backend:?}"
+    );
+    let before = units.len();
+
     // A forged request (no CSRF field before the file) is refused.
     let csv = "code,name,block,unit_type\nMOI,Sở Mới,so,so\n";
     let r = t

@@ -21,7 +21,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-const PROFILE: &str = "ninh-hoa-2021";
+pub(crate) const PROFILE: &str = "ninh-hoa-2021";
 
 /// Vietnam local time → the UTC instant the service takes as `now`.
 fn at(local: &str) -> NaiveDateTime {
@@ -31,7 +31,7 @@ fn at(local: &str) -> NaiveDateTime {
 /// A copy of the shipped questionnaires and profiles in which Ninh Hòa's
 /// self-assessment deadline is the day and month of `date`, every year (the
 /// shipped one is 08/12).
-fn questionnaires_with_deadline(date: &str) -> tempfile::TempDir {
+pub(crate) fn questionnaires_with_deadline(date: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = repo_path("questionnaires");
     std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
@@ -59,7 +59,7 @@ fn questionnaires_with_deadline(date: &str) -> tempfile::TempDir {
     dir
 }
 
-const UNITS: &str = "code,name,block,unit_type\n\
+pub(crate) const UNITS: &str = "code,name,block,unit_type\n\
 NH-TP,Phòng Tư pháp <b>thị xã</b>,co_quan,co_quan\n\
 NH-NV,Phòng Nội vụ,co_quan,co_quan\n\
 NH-TC,Phòng Tài chính - Kế hoạch,co_quan,co_quan\n\

@@ -394,3 +394,195 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
     citizen.close().await.unwrap();
     t.stop().await;
 }
+
+/// A laptop-sized Chromium, as staff use.
+async fn laptop(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1366,800"],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session")
+}
+
+/// The grid input named `name` (criterion codes hold dots, so by XPath).
+async fn cell(c: &Client, name: &str) -> fantoccini::elements::Element {
+    c.find(Locator::XPath(&format!("//*[@name='{name}']")))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+per_backend!(async an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_and_finds_it_saved);
+/// Issue 17: the dossier grid in a real browser — typed row by row with
+/// the keyboard (Tab moves along the row), one cell over its maximum comes
+/// back marked with everything typed still there, fixed, saved, reloaded.
+async fn an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_and_finds_it_saved(
+    backend: Backend,
+) {
+    use crate::appraisal::{questionnaires_with_deadline, PROFILE, UNITS};
+    let Some(driver) = chromedriver() else { return };
+    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
+        chrono::Utc::now().naive_utc(),
+    ));
+    let q = questionnaires_with_deadline(&format!("{year}-12-31"));
+    let t = TestApp::new()
+        .backend(backend)
+        .questionnaires(q.path())
+        .start()
+        .await;
+    chiso::service::units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
+    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
+    let unit = unit_id(&t.app, "NH-TP");
+    t.staff("cb-tp", "unit_officer", Some("NH-TP")).await;
+    let page = format!("{}/staff/campaigns/{c}/dossiers/{unit}", t.base);
+
+    let browser = laptop(&driver).await;
+    staff_login(&browser, &t.base, "cb-tp").await;
+    browser.goto(&page).await.unwrap();
+    wait_text(&browser, "Tự chấm cả hồ sơ").await;
+    let mut leaves = Vec::new();
+    for input in browser
+        .find_all(Locator::Css("input[name^='p.']"))
+        .await
+        .unwrap()
+    {
+        let name = input.attr("name").await.unwrap().unwrap();
+        leaves.push(name.trim_start_matches("p.").to_string());
+    }
+    assert!(leaves.len() > 30, "{leaves:?}");
+
+    // The first rows by keyboard as a person types them (points, Tab,
+    // explanation, Tab, document reference); the rest filled by script.
+    browser
+        .execute(
+            "for (const i of document.querySelectorAll(\"input[name^='p.']\")) {
+               const code = i.name.slice(2);
+               i.value = '0';
+               document.querySelector(`[name='e.${code}']`).value = 'Đã thực hiện ' + code;
+             }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for code in leaves
+        .iter()
+        .filter(|c| ["1.1.1", "1.1.2", "1.2"].contains(&c.as_str()))
+    {
+        for prefix in ["p", "e"] {
+            cell(&browser, &format!("{prefix}.{code}"))
+                .await
+                .clear()
+                .await
+                .unwrap();
+        }
+        let points = cell(&browser, &format!("p.{code}")).await;
+        points.click().await.unwrap();
+        let value = match code.as_str() {
+            "1.1.1" => "99",
+            "1.2" => "1,5",
+            _ => "0",
+        };
+        browser
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(&format!(
+                "{value}\u{E004}Đã thực hiện {code}\u{E004}Báo cáo số 1/BC"
+            ))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        cell(&browser, "r.1.2")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Báo cáo số 1/BC"),
+        "Tab goes from the points to the explanation to the reference"
+    );
+    browser
+        .find(Locator::XPath("//button[normalize-space()='Lưu toàn bộ']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_text(&browser, "chưa lưu dòng nào").await;
+    assert!(text.contains("99 điểm vượt điểm tối đa"), "{text}");
+    browser
+        .execute(
+            "document.getElementById('g-1.1.1').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&browser, "dossier-grid-error").await;
+    let first = cell(&browser, "p.1.1.1").await;
+    assert_eq!(
+        first.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        cell(&browser, "e.3.1")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Đã thực hiện 3.1"),
+        "what was typed is still there"
+    );
+
+    // Fixed and saved; after a reload the grid shows what is stored.
+    first.clear().await.unwrap();
+    first.send_keys("1").await.unwrap();
+    browser
+        .find(Locator::XPath("//button[normalize-space()='Lưu toàn bộ']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Saved: the answer is a redirect to the grid of the page.
+    let mut url = String::new();
+    for _ in 0..300 {
+        url = browser.current_url().await.unwrap().to_string();
+        if url.ends_with("#grid") {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(url.ends_with("#grid"), "{backend:?}: never saved, at {url}");
+    browser.goto(&page).await.unwrap();
+    let text = wait_text(&browser, "Tự chấm cả hồ sơ").await;
+    assert!(!text.contains("chưa lưu dòng nào"));
+    for (name, want) in [
+        ("p.1.1.1", "1"),
+        ("p.1.2", "1,5"),
+        ("e.7.5", "Đã thực hiện 7.5"),
+    ] {
+        assert_eq!(
+            cell(&browser, name)
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(want),
+            "{backend:?} {name}"
+        );
+    }
+    screenshot(&browser, "dossier-grid-saved").await;
+    browser.close().await.unwrap();
+}

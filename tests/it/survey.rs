@@ -84,6 +84,28 @@ async fn a_citizen_answers_page_by_page_resumes_and_submits(backend: Backend) {
     t.stop().await;
 }
 
+per_backend!(async the_favicon_is_served_from_the_binary);
+async fn the_favicon_is_served_from_the_binary(backend: Backend) {
+    let t = TestApp::spawn(backend).await;
+    let r = t
+        .client
+        .get(format!("{}/favicon.ico", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301, "{backend:?}");
+    assert_eq!(r.headers()["location"], "/static/favicon.svg");
+    let r = t
+        .client
+        .get(format!("{}/static/favicon.svg", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().starts_with("<svg"));
+}
+
 per_backend!(async wrong_answers_get_a_message_next_to_the_field_and_nothing_is_submitted);
 async fn wrong_answers_get_a_message_next_to_the_field_and_nothing_is_submitted(backend: Backend) {
     let t = TestApp::spawn(backend).await;
@@ -93,6 +115,10 @@ async fn wrong_answers_get_a_message_next_to_the_field_and_nothing_is_submitted(
     answers.push((format!("a.{unit}.TC4"), "9".into()));
     let r = post_page(&t, &token, 1, "next", IDEM, &answers).await;
     assert_eq!(r.status, 422, "{backend:?}");
+    // Issue 17: without JavaScript too, the title says "Lỗi" and the
+    // summary takes the focus when the page loads (WCAG 3.3.1, 2.4.3).
+    assert!(r.body.contains("<title>Lỗi: "), "{}", r.body);
+    assert!(r.body.contains("id=\"error-summary\" autofocus"));
     assert!(
         r.body
             .contains(&format!("id=\"q-{unit}-TC4-err\">Lựa chọn không hợp lệ.")),

@@ -58,6 +58,38 @@ pub fn sniff(name: &str, head: &[u8]) -> Option<FileKind> {
     }
 }
 
+/// The encoding of a text file that is not the UTF-8 a CSV must be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherEncoding {
+    /// With its byte-order mark: unambiguous, converted on upload.
+    Utf16Le,
+    Utf16Be,
+    /// Bytes that are not UTF-8 and no NUL: a single-byte code page. On a
+    /// Vietnamese Windows, Excel's "CSV (Comma delimited)" writes
+    /// Windows-1258; TCVN3 and VNI files look the same from the bytes.
+    Legacy,
+}
+
+/// Why a `.csv`/`.txt` file the sniffer refused is not UTF-8, when it is
+/// text in another encoding (None: UTF-8, or not text at all).
+pub fn other_encoding(name: &str, head: &[u8]) -> Option<OtherEncoding> {
+    if !matches!(extension(name).as_str(), "csv" | "txt") {
+        return None;
+    }
+    if head.starts_with(b"\xFF\xFE") {
+        return Some(OtherEncoding::Utf16Le);
+    }
+    if head.starts_with(b"\xFE\xFF") {
+        return Some(OtherEncoding::Utf16Be);
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let utf8 = match std::str::from_utf8(body) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    (!utf8 && !body.contains(&0)).then_some(OtherEncoding::Legacy)
+}
+
 /// A file name fit to show and store: the last path component, control
 /// characters removed, at most 200 characters. Markup stays as text; pages
 /// escape it when they show it.
@@ -109,6 +141,28 @@ mod tests {
         );
         assert_eq!(sniff("virus.exe", b"MZ"), None);
         assert_eq!(sniff("noext", b"code,name"), None);
+    }
+
+    #[test]
+    fn text_in_another_encoding_is_named() {
+        // "Sở Tư pháp" as Excel on a Vietnamese Windows saves it (Windows-1258).
+        let cp1258: &[u8] = b"code,name\nSTP,S\xDE\xA0 T\xFD ph\xE1p\n";
+        assert_eq!(sniff("don_vi.csv", cp1258), None);
+        assert_eq!(
+            other_encoding("don_vi.csv", cp1258),
+            Some(OtherEncoding::Legacy)
+        );
+        assert_eq!(
+            other_encoding("don_vi.csv", b"\xFF\xFEc\x00o\x00"),
+            Some(OtherEncoding::Utf16Le)
+        );
+        assert_eq!(
+            other_encoding("don_vi.csv", b"\xFE\xFF\x00c\x00o"),
+            Some(OtherEncoding::Utf16Be)
+        );
+        assert_eq!(other_encoding("don_vi.csv", "mã,tên".as_bytes()), None);
+        assert_eq!(other_encoding("x.csv", b"MZ\x90\x00\x03"), None, "binary");
+        assert_eq!(other_encoding("x.pdf", cp1258), None);
     }
 
     #[test]

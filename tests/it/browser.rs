@@ -162,6 +162,52 @@ async fn fits_the_phone(c: &Client) -> bool {
     w.as_u64().is_some_and(|w| w <= PHONE_WIDTH)
 }
 
+/// axe-core's script (the copy `.ci/run` takes from PyPI's axe-core-python
+/// into target/axe, or CHISO_AXE_JS): None when absent, unless the browser
+/// is required, where absence is a failure.
+fn axe_script() -> Option<String> {
+    let path = std::env::var("CHISO_AXE_JS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_path("target/axe/axe.min.js"));
+    match std::fs::read_to_string(&path) {
+        Ok(js) => Some(js),
+        Err(_) => {
+            let required = std::env::var("CHISO_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "CHISO_REQUIRE_BROWSER=1 but {path:?} (axe-core) is missing"
+            );
+            eprintln!("skipping the axe-core check: {path:?} not found");
+            None
+        }
+    }
+}
+
+/// An independent accessibility checker on the page as it is now: axe-core
+/// with the WCAG 2.0/2.1 A and AA rules; fails listing every violation.
+async fn no_axe_violations(c: &Client, page: &str) {
+    let Some(axe) = axe_script() else { return };
+    c.execute(&axe, vec![]).await.expect("inject axe-core");
+    let result = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — '
+                     + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    let violations: Vec<String> = serde_json::from_value(result).unwrap();
+    assert!(
+        violations.is_empty(),
+        "{page}: axe-core finds {} WCAG 2.1 A/AA violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
+
 async fn screenshot(c: &Client, name: &str) {
     if let Ok(png) = c.screenshot().await {
         let dir = repo_path("target/screenshots");
@@ -207,6 +253,7 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(bac
         "no sideways scrolling at {PHONE_WIDTH}px"
     );
     screenshot(&c, "page1").await;
+    no_axe_violations(&c, "page1").await;
     press(&c, "next").await;
 
     let grids: [(&str, usize); 5] = [("TC", 4), ("TT", 5), ("CC", 6), ("KQ", 3), ("GY", 4)];
@@ -221,6 +268,7 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(bac
         }
         if *prefix == "TC" {
             screenshot(&c, "likert").await;
+            no_axe_violations(&c, "likert").await;
         }
         press(&c, "next").await;
     }
@@ -259,6 +307,7 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(bac
     press(&c, "submit").await;
     wait_text(&c, "Cảm ơn Ông/Bà").await;
     screenshot(&c, "done").await;
+    no_axe_violations(&c, "done").await;
     c.close().await.unwrap();
 
     let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();
@@ -325,6 +374,7 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
     let text = wait_text(&browser, "Vấn đề chờ Hội đồng quyết định").await;
     assert!(text.contains("Chưa công bố được"));
     screenshot(&browser, "review").await;
+    no_axe_violations(&browser, "review").await;
 
     // The first open case is decided through its form: a choice, a reason.
     let form = browser.find(Locator::Css("#open ~ form")).await.unwrap();
@@ -391,6 +441,7 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
         "the public table and its charts fit a {PHONE_WIDTH}px phone"
     );
     screenshot(&citizen, "public").await;
+    no_axe_violations(&citizen, "public").await;
     citizen.close().await.unwrap();
     t.stop().await;
 }
@@ -528,6 +579,7 @@ async fn an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_and_finds_i
         .await
         .unwrap();
     screenshot(&browser, "dossier-grid-error").await;
+    no_axe_violations(&browser, "the dossier grid with an error").await;
     let first = cell(&browser, "p.1.1.1").await;
     assert_eq!(
         first.attr("aria-invalid").await.unwrap().as_deref(),
@@ -584,5 +636,6 @@ async fn an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_and_finds_i
         );
     }
     screenshot(&browser, "dossier-grid-saved").await;
+    no_axe_violations(&browser, "the dossier grid").await;
     browser.close().await.unwrap();
 }

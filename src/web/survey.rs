@@ -427,9 +427,13 @@ async fn open_landing_page(
     code: String,
     error: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
+    let (preselect, counter) = open_link_options(req);
+    // On a shared counter tablet the next person must not be offered the
+    // previous one's form.
     let resume = req
         .cookie(&resume_cookie_name(campaign, &code))
-        .map(|c| c.value().to_string());
+        .map(|c| c.value().to_string())
+        .filter(|_| !counter);
     let client = client_address(req, &state.settings.security);
     let (link, resumable) = {
         let code = code.clone();
@@ -442,7 +446,7 @@ async fn open_landing_page(
     let units: Vec<_> = link
         .units
         .iter()
-        .map(|u| context! { code => u.code.clone(), name => u.name.clone(), block => u.block.clone() })
+        .map(|u| context! { code => u.code.clone(), name => u.name.clone(), block => u.block.clone(), selected => preselect.as_deref() == Some(u.code.as_str()) })
         .collect();
     let (token, csrf_cookie) = form_cookie::issue(req, OPEN_CSRF, "/o/", 2);
     let body = templates::render(
@@ -454,7 +458,7 @@ async fn open_landing_page(
             group,
             units,
             resume => resumable.map(|t| format!("/s/{t}")),
-            action => format!("/o/{campaign}/{code}"),
+            action => if counter { format!("/o/{campaign}/{code}?quay=1") } else { format!("/o/{campaign}/{code}") },
             open_csrf => token,
             error,
         },
@@ -507,6 +511,13 @@ async fn open_begin(
         })
         .await?
     };
+    let location = format!("/s/{}", token.as_str());
+    if open_link_options(&req).1 {
+        // A counter tablet keeps no way back to this form.
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", location))
+            .finish());
+    }
     let cookie = Cookie::build(
         resume_cookie_name(campaign, &code),
         token.as_str().to_string(),
@@ -518,7 +529,25 @@ async fn open_begin(
     .max_age(actix_web::cookie::time::Duration::days(60))
     .finish();
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/s/{}", token.as_str())))
+        .insert_header(("Location", location))
         .cookie(cookie)
         .finish())
+}
+
+/// What an open link's address may add: `?unit=CODE` chooses the unit in
+/// the list (a QR code printed for one unit's counter), `quay=1` marks a
+/// shared counter tablet, which neither offers nor keeps a form to resume.
+fn open_link_options(req: &HttpRequest) -> (Option<String>, bool) {
+    #[derive(serde::Deserialize)]
+    struct Options {
+        unit: Option<String>,
+        quay: Option<String>,
+    }
+    match web::Query::<Options>::from_query(req.query_string()) {
+        Ok(q) => {
+            let q = q.into_inner();
+            (q.unit, q.quay.as_deref() == Some("1"))
+        }
+        Err(_) => (None, false),
+    }
 }

@@ -457,6 +457,95 @@ async fn an_open_link_starts_a_response_outside_the_sample(backend: Backend) {
     t.stop().await;
 }
 
+per_backend!(async an_open_link_can_name_its_unit_and_a_counter_tablet_keeps_no_form_to_resume);
+/// Issue 17: `?unit=CODE` (the QR code of one unit's counter) chooses the
+/// unit; `?quay=1` (a shared tablet at the counter) neither keeps a resume
+/// cookie nor offers the previous person's form.
+async fn an_open_link_can_name_its_unit_and_a_counter_tablet_keeps_no_form_to_resume(
+    backend: Backend,
+) {
+    let t = TestApp::spawn(backend).await;
+    let landing = t
+        .get(&format!("/o/{}/citizen?unit=P-HONGHA", t.campaign))
+        .await;
+    assert_eq!(landing.status, 200, "{backend:?}");
+    assert!(
+        landing.body.contains("value=\"P-HONGHA\" selected"),
+        "{}",
+        landing.body
+    );
+    assert_eq!(landing.body.matches(" selected>").count(), 1);
+
+    // The counter tablet's start: no resume cookie on the way to the form.
+    let counter = format!("{}/o/{}/citizen?quay=1", t.base, t.campaign);
+    let landing = t.client.get(&counter).send().await.unwrap();
+    let csrf = landing
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("chiso_open="))
+        .unwrap();
+    let body = landing.text().await.unwrap();
+    assert!(
+        body.contains("?quay=1\""),
+        "the form posts back in counter mode"
+    );
+    let token = body
+        .split("name=\"open_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = t
+        .client
+        .post(&counter)
+        .header("cookie", csrf.split(';').next().unwrap())
+        .form(&[("unit", "P-HONGHA"), ("open_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{backend:?}");
+    assert!(
+        !r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("chiso_resume_")),
+        "{backend:?}: a counter tablet keeps no way back to the form"
+    );
+    let form = r.headers()["location"].to_str().unwrap().to_string();
+    // Even with a resume cookie left on the tablet, the counter page does
+    // not offer it; the ordinary link does.
+    let cookie = format!(
+        "chiso_resume_{}_citizen={}",
+        t.campaign,
+        form.trim_start_matches("/s/")
+    );
+    let offers = |url: String| {
+        let (client, cookie) = (&t.client, cookie.clone());
+        async move {
+            client
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("Tiếp tục phiếu đó")
+        }
+    };
+    assert!(
+        offers(format!("{}/o/{}/citizen", t.base, t.campaign)).await,
+        "{backend:?}: the resume cookie's name is the one the page reads"
+    );
+    assert!(!offers(counter.clone()).await, "{backend:?}");
+    t.stop().await;
+}
+
 per_backend!(async a_commune_leader_rates_every_so_on_one_link);
 async fn a_commune_leader_rates_every_so_on_one_link(backend: Backend) {
     let t = TestApp::spawn(backend).await;

@@ -72,8 +72,11 @@ impl Pending {
         let Some(now) = self.now else {
             return Ok(());
         };
-        let key = |(c, u): &(i64, Update)| (*c, u.rated_unit_id, u.group, u.stratum.clone());
-        self.updates.sort_by_key(key);
+        // Borrowed keys: this runs at the end of every batch.
+        fn key((c, u): &(i64, Update)) -> (i64, i64, &str, &str) {
+            (*c, u.rated_unit_id, u.group, u.stratum.as_str())
+        }
+        self.updates.sort_by(|a, b| key(a).cmp(&key(b)));
         for run in self.updates.chunk_by(|a, b| key(a) == key(b)) {
             let (campaign_id, first) = &run[0];
             let filter = || {

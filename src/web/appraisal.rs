@@ -502,14 +502,18 @@ async fn appraisals(
                 continue;
             }
         };
+        // The judgement's own names (as the one-criterion form reads them).
         let evidence = match evidence.as_str() {
-            "" | "as_given" => EvidenceJudgement::AsGiven,
-            "supplemented" => EvidenceJudgement::Supplemented,
-            "invalid" => EvidenceJudgement::Invalid,
-            _ => {
-                parse_errors.add(&code, format!("Tiêu chí \"{code}\": chọn một nhận định về tài liệu kiểm chứng trong danh sách."));
-                continue;
-            }
+            "" => EvidenceJudgement::AsGiven,
+            named => match <EvidenceJudgement as serde::Deserialize>::deserialize(
+                serde::de::value::StrDeserializer::<serde::de::value::Error>::new(named),
+            ) {
+                Ok(judgement) => judgement,
+                Err(_) => {
+                    parse_errors.add(&code, format!("Tiêu chí \"{code}\": chọn một nhận định về tài liệu kiểm chứng trong danh sách."));
+                    continue;
+                }
+            },
         };
         rows.push(AppraiseInput {
             criterion: code,

@@ -1699,6 +1699,8 @@ async fn a_whole_dossier_is_entered_on_one_page_and_a_wrong_row_stores_nothing(b
     }
     put(&mut decisions, "d.1.2".into(), "change");
     put(&mut decisions, "ap.1.2".into(), "1");
+    // The evidence judgement by its name, as the grid's select sends it.
+    put(&mut decisions, "ev.1.2".into(), "as_given");
     put(&mut decisions, format!("d.{second}"), "change");
     put(&mut decisions, format!("ap.{second}"), "một");
     let post_decisions = |pairs: Vec<(String, String)>| {

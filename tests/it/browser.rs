@@ -60,22 +60,46 @@ fn chromedriver() -> Option<Driver> {
     panic!("chromedriver did not start");
 }
 
-async fn phone(driver: &Driver) -> Client {
+/// A headless Chromium session with the common arguments plus `args`, and
+/// `extra` Chrome options.
+async fn chromium(driver: &Driver, args: &[&str], extra: serde_json::Value) -> Client {
+    let mut all = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    all.extend_from_slice(args);
+    let mut options = serde_json::json!({
+        "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        "args": all,
+    });
+    if let (Some(o), serde_json::Value::Object(more)) = (options.as_object_mut(), extra) {
+        o.extend(more);
+    }
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            "mobileEmulation": { "deviceMetrics": { "width": PHONE_WIDTH, "height": 740, "pixelRatio": 2.0, "touch": true } }
-        }),
-    );
+    caps.insert("goog:chromeOptions".into(), options);
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)
         .await
         .expect("WebDriver session")
+}
+
+async fn phone(driver: &Driver) -> Client {
+    chromium(
+        driver,
+        &[],
+        serde_json::json!({
+            "mobileEmulation": { "deviceMetrics": { "width": PHONE_WIDTH, "height": 740, "pixelRatio": 2.0, "touch": true } }
+        }),
+    )
+    .await
 }
 
 async fn click_label(c: &Client, unit: i64, code: &str, option: usize) {
@@ -448,21 +472,7 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
 
 /// A laptop-sized Chromium, as staff use.
 async fn laptop(driver: &Driver) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1366,800"],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("WebDriver session")
+    chromium(driver, &["--window-size=1366,800"], serde_json::json!({})).await
 }
 
 /// The grid input named `name` (criterion codes hold dots, so by XPath).

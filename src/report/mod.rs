@@ -1,6 +1,8 @@
-//! Reports: server-side SVG charts ([`chart`]) and streamed table exports
-//! ([`table`], [`export`]). This layer renders only: it takes plain values
-//! (names, numbers, flags) and writes SVG, CSV, XLSX or JSON. It does not
+//! Reports: server-side SVG charts ([`chart`]), streamed table exports
+//! ([`table`], [`export`]), the scoring sheet ([`scoring_sheet`]) and
+//! uploaded XLSX read by cell address ([`sheet_in`]). This layer renders
+//! and parses files only: it takes plain values (names, numbers, flags) and
+//! writes SVG, CSV, XLSX or JSON, or reads a workbook into cells. It does not
 //! query the database and knows nothing of HTTP; staff pages and export
 //! endpoints gather the values and call it.
 //!
@@ -47,4 +49,6 @@
 pub mod chart;
 pub mod export;
 pub mod number;
+pub mod scoring_sheet;
+pub mod sheet_in;
 pub mod table;

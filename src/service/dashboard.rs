@@ -56,6 +56,8 @@ pub struct Dashboard {
     pub invitations: Vec<(String, usize)>,
     /// Cases the council has still to decide (None without a profile).
     pub open_decisions: Option<usize>,
+    /// The blank scoring sheets: (first unit type, criteria set's name).
+    pub sheets: Vec<(String, String)>,
     pub published: bool,
 }
 
@@ -76,8 +78,14 @@ pub fn overview(app: &App, campaign_id: CampaignId) -> Result<Dashboard> {
     };
     let mut lines = Vec::new();
     let mut open_decisions = None;
+    let mut sheets = Vec::new();
     if campaign.profile_code.is_some() {
         let profile = app.campaign_profile(campaign_id)?;
+        sheets = profile
+            .criteria_sets
+            .iter()
+            .filter_map(|s| Some((s.unit_types.first()?.clone(), s.name.clone())))
+            .collect();
         let assessed: Vec<&units::UnitRow> = unit_rows
             .iter()
             .filter(|u| profile.criteria_set_for(&u.unit_type).is_some())
@@ -174,6 +182,7 @@ pub fn overview(app: &App, campaign_id: CampaignId) -> Result<Dashboard> {
         by_unit,
         invitations,
         open_decisions,
+        sheets,
         published,
     })
 }

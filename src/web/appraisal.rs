@@ -18,6 +18,7 @@ use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
 use crate::domain::ids::{CampaignId, UnitId};
 use crate::domain::points::Points;
+use crate::domain::upload::FileKind;
 use crate::service::appraisal::{
     self as svc, AnswerInput, AppraiseInput, Decision, EvidenceJudgement, GridSaved, NewFile, On,
     RowErrors, SelfScoreInput, EVIDENCE_KINDS,
@@ -41,6 +42,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/staff/campaigns/{id}/dossiers/{unit}/appraisals",
         web::post().to(appraisals),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/sheet",
+        web::get().to(sheet_download),
+    )
+    .route(
+        "/staff/campaigns/{id}/dossiers/{unit}/sheet",
+        web::post().to(sheet_upload),
+    )
+    .route(
+        "/staff/campaigns/{id}/scoring-sheets/{unit_type}",
+        web::get().to(blank_sheet),
     )
     .route(
         "/staff/campaigns/{id}/dossiers/{unit}/submit",
@@ -75,6 +88,105 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/staff/campaigns/{id}/appraisal/grid",
         web::post().to(assign_grid),
     );
+}
+
+/// Which scoring sheet: `?loai=tham-dinh` the appraisers', else the unit's.
+#[derive(serde::Deserialize)]
+struct SheetQuery {
+    loai: Option<String>,
+}
+
+fn sheet_kind(raw: Option<&str>) -> Result<svc::ScoringSheetKind, WebError> {
+    match raw.map(str::trim).unwrap_or("tu-cham") {
+        "" | "tu-cham" => Ok(svc::ScoringSheetKind::SelfAssessment),
+        "tham-dinh" => Ok(svc::ScoringSheetKind::Appraisal),
+        other => Err(WebError::BadRequest(vec![format!(
+            "Loại bảng chấm điểm \"{other}\" không có; dùng tu-cham hoặc tham-dinh."
+        )])),
+    }
+}
+
+/// Who may fill which sheet: the unit's officer its self-assessment, an
+/// appraiser the appraisal.
+fn require_sheet(staff: &Staff, unit: UnitId, kind: svc::ScoringSheetKind) -> Result<(), WebError> {
+    match kind {
+        svc::ScoringSheetKind::SelfAssessment => staff.require(Action::EditDossier(unit)),
+        svc::ScoringSheetKind::Appraisal => staff.require(Action::Appraise),
+    }
+}
+
+fn xlsx_file(file: svc::SheetFile) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", file.file_name),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(file.bytes)
+}
+
+/// The dossier as an Excel scoring sheet, prefilled with what is stored.
+async fn sheet_download(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(CampaignId, UnitId)>,
+    q: web::Query<SheetQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = (path.0, path.1);
+    may_see(&staff, unit)?;
+    let kind = sheet_kind(q.loai.as_deref())?;
+    require_sheet(&staff, unit, kind)?;
+    let file = act(&state, &staff, campaign, unit, move |app, on| {
+        svc::dossier_sheet(app, on, kind, now())
+    })
+    .await?;
+    Ok(xlsx_file(file))
+}
+
+/// A blank self-assessment sheet for a unit type of the campaign.
+async fn blank_sheet(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(CampaignId, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit_type) = path.into_inner();
+    let who = staff.0.user.clone();
+    let file = blocking(&state, move |app| {
+        svc::may_read_dossiers(app, &who, campaign)?;
+        svc::blank_sheet(app, campaign, &unit_type)
+    })
+    .await?;
+    Ok(xlsx_file(file))
+}
+
+/// A filled scoring sheet uploaded: stored as the grid would store it, or
+/// nothing stored and every wrong cell named.
+async fn sheet_upload(
+    state: web::Data<State>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<(CampaignId, UnitId)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, WebError> {
+    let (campaign, unit) = (path.0, path.1);
+    may_see(&staff, unit)?;
+    let mut form = staff
+        .upload(&req, payload, &limits(&state), &[FileKind::OfficeXml])
+        .await?;
+    let kind = sheet_kind(form.fields.get("loai"))?;
+    require_sheet(&staff, unit, kind)?;
+    let upload = form.take_file("file")?;
+    let result = act(&state, &staff, campaign, unit, move |app, on| {
+        let path = upload.file.path();
+        match kind {
+            svc::ScoringSheetKind::SelfAssessment => svc::import_self_sheet(app, on, path, now()),
+            svc::ScoringSheetKind::Appraisal => svc::import_appraisal_sheet(app, on, path, now()),
+        }
+        .map(|_| ())
+    })
+    .await;
+    outcome(&state, &staff, campaign, unit, result).await
 }
 
 /// A unit officer asking for another unit's dossier learns nothing: 404.

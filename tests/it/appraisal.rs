@@ -1764,3 +1764,271 @@ async fn a_whole_dossier_is_entered_on_one_page_and_a_wrong_row_stores_nothing(b
         "{backend:?}: unchanged decisions leave no audit row"
     );
 }
+
+per_backend!(async a_dossier_is_filled_and_appraised_from_one_excel_sheet);
+/// Issue 17: "A scoring sheet per unit type downloadable as XLSX from the
+/// profile (criteria, names, maxima, locked structure, input cells), filled
+/// in Excel and uploaded back; errors name the cell (`Sheet!D14: vượt mức
+/// tối đa 2`), nothing is kept on error … The same import for appraisers'
+/// scores." The officer downloads the unit's sheet, fills every criterion,
+/// uploads it: two wrong cells are named by address and nothing is stored;
+/// fixed, the same file stores every row. The appraiser does the same with
+/// the appraisal sheet.
+async fn a_dossier_is_filled_and_appraised_from_one_excel_sheet(backend: Backend) {
+    use crate::support::xlsx::{fill, read_sheet, Fill};
+    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
+        chrono::Utc::now().naive_utc(),
+    ));
+    let q = questionnaires_with_deadline(&format!("{year}-12-31"));
+    let t = TestApp::new()
+        .backend(backend)
+        .questionnaires(q.path())
+        .start()
+        .await;
+    units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
+    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
+    let unit = unit_id(&t.app, "NH-TP");
+    let officer = t.staff("cb-tp", "unit_officer", Some("NH-TP")).await;
+    let page = format!("/staff/campaigns/{c}/dossiers/{unit}");
+    let audit = || {
+        use chiso::storage::schema::audit_log;
+        audit_log::table
+            .count()
+            .get_result::<i64>(&mut chiso::storage::connect(t.app.database_url()).unwrap())
+            .unwrap()
+    };
+    let set = profile(q.path());
+    let leaves = appraised_leaves(&set);
+
+    // The page offers the sheet; it is an XLSX with the criteria tree.
+    let r = t.staff_get(&officer, &page).await;
+    assert!(r.body.contains(&format!("{page}/sheet")), "{}", r.body);
+    let (status, kind, sheet) = t.staff_bytes(&officer, &format!("{page}/sheet")).await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert_eq!(
+        kind,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let cells = read_sheet(&sheet, "Tu_cham");
+    assert_eq!(cells[4][0], "Mã tiêu chí");
+    let row_of = |code: &str| -> usize {
+        cells
+            .iter()
+            .position(|r| r[0] == code)
+            .unwrap_or_else(|| panic!("no row for {code}"))
+    };
+    for (code, max, _) in &leaves {
+        let r = row_of(code);
+        assert_eq!(
+            Points::parse(&cells[r][2]).unwrap(),
+            *max,
+            "the maximum of {code} is a number in column C"
+        );
+        assert_eq!(cells[r][3], "", "{code} not yet scored");
+    }
+    // Locked structure, open input cells, Excel's own check of the maximum.
+    let xml = {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(sheet.clone())).unwrap();
+        let mut s = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    assert!(xml.contains("<sheetProtection"), "the structure is locked");
+    assert!(
+        xml.contains("type=\"decimal\""),
+        "points are checked in Excel"
+    );
+
+    // Every criterion filled; two wrong cells.
+    let (first, second) = (leaves[0].0.clone(), leaves[1].0.clone());
+    let address = |code: &str, col: char| format!("{col}{}", row_of(code) + 1);
+    let mut filled: Vec<(String, Fill)> = Vec::new();
+    for (code, _, _) in &leaves {
+        filled.push((address(code, 'D'), Fill::Number(0.0)));
+        filled.push((address(code, 'E'), Fill::Text("Đã thực hiện")));
+    }
+    let set_cell = |filled: &mut Vec<(String, Fill<'static>)>, at: String, v: Fill<'static>| {
+        filled.iter_mut().find(|(a, _)| *a == at).unwrap().1 = v;
+    };
+    set_cell(&mut filled, address(&first, 'D'), Fill::Number(99.0));
+    set_cell(&mut filled, address(&second, 'D'), Fill::Text("2,5,1"));
+    set_cell(&mut filled, address("1.2", 'D'), Fill::Text("1,5"));
+    filled.push((
+        address("1.2", 'F'),
+        Fill::Text("Kế hoạch 12/KH-UBND ngày 10/01"),
+    ));
+    let upload = |bytes: Vec<u8>, loai: &'static str, who: &StaffLogin| {
+        let (t, path, who) = (&t, format!("{page}/sheet"), who.clone());
+        async move {
+            t.staff_multipart(
+                &who,
+                Some(&who.csrf),
+                &path,
+                &[("loai", loai)],
+                Some(("bang-diem.xlsx", &bytes)),
+            )
+            .await
+        }
+    };
+    let before = audit();
+    let r = upload(
+        fill(&sheet, "xl/worksheets/sheet1.xml", &filled),
+        "tu-cham",
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, 422, "{backend:?} {}", r.body);
+    let words = r.words();
+    assert!(
+        words.contains(&format!(
+            "Tu_cham!{}: Tiêu chí \"{first}\": 99 điểm vượt điểm tối đa",
+            address(&first, 'D')
+        )),
+        "{words}"
+    );
+    assert!(
+        words.contains(&format!(
+            "Tu_cham!{}: \"2,5,1\" không phải là số điểm",
+            address(&second, 'D')
+        )),
+        "{words}"
+    );
+    assert_eq!(audit(), before, "{backend:?}: nothing stored");
+
+    // Fixed in the same file: every row stored, the text "1,5" as 1.5.
+    set_cell(&mut filled, address(&first, 'D'), Fill::Number(0.0));
+    set_cell(&mut filled, address(&second, 'D'), Fill::Number(0.0));
+    let r = upload(
+        fill(&sheet, "xl/worksheets/sheet1.xml", &filled),
+        "tu-cham",
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let officer_user = staff_user(&t.app, "cb-tp");
+    let on = appraisal::On {
+        data_dir: t.data.path(),
+        who: &officer_user,
+        campaign_id: c,
+        unit_id: UnitId(unit),
+    };
+    let view = appraisal::view(&t.app, &on, chiso::service::now()).unwrap();
+    assert_eq!(
+        view.nodes
+            .iter()
+            .filter(|n| n.self_points.is_some())
+            .count(),
+        leaves.len()
+    );
+    let n12 = view.nodes.iter().find(|n| n.code == "1.2").unwrap();
+    assert_eq!(n12.self_points.as_deref(), Some("1.5"));
+    assert_eq!(
+        n12.evidence.as_ref().and_then(|e| e.reference.as_deref()),
+        Some("Kế hoạch 12/KH-UBND ngày 10/01")
+    );
+    // Downloaded again, the sheet holds what is stored, as numbers.
+    let (_, _, again) = t.staff_bytes(&officer, &format!("{page}/sheet")).await;
+    let cells = read_sheet(&again, "Tu_cham");
+    assert_eq!(cells[row_of("1.2")][3], "1.5");
+
+    // The appraiser's sheet: a changed score without a reason is named by
+    // its cell; with the reason every assigned criterion is stored.
+    let r = t.staff_post(&officer, &format!("{page}/submit"), &[]).await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let admin = t.staff("qt", "admin", None).await;
+    let appraiser = t.staff("td", "appraiser", None).await;
+    for d in &set.departments {
+        let r = t
+            .staff_post(
+                &admin,
+                &format!("/staff/campaigns/{c}/appraisal/assignments"),
+                &[("username", "td"), ("department", d.code.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let (status, _, asheet) = t
+        .staff_bytes(&appraiser, &format!("{page}/sheet?loai=tham-dinh"))
+        .await;
+    assert_eq!(status, 200);
+    let assigned: Vec<String> = set
+        .criteria_set_for("co_quan")
+        .unwrap()
+        .leaves()
+        .filter(|l| !l.is_survey() && l.department.is_some())
+        .map(|l| l.code.clone())
+        .collect();
+    let mut decisions: Vec<(String, Fill)> = assigned
+        .iter()
+        .map(|code| (address(code, 'G'), Fill::Text("Giữ điểm tự chấm")))
+        .collect();
+    set_cell(&mut decisions, address("1.2", 'G'), Fill::Text("Chấm lại"));
+    decisions.push((address("1.2", 'H'), Fill::Number(1.0)));
+    let before = audit();
+    let r = upload(
+        fill(&asheet, "xl/worksheets/sheet1.xml", &decisions),
+        "tham-dinh",
+        &appraiser,
+    )
+    .await;
+    assert_eq!(r.status, 422, "{backend:?} {}", r.body);
+    assert!(
+        r.words().contains(&format!(
+            "Tham_dinh!{}: Tiêu chí \"1.2\": điểm thẩm định 1 khác điểm tự chấm 1.5 nên phải ghi lý do",
+            address("1.2", 'G')
+        )),
+        "{}",
+        r.words()
+    );
+    assert_eq!(audit(), before, "{backend:?}: no decision stored");
+    // An officer cannot upload the appraisers' sheet.
+    let r = upload(
+        fill(&asheet, "xl/worksheets/sheet1.xml", &decisions),
+        "tham-dinh",
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, 403, "{backend:?} {}", r.body);
+    decisions.push((address("1.2", 'J'), Fill::Text("Kế hoạch thiếu 2 nhiệm vụ")));
+    let r = upload(
+        fill(&asheet, "xl/worksheets/sheet1.xml", &decisions),
+        "tham-dinh",
+        &appraiser,
+    )
+    .await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let view = appraisal::view(&t.app, &on, chiso::service::now()).unwrap();
+    assert_eq!(
+        view.nodes
+            .iter()
+            .filter(|n| n.leaf && !n.survey && n.appraised)
+            .count(),
+        assigned.len()
+    );
+    let n12 = view.nodes.iter().find(|n| n.code == "1.2").unwrap();
+    assert_eq!(n12.score.as_deref(), Some("1"));
+
+    // The blank sheet of the unit type, from the campaign page.
+    let r = t.staff_get(&admin, &format!("/staff/campaigns/{c}")).await;
+    assert!(
+        r.body
+            .contains(&format!("/staff/campaigns/{c}/scoring-sheets/")),
+        "{}",
+        r.body
+    );
+    let (status, _, blank) = t
+        .staff_bytes(
+            &admin,
+            &format!("/staff/campaigns/{c}/scoring-sheets/co_quan"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let cells = read_sheet(&blank, "Tu_cham");
+    assert!(leaves
+        .iter()
+        .all(|(code, _, _)| cells.iter().any(|r| r[0] == *code)));
+}

@@ -23,6 +23,8 @@
 //! - [`scores`]: the appraisal of the stored data through the domain rules;
 //! - [`views`]: what the dossier page and the worklist show, as codes and
 //!   typed values (the templates choose the words);
+//! - [`sheet`]: the dossier as an Excel scoring sheet, down and up, through
+//!   the grid's commands;
 //! - [`evidence`]: evidence files (accepted kinds, storage by SHA-256,
 //!   serving) and the evidence status of a criterion.
 //!
@@ -38,6 +40,7 @@ mod audit;
 mod evidence;
 mod lifecycle;
 mod scores;
+mod sheet;
 mod unit_commands;
 mod views;
 
@@ -72,6 +75,10 @@ pub use evidence::{
 };
 pub use scores::{
     appraised, appraised_with_survey, self_scores, NOT_SUBMITTED, NOT_YET, NO_DOSSIER,
+};
+pub use sheet::{
+    blank_sheet, dossier_sheet, import_appraisal_sheet, import_self_sheet, ScoringSheetKind,
+    SheetFile,
 };
 pub use unit_commands::{
     answer_explanation, save_self_score, save_self_scores, submit, AnswerInput, GridSaved,

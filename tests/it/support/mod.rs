@@ -3,6 +3,7 @@
 
 pub mod mail;
 pub mod smtp;
+pub mod xlsx;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -701,6 +702,25 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+
+    /// A staff download: status, content type and the bytes as sent.
+    pub async fn staff_bytes(&self, who: &StaffLogin, path: &str) -> (u16, String, Vec<u8>) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &who.cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, kind, r.bytes().await.unwrap().to_vec())
     }
 
     /// Posts a staff form with the session's CSRF token added.

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use crate::domain::ids::UnitId;
-use crate::domain::units_csv::parse_csv;
+use crate::domain::units_csv::{parse_csv, Known};
 use crate::storage::units::{self, UnitRow};
 
 use super::{now, App, Result, ServiceError};
@@ -41,12 +41,35 @@ pub struct ImportReport {
 
 /// Every row or none: a file with any bad line changes nothing.
 pub fn import(app: &App, reader: impl Read, file_name: &str) -> Result<ImportReport> {
-    let rows = parse_csv(reader, file_name)?;
+    let known = known(app);
+    let rows = parse_csv(reader, file_name, known.as_ref())?;
     let c = units::import(&mut *app.writer()?, &rows, now())?;
     Ok(ImportReport {
         inserted: c.inserted,
         updated: c.updated,
     })
+}
+
+/// The blocks and unit types of the province's profiles, or None without
+/// any profile (a bare installation checks nothing) or when they cannot be
+/// read (`chiso check` reports that).
+fn known(app: &App) -> Option<Known> {
+    let files = super::profiles::load(std::slice::from_ref(&app.profiles_dir)).ok()?;
+    if files.is_empty() {
+        return None;
+    }
+    let mut k = Known::default();
+    for f in files {
+        k.blocks
+            .extend(f.profile.ranking.blocks.iter().map(|b| b.code.clone()));
+        k.unit_types.extend(
+            f.profile
+                .criteria_sets
+                .iter()
+                .flat_map(|s| s.unit_types.iter().cloned()),
+        );
+    }
+    Some(k)
 }
 
 /// All units by block, then code.

@@ -167,15 +167,17 @@ async fn sheet_upload(
     staff: Staff,
     req: HttpRequest,
     path: web::Path<(CampaignId, UnitId)>,
+    q: web::Query<SheetQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     let (campaign, unit) = (path.0, path.1);
     may_see(&staff, unit)?;
+    // Who may is known from the address, before the body is read.
+    let kind = sheet_kind(q.loai.as_deref())?;
+    require_sheet(&staff, unit, kind)?;
     let mut form = staff
         .upload(&req, payload, &limits(&state), &[FileKind::OfficeXml])
         .await?;
-    let kind = sheet_kind(form.fields.get("loai"))?;
-    require_sheet(&staff, unit, kind)?;
     let upload = form.take_file("file")?;
     let result = act(&state, &staff, campaign, unit, move |app, on| {
         let path = upload.file.path();

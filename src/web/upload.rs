@@ -181,6 +181,15 @@ async fn receive(
         return Err(WebError::BadRequest(vec![format!("Tệp \"{name}\" trống.")]));
     }
     file.flush().map_err(io_error)?;
+    // A table form takes an Excel workbook as well: its first sheet
+    // becomes the CSV the importers read, with Excel's row numbers.
+    if allowed.contains(&FileKind::Csv)
+        && !allowed.contains(&FileKind::OfficeXml)
+        && sniff(&name, &head) == Some(FileKind::OfficeXml)
+        && name.to_lowercase().ends_with(".xlsx")
+    {
+        return xlsx_to_csv(file, name);
+    }
     if allowed.contains(&FileKind::Csv) && sniff(&name, &head).is_none() {
         match other_encoding(&name, &head) {
             Some(OtherEncoding::Legacy) => {
@@ -256,6 +265,24 @@ fn utf16_to_utf8(
         kind: FileKind::Csv,
         size,
         sha256: hex::encode(hasher.finalize()),
+        file: out,
+    })
+}
+
+/// The first sheet of an uploaded workbook as a CSV upload (the name kept,
+/// so messages name the file the user chose).
+fn xlsx_to_csv(file: tempfile::NamedTempFile, name: String) -> Result<Upload, WebError> {
+    let csv = crate::report::sheet_in::first_sheet_as_csv(file.path())
+        .map_err(|e| WebError::BadRequest(vec![format!("Tệp \"{name}\": {e}")]))?;
+    let dir = file.path().parent().map(PathBuf::from).unwrap_or_default();
+    let mut out = tempfile::NamedTempFile::new_in(dir).map_err(io_error)?;
+    out.write_all(&csv).map_err(io_error)?;
+    out.flush().map_err(io_error)?;
+    Ok(Upload {
+        name,
+        kind: FileKind::Csv,
+        size: csv.len() as u64,
+        sha256: hex::encode(Sha256::digest(&csv)),
         file: out,
     })
 }

@@ -316,8 +316,16 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires(backend: 
     let other_evidence = format!("{other_page}/evidence/{sha}");
     let worklist = format!("/staff/campaigns/{c}/appraisal");
     // (path, expected status for admin, analyst, appraiser, unit officer)
-    let gets: [(&str, [u16; 4]); 5] = [
+    let sheet = format!("{page}/sheet");
+    let appraisal_sheet = format!("{page}/sheet?loai=tham-dinh");
+    let other_sheet = format!("{other_page}/sheet");
+    let blank_sheet = format!("/staff/campaigns/{c}/scoring-sheets/so");
+    let gets: [(&str, [u16; 4]); 9] = [
         (&page, [200, 200, 200, 200]),
+        (&sheet, [403, 403, 403, 200]),
+        (&appraisal_sheet, [403, 403, 200, 403]),
+        (&other_sheet, [403, 403, 403, 404]),
+        (&blank_sheet, [200, 200, 200, 200]),
         (&other_page, [200, 200, 200, 404]),
         (&evidence, [200, 200, 200, 200]),
         (&other_evidence, [404, 404, 404, 404]),
@@ -367,6 +375,10 @@ async fn every_appraisal_route_answers_each_role_as_its_scope_requires(backend: 
         // The grid, refused like one row: this campaign's dossier is locked.
         (format!("{page}/self-scores"), [403, 403, 403, 422]),
         (format!("{other_page}/self-scores"), [403, 403, 403, 404]),
+        // A PDF where a workbook belongs, once the role may upload there.
+        (format!("{page}/sheet"), [403, 403, 403, 415]),
+        (format!("{page}/sheet?loai=tham-dinh"), [403, 403, 415, 403]),
+        (format!("{other_page}/sheet"), [403, 403, 403, 404]),
         (
             format!("{page}/explanations/1/answer"),
             [403, 403, 403, 422],
@@ -570,6 +582,8 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/dossiers/{unit}",
         "/staff/campaigns/{id}/dossiers/{unit}/self-score",
         "/staff/campaigns/{id}/dossiers/{unit}/self-scores",
+        "/staff/campaigns/{id}/dossiers/{unit}/sheet",
+        "/staff/campaigns/{id}/scoring-sheets/{unit_type}",
         "/staff/campaigns/{id}/dossiers/{unit}/submit",
         "/staff/campaigns/{id}/dossiers/{unit}/appraise",
         "/staff/campaigns/{id}/dossiers/{unit}/appraisals",
@@ -654,10 +668,62 @@ async fn uploads_are_limited_in_size_and_type_and_forged_ones_are_not_kept(backe
         r.body
     );
     assert!(!r.body.contains("<img src=x"));
+    // A broken workbook: its name and what to do.
     let r = t
         .staff_upload(&admin, path, "don_vi.xlsx", b"PK\x03\x04rest", true)
         .await;
-    assert_eq!(r.status, 415, "only CSV is accepted here");
+    assert_eq!(r.status, 400, "{backend:?} {}", r.body);
+    assert!(
+        r.text()
+            .contains("Tệp \"don_vi.xlsx\": không mở được tệp Excel (.xlsx)"),
+        "{}",
+        r.body
+    );
+
+    // Issue 17: units from an Excel workbook (its first sheet); an unknown
+    // block and unit type are errors naming Excel's row; nothing stored.
+    let workbook = |rows: &[[&str; 4]]| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        book.save_to_buffer().unwrap()
+    };
+    let bad = workbook(&[
+        ["code", "name", "block", "unit_type"],
+        ["XL1", "Sở Xây dựng", "so", "so"],
+        ["XL2", "Phường Lạ", "khoi_la", "phuong_la"],
+    ]);
+    let r = t
+        .staff_upload(&admin, path, "don_vi.xlsx", &bad, true)
+        .await;
+    assert_eq!(r.status, 422, "{backend:?} {}", r.body);
+    let text = r.text();
+    assert!(
+        text.contains("don_vi.xlsx:3: khối \"khoi_la\" không có trong hồ sơ tỉnh"),
+        "{text}"
+    );
+    assert!(
+        text.contains("don_vi.xlsx:3: loại đơn vị \"phuong_la\" không có bộ tiêu chí"),
+        "{text}"
+    );
+    assert_eq!(chiso::service::units::list(&t.app).unwrap().len(), before);
+    let good = workbook(&[
+        ["code", "name", "block", "unit_type"],
+        ["XL1", "Sở Xây dựng (Excel)", "so", "so"],
+    ]);
+    let r = t
+        .staff_upload(&admin, path, "don_vi.xlsx", &good, true)
+        .await;
+    assert!(r.status < 400, "{backend:?} {} {}", r.status, r.body);
+    assert!(chiso::service::units::list(&t.app)
+        .unwrap()
+        .iter()
+        .any(|u| u.code == "XL1" && u.name == "Sở Xây dựng (Excel)"));
+    let before = chiso::service::units::list(&t.app).unwrap().len();
 
     // Issue 17: a CSV as Excel on a Vietnamese Windows saves it
     // (Windows-1258: "Sở Tư pháp" is S\xDE\xA0 T\xFD ph\xE1p) is refused

@@ -1862,13 +1862,13 @@ async fn a_dossier_is_filled_and_appraised_from_one_excel_sheet(backend: Backend
         Fill::Text("Kế hoạch 12/KH-UBND ngày 10/01"),
     ));
     let upload = |bytes: Vec<u8>, loai: &'static str, who: &StaffLogin| {
-        let (t, path, who) = (&t, format!("{page}/sheet"), who.clone());
+        let (t, path, who) = (&t, format!("{page}/sheet?loai={loai}"), who.clone());
         async move {
             t.staff_multipart(
                 &who,
                 Some(&who.csrf),
                 &path,
-                &[("loai", loai)],
+                &[],
                 Some(("bang-diem.xlsx", &bytes)),
             )
             .await

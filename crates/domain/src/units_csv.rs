@@ -7,9 +7,23 @@ use crate::unit::NewUnit;
 
 const COLUMNS: [&str; 4] = ["code", "name", "block", "unit_type"];
 
+/// The blocks and unit types the province's profiles know: a unit outside
+/// them would never be ranked nor get a criteria set, which is almost
+/// always a typo in the file.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub blocks: std::collections::BTreeSet<String>,
+    pub unit_types: std::collections::BTreeSet<String>,
+}
+
 /// Parses a CSV of units (header `code,name,block,unit_type`). Any bad row
 /// rejects the whole file, with every problem as `file:line: message`.
-pub fn parse_csv(reader: impl Read, file_name: &str) -> Result<Vec<NewUnit>, Problems> {
+/// With `known`, a block or unit type no profile has is such a problem.
+pub fn parse_csv(
+    reader: impl Read,
+    file_name: &str,
+    known: Option<&Known>,
+) -> Result<Vec<NewUnit>, Problems> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -55,6 +69,25 @@ pub fn parse_csv(reader: impl Read, file_name: &str) -> Result<Vec<NewUnit>, Pro
         let get = |i: usize| idx[i].and_then(|j| record.get(j)).unwrap_or("");
         match NewUnit::parse(get(0), get(1), get(2), get(3)) {
             Ok(u) => {
+                if let Some(k) = known {
+                    let list = |s: &std::collections::BTreeSet<String>| {
+                        s.iter().cloned().collect::<Vec<_>>().join(", ")
+                    };
+                    if !k.blocks.contains(u.block.as_str()) {
+                        problems.push(format!(
+                            "{file_name}:{line}: khối \"{}\" không có trong hồ sơ tỉnh (các khối: {})",
+                            u.block.as_str(),
+                            list(&k.blocks)
+                        ));
+                    }
+                    if !k.unit_types.contains(u.unit_type.as_str()) {
+                        problems.push(format!(
+                            "{file_name}:{line}: loại đơn vị \"{}\" không có bộ tiêu chí trong hồ sơ tỉnh (các loại: {})",
+                            u.unit_type.as_str(),
+                            list(&k.unit_types)
+                        ));
+                    }
+                }
                 if let Some(first) = seen.insert(u.code.clone(), line) {
                     problems.push(format!(
                         "{file_name}:{line}: mã đơn vị \"{}\" trùng với dòng {first}",

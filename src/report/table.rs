@@ -11,6 +11,8 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Float(f64),
+    /// A calendar day: a date cell in XLSX, ISO 8601 in CSV and JSON.
+    Date(chrono::NaiveDate),
     Empty,
 }
 
@@ -43,6 +45,12 @@ impl From<i32> for Cell {
 impl From<f64> for Cell {
     fn from(v: f64) -> Self {
         Cell::Float(v)
+    }
+}
+
+impl From<chrono::NaiveDate> for Cell {
+    fn from(v: chrono::NaiveDate) -> Self {
+        Cell::Date(v)
     }
 }
 
@@ -140,6 +148,11 @@ impl Header {
 
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
+    }
+
+    /// A column's text for a person: its label, or its name without one.
+    pub fn title(column: &Column) -> &str {
+        column.label.as_deref().unwrap_or(&column.name)
     }
 
     /// The codebook as a table of its own (`variable`, `label`, `decimals`,

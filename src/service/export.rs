@@ -150,7 +150,7 @@ pub fn microdata(app: &App, campaign_id: CampaignId, code: &str) -> Result<Micro
         Column::new("questionnaire").label("Mã phiếu"),
         Column::new("version").label("Phiên bản phiếu (12 ký tự đầu SHA-256)"),
         Column::new("source").label("Nguồn: sample (mẫu xác suất) hoặc open (liên kết mở)"),
-        Column::new("submitted_on").label("Ngày gửi phiếu (UTC)"),
+        Column::new("submitted_on").label("Ngày gửi phiếu (giờ Việt Nam)"),
         Column::new("unit").label("Mã đơn vị của người trả lời"),
         Column::new("rated_unit").label("Mã đơn vị được đánh giá"),
         Column::new("stratum").label("Tầng của mẫu (giá trị phân tầng hoặc cụm)"),
@@ -263,7 +263,8 @@ impl Microdata {
                 };
                 // The day of submission would line a response up with who
                 // submitted when: anonymous campaigns leave it out.
-                let submitted = (self.mask.is_none()).then(|| r.submitted_at.date().to_string());
+                let submitted = (self.mask.is_none())
+                    .then(|| crate::domain::vietnam_time::date(r.submitted_at));
                 let mut row: Row = vec![
                     Cell::Int(numbers[&r.id]),
                     Cell::from(self.code.as_str()),
@@ -275,8 +276,17 @@ impl Microdata {
                     Cell::from(stratum),
                     Cell::from(weight),
                 ];
+                // Answer codes that are whole numbers (scale levels, choice
+                // numbers) are numbers, so a spreadsheet can average them.
                 for q in &self.questions {
-                    row.push(Cell::from(values.get(&q.code).cloned()));
+                    row.push(match values.get(&q.code) {
+                        // "01" stays text: a code, not the number 1.
+                        Some(v) => match v.parse::<i64>() {
+                            Ok(n) if n.to_string() == *v => Cell::Int(n),
+                            _ => Cell::from(v.as_str()),
+                        },
+                        None => Cell::Empty,
+                    });
                 }
                 rows.push(row);
             }

@@ -40,6 +40,8 @@ struct Query {
     format: Option<String>,
     /// `codebook` for the codebook alone (CSV or JSON).
     part: Option<String>,
+    excel: Option<String>,
+    headers: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -167,6 +169,7 @@ async fn microdata(
     staff.require(Action::ExportData)?;
     let id = id.into_inner();
     let format = parse_format(q.format.as_deref())?;
+    let options = csv_options(q.excel.as_deref(), q.headers.as_deref())?;
     let codebook_only = match q.part.as_deref() {
         None | Some("data") => false,
         Some("codebook") => true,
@@ -189,7 +192,7 @@ async fn microdata(
             &state,
             "text/csv; charset=utf-8",
             &format!("{base}.csv"),
-            move |w| csv_of(&app, &md, codebook_only, w),
+            move |w| csv_of(&app, &md, codebook_only, &options, w),
         ),
         Format::Json => stream(
             &state,
@@ -209,17 +212,22 @@ async fn microdata(
     })
 }
 
-fn csv_of(app: &App, md: &Microdata, codebook: bool, w: &mut ChannelWriter) -> Result<(), String> {
-    let options = CsvOptions::default();
+fn csv_of(
+    app: &App,
+    md: &Microdata,
+    codebook: bool,
+    options: &CsvOptions,
+    w: &mut ChannelWriter,
+) -> Result<(), String> {
     if codebook {
         let (header, rows) = md.codebook();
-        write_csv(w, &header, rows.into_iter().map(Ok::<_, String>), &options)
+        write_csv(w, &header, rows.into_iter().map(Ok::<_, String>), options)
     } else {
         write_csv(
             w,
             &md.header,
             md.rows(app).map(|r| r.map_err(|e| e.to_string())),
-            &options,
+            options,
         )
     }
     .map(|_| ())
@@ -274,10 +282,16 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
             ("unit", "Mã đơn vị"),
             ("unit_name", "Tên đơn vị"),
             ("block", "Khối"),
-            ("level", "component | criterion | group"),
+            (
+                "level",
+                "Cấp: component (thành phần điều tra), criterion (tiêu chí), group (nhóm đối tượng)",
+            ),
             ("criterion", "Tiêu chí"),
             ("group", "Nhóm đối tượng"),
-            ("status", "scored | flagged | withheld | problem"),
+            (
+                "status",
+                "Tình trạng: scored (đã chấm), flagged (dưới số phiếu tối thiểu), withheld (không chấm), problem (lỗi)",
+            ),
             ("points", "Điểm (đã làm tròn với component)"),
             ("max", "Điểm tối đa"),
             ("share", "Tỷ lệ/điểm trung bình có trọng số (0–1)"),
@@ -323,8 +337,8 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
             empty(),
             empty(),
             Cell::from(format!("{:?}", c.status).to_lowercase()),
-            Cell::from(c.published.map(|p| p.to_string())),
-            Cell::from(c.max.to_string()),
+            Cell::from(c.published.map(|p| p.to_f64())),
+            Cell::from(c.max.to_f64()),
             empty(),
             empty(),
             Cell::from(c.se),
@@ -344,7 +358,7 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
                     } else {
                         "flagged"
                     },
-                    Some(points.to_string()),
+                    Some(points.to_f64()),
                     short,
                 ),
                 SurveyScore::Withheld { short } => ("withheld", None, short),
@@ -360,7 +374,7 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
                 empty(),
                 Cell::from(status),
                 Cell::from(points),
-                Cell::from(cp.max.to_string()),
+                Cell::from(cp.max.to_f64()),
                 empty(),
                 empty(),
                 Cell::from(cp.se),
@@ -413,6 +427,7 @@ async fn estimates(
     staff.require(Action::ExportData)?;
     let id = id.into_inner();
     let format = parse_format(q.format.as_deref())?;
+    let options = q.csv_options()?;
     let r = blocking(&state, move |app| {
         crate::service::results::campaign_results(app, id)
     })
@@ -426,14 +441,9 @@ async fn estimates(
             "text/csv; charset=utf-8",
             &format!("{base}.csv"),
             move |w| {
-                write_csv(
-                    w,
-                    &header,
-                    rows.into_iter().map(Ok::<_, String>),
-                    &CsvOptions::default(),
-                )
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+                write_csv(w, &header, rows.into_iter().map(Ok::<_, String>), &options)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             },
         ),
         Format::Json => stream(
@@ -463,9 +473,43 @@ async fn estimates(
     })
 }
 
+/// A download's format and, for CSV, how it is written:
+/// `excel=vi` for Excel with Vietnamese regional settings (`;` between
+/// fields, decimal comma, dd/mm/yyyy), `headers=labels` for the columns'
+/// Vietnamese labels instead of their names in the header row.
 #[derive(Deserialize)]
-struct FormatQuery {
-    format: Option<String>,
+pub(super) struct FormatQuery {
+    pub format: Option<String>,
+    pub excel: Option<String>,
+    pub headers: Option<String>,
+}
+
+impl FormatQuery {
+    pub fn csv_options(&self) -> Result<CsvOptions, WebError> {
+        csv_options(self.excel.as_deref(), self.headers.as_deref())
+    }
+}
+
+fn csv_options(excel: Option<&str>, headers: Option<&str>) -> Result<CsvOptions, WebError> {
+    let mut options = match excel {
+        None | Some("") => CsvOptions::default(),
+        Some("vi") => CsvOptions::vietnamese(),
+        Some(other) => {
+            return Err(WebError::BadRequest(vec![format!(
+                "Kiểu CSV \"{other}\" không có; dùng excel=vi (dấu ; và dấu phẩy thập phân) hoặc bỏ trống."
+            )]))
+        }
+    };
+    options.labels = match headers {
+        None | Some("") | Some("codes") => false,
+        Some("labels") => true,
+        Some(other) => {
+            return Err(WebError::BadRequest(vec![format!(
+                "Tiêu đề \"{other}\" không có; dùng headers=labels (tên tiếng Việt) hoặc headers=codes (mã cột)."
+            )]))
+        }
+    };
+    Ok(options)
 }
 
 fn parse_format(raw: Option<&str>) -> Result<Format, WebError> {

@@ -580,22 +580,33 @@ async fn scorecard(
 // ------------------------------------------------------------------ exports
 
 fn scorecard_table(c: &Card) -> (Header, Vec<Row>) {
+    let d = u8::try_from(c.decimals).unwrap_or(2);
     let header = Header::new(vec![
         Column::new("code").label("Mã"),
         Column::new("name").label("Lĩnh vực / tiêu chí"),
-        Column::new("max").label("Điểm tối đa"),
-        Column::new("self_score").label("Điểm tự chấm"),
-        Column::new("appraised").label("Điểm thẩm định"),
+        Column::new("max").label("Điểm tối đa").decimals(d),
+        Column::new("self_score").label("Điểm tự chấm").decimals(d),
+        Column::new("appraised").label("Điểm thẩm định").decimals(d),
         Column::new("rule").label("Quy tắc tính"),
-        Column::new("survey").label("Điểm điều tra xã hội học"),
+        Column::new("survey")
+            .label("Điểm điều tra xã hội học")
+            .decimals(d),
         Column::new("survey_ci").label("Khoảng tin cậy 95 %"),
         Column::new("survey_flagged").label("Dưới số phiếu tối thiểu"),
-        Column::new("score").label("Điểm đạt"),
-        Column::new("previous").label("Điểm năm trước"),
-        Column::new("change").label("Thay đổi"),
+        Column::new("score").label("Điểm đạt").decimals(d),
+        Column::new("previous").label("Điểm năm trước").decimals(d),
+        Column::new("change").label("Thay đổi").decimals(d),
     ])
     .expect("distinct columns");
     let txt = |s: &Option<String>| Cell::from(s.clone());
+    // The card's figures are written for the page ("14,00"); the export
+    // carries them as numbers so a spreadsheet can add them up.
+    let num = |s: &Option<String>| match s.as_deref().map(|t| t.trim().replace(',', ".")) {
+        Some(t) => t
+            .parse::<f64>()
+            .map_or_else(|_| Cell::from(s.clone()), Cell::Float),
+        None => Cell::Empty,
+    };
     let rows = c
         .lines
         .iter()
@@ -603,37 +614,35 @@ fn scorecard_table(c: &Card) -> (Header, Vec<Row>) {
             vec![
                 Cell::from(l.code.as_str()),
                 Cell::from(l.name.as_str()),
-                Cell::from(l.max.as_str()),
-                txt(&l.self_score),
-                txt(&l.appraised),
+                num(&Some(l.max.clone())),
+                num(&l.self_score),
+                num(&l.appraised),
                 Cell::from(l.rule.clone()),
-                txt(&l.survey),
+                num(&l.survey),
                 txt(&l.ci),
                 Cell::from(if l.flagged { "có" } else { "" }),
-                txt(&l.score),
-                txt(&l.previous),
-                txt(&l.change),
+                num(&l.score),
+                num(&l.previous),
+                num(&l.change),
             ]
         })
         .collect();
     (header, rows)
 }
 
-#[derive(Deserialize)]
-struct FormatQuery {
-    format: Option<String>,
-}
+use super::export::FormatQuery;
 
 /// A small table (a row per unit or per criterion) in the asked format.
 pub(super) fn download(
     state: &State,
     format: Option<&str>,
+    csv_options: &crate::report::export::CsvOptions,
     base: &str,
     sheet: &str,
     table: (Header, Vec<Row>),
     readings: &[crate::domain::profile::Reading],
 ) -> Result<HttpResponse, WebError> {
-    use crate::report::export::{write_csv, write_json, CsvOptions, XlsxExport};
+    use crate::report::export::{write_csv, write_json, XlsxExport};
     let (header, rows) = table;
     let (bytes, content_type, ext) = match format.unwrap_or("csv") {
         "csv" => {
@@ -642,7 +651,7 @@ pub(super) fn download(
                 &mut out,
                 &header,
                 rows.into_iter().map(Ok::<_, String>),
-                &CsvOptions::default(),
+                csv_options,
             )
             .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
             (out, "text/csv; charset=utf-8", "csv")
@@ -716,6 +725,7 @@ async fn export_sheet(
     download(
         state,
         q.format.as_deref(),
+        &q.csv_options()?,
         &format!("{base}_dot{id}"),
         name,
         table,
@@ -754,6 +764,7 @@ async fn export_scorecard(
     download(
         &state,
         q.format.as_deref().or(Some("xlsx")),
+        &q.csv_options()?,
         &base,
         "bang_diem",
         scorecard_table(&c),

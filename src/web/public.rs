@@ -59,10 +59,7 @@ async fn table(
     Ok(html_page(StatusCode::OK, body))
 }
 
-#[derive(Deserialize)]
-struct FormatQuery {
-    format: Option<String>,
-}
+use super::export::FormatQuery;
 
 async fn export(
     state: web::Data<State>,
@@ -78,6 +75,7 @@ async fn export(
     download(
         &state,
         format,
+        &q.csv_options()?,
         &format!("chi-so-cchc-{}_dot{id}", t.year),
         "chi_so",
         publication::index_sheet(&t),

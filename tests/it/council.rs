@@ -265,9 +265,18 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     use calamine::Reader;
     let sheet = book.worksheet_range("chi_so").unwrap();
-    let header: Vec<String> = sheet
+    // Vietnamese labels on the first row, the column names on the second.
+    let labels: Vec<String> = sheet
         .rows()
         .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(labels[0], "Mã đơn vị");
+    let header: Vec<String> = sheet
+        .rows()
+        .nth(1)
         .unwrap()
         .iter()
         .map(|c| c.to_string())

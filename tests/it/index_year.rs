@@ -423,11 +423,29 @@ async fn hai_phong_2025_from_dossiers_to_the_published_table(backend: Backend) {
     let set = y.profile.criteria_set_for("so").unwrap();
     assert_eq!(
         sheet.height(),
-        set.nodes.len() + 1,
-        "a row per field and criterion"
+        set.nodes.len() + 2,
+        "labels, names, then a row per field and criterion"
     );
-    let first = sheet.rows().nth(1).unwrap();
+    let first = sheet.rows().nth(2).unwrap();
     assert_eq!(first[0].to_string(), set.nodes[0].code);
+    // Issue 17: "XLSX exports are read back and every numeric column is
+    // numeric": the points are number cells, not text such as "14,00".
+    for row in sheet.rows().skip(2) {
+        assert!(
+            matches!(row[2], calamine::Data::Float(_)),
+            "max of {} is a number: {:?}",
+            row[0],
+            row[2]
+        );
+        for c in [3, 4, 6, 9, 10, 11] {
+            assert!(
+                matches!(row[c], calamine::Data::Float(_) | calamine::Data::Empty),
+                "column {c} of {} is a number or blank: {:?}",
+                row[0],
+                row[c]
+            );
+        }
+    }
 
     // Publication: refused while the council has not decided the units
     // without a dossier, then the table is frozen and the year's scores

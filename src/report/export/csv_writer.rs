@@ -14,13 +14,18 @@ pub enum LineEnding {
 /// CSV settings. The default is what opens right in Excel and R alike:
 /// a UTF-8 byte-order mark (without it Excel reads UTF-8 as the ANSI code
 /// page and Vietnamese turns to mojibake), commas, CRLF, `.` as decimal
-/// point. A Vietnamese-locale Excel expects `;` between fields; such users
-/// are better served by the XLSX export than by a `;` option here.
+/// point, ISO dates, column names in the header. [`CsvOptions::vietnamese`]
+/// is what Excel with Vietnamese regional settings opens by double-click:
+/// `;` between fields, decimal comma, dd/mm/yyyy dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvOptions {
     pub bom: bool,
     pub delimiter: u8,
     pub line_ending: LineEnding,
+    /// `2,5` instead of `2.5` (only with a delimiter other than `,`).
+    pub decimal_comma: bool,
+    /// The header row shows the columns' Vietnamese labels, not their names.
+    pub labels: bool,
 }
 
 impl Default for CsvOptions {
@@ -29,6 +34,19 @@ impl Default for CsvOptions {
             bom: true,
             delimiter: b',',
             line_ending: LineEnding::Crlf,
+            decimal_comma: false,
+            labels: false,
+        }
+    }
+}
+
+impl CsvOptions {
+    /// For Excel set to Vietnamese regional settings.
+    pub fn vietnamese() -> Self {
+        CsvOptions {
+            delimiter: b';',
+            decimal_comma: true,
+            ..CsvOptions::default()
         }
     }
 }
@@ -59,7 +77,14 @@ where
         })
         .from_writer(out);
     // Column names are chosen by code, but a guard costs nothing.
-    csv.write_record(header.columns().iter().map(|c| guarded(&c.name)))?;
+    csv.write_record(header.columns().iter().map(|c| {
+        guarded(if options.labels {
+            Header::title(c)
+        } else {
+            &c.name
+        })
+    }))?;
+    let comma = options.decimal_comma && options.delimiter != b',';
     let mut rows = rows.into_iter();
     let mut count = 0;
     // One reused buffer per field, so a row allocates nothing new.
@@ -80,8 +105,20 @@ where
                 }
                 Cell::Float(v) => {
                     if let Some(t) = float_text(v, column.decimals) {
-                        field.push_str(&t);
+                        if comma {
+                            field.push_str(&t.replace('.', ","));
+                        } else {
+                            field.push_str(&t);
+                        }
                     }
+                }
+                Cell::Date(d) => {
+                    use std::fmt::Write as _;
+                    let _ = if comma {
+                        write!(field, "{}", d.format("%d/%m/%Y"))
+                    } else {
+                        write!(field, "{d}")
+                    };
                 }
                 Cell::Empty => {}
             }

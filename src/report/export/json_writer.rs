@@ -51,6 +51,7 @@ impl Serialize for Object<'_> {
                 Cell::Float(v) => {
                     map.serialize_entry(&column.name, &float_value(*v, column.decimals))?
                 }
+                Cell::Date(d) => map.serialize_entry(&column.name, &d.to_string())?,
                 Cell::Empty => map.serialize_entry(&column.name, &())?,
             }
         }

@@ -137,10 +137,37 @@ fn csv_options_change_bom_delimiter_and_line_ending() {
         bom: false,
         delimiter: b';',
         line_ending: LineEnding::Lf,
+        ..CsvOptions::default()
     };
     write_csv(&mut out, &header(), ok_rows(rows()), &options).unwrap();
     assert!(out.starts_with(b"don_vi;n;diem;ty_le;ghi_chu\n"));
     assert!(!out.contains(&b'\r'));
+}
+
+/// Issue 17: "a choice of `;` separator and decimal comma for
+/// Vietnamese-locale Excel; labels or codes selectable".
+#[test]
+fn vietnamese_csv_has_semicolons_decimal_commas_dates_and_labels_if_asked() {
+    let h = Header::new(vec![
+        Column::new("diem").label("Điểm").decimals(2),
+        Column::new("ngay").label("Ngày gửi"),
+        Column::new("n"),
+    ])
+    .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let rows = vec![vec![Cell::Float(25.456), Cell::Date(day), Cell::Int(3)]];
+    let mut out = Vec::new();
+    let options = CsvOptions {
+        labels: true,
+        ..CsvOptions::vietnamese()
+    };
+    write_csv(&mut out, &h, ok_rows(rows.clone()), &options).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text, "\u{feff}Điểm;Ngày gửi;n\r\n25,46;07/12/2026;3\r\n");
+    let mut out = Vec::new();
+    write_csv(&mut out, &h, ok_rows(rows), &CsvOptions::default()).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text, "\u{feff}diem,ngay,n\r\n25.46,2026-12-07,3\r\n");
 }
 
 #[test]
@@ -214,10 +241,15 @@ fn xlsx_reads_back_with_sheets_header_and_cells_intact() {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(xlsx_bytes())).unwrap();
     assert_eq!(wb.sheet_names(), ["Dữ liệu", "Từ điển biến"]);
     let data = wb.worksheet_range("Dữ liệu").unwrap();
-    let r: Vec<&[Data]> = data.rows().collect();
-    assert_eq!(r.len(), 5);
-    let names: Vec<String> = r[0].iter().map(|c| c.to_string()).collect();
+    let all: Vec<&[Data]> = data.rows().collect();
+    assert_eq!(all.len(), 6);
+    // Labels over names (a column without a label shows its name twice).
+    let labels: Vec<String> = all[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(labels, ["Đơn vị", "Số phiếu", "Điểm", "ty_le", "Ghi chú"]);
+    let names: Vec<String> = all[1].iter().map(|c| c.to_string()).collect();
     assert_eq!(names, ["don_vi", "n", "diem", "ty_le", "ghi_chu"]);
+    // The data from the third row; r[1] is the first data row below.
+    let r = &all[1..];
     assert_eq!(r[1][0], Data::String("Sở Nội vụ tỉnh Sơn La".into()));
     assert_eq!(r[1][1], Data::Float(412.0));
     assert_eq!(r[1][2], Data::Float(25.46));
@@ -240,6 +272,8 @@ fn xlsx_reads_back_with_sheets_header_and_cells_intact() {
 
     let book = wb.worksheet_range("Từ điển biến").unwrap();
     let b: Vec<&[Data]> = book.rows().collect();
+    assert_eq!(b[0][0], Data::String("Tên biến".into()));
+    let b = &b[1..];
     assert_eq!(b[0][0], Data::String("variable".into()));
     assert_eq!(
         b[1][..2],
@@ -283,16 +317,17 @@ fn xlsx_has_no_formula_and_quote_prefixes_formula_like_text() {
         assert_eq!(c.attribute("t"), Some("inlineStr"), "{r} is a string cell");
         xfs[c.attribute("s").map_or(0, |s| s.parse::<usize>().unwrap())]
     };
-    assert!(style_of("E3"), "=cmd… is quote-prefixed");
-    assert!(style_of("E4"), "@SUM… is quote-prefixed");
-    assert!(style_of("A5"), "text -5 is quote-prefixed");
-    assert!(!style_of("A2"), "plain text is not");
+    // Two header rows: the data starts on row 3.
+    assert!(style_of("E4"), "=cmd… is quote-prefixed");
+    assert!(style_of("E5"), "@SUM… is quote-prefixed");
+    assert!(style_of("A6"), "text -5 is quote-prefixed");
+    assert!(!style_of("A3"), "plain text is not");
     // Header bold and frozen.
     let pane = sheet
         .descendants()
         .find(|n| n.has_tag_name("pane"))
         .unwrap();
-    assert_eq!(pane.attribute("ySplit"), Some("1"));
+    assert_eq!(pane.attribute("ySplit"), Some("2"));
     assert_eq!(pane.attribute("state"), Some("frozen"));
     let widths: Vec<f64> = sheet
         .descendants()
@@ -337,6 +372,34 @@ fn xlsx_refuses_more_rows_than_excel_holds() {
     ));
 }
 
+/// Issue 17: "dates are dates … frozen header, filters".
+#[test]
+fn xlsx_dates_are_date_cells_and_the_names_row_carries_the_filters() {
+    let h = Header::new(vec![
+        Column::new("ngay").label("Ngày gửi"),
+        Column::new("n"),
+    ])
+    .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let mut x = XlsxExport::new().unwrap();
+    x.add_sheet("d", &h, ok_rows(vec![vec![Cell::Date(day), Cell::Int(1)]]))
+        .unwrap();
+    let mut out = Vec::new();
+    x.save_to_writer(&mut out).unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(out.clone())).unwrap();
+    let range = wb.worksheet_range("d").unwrap();
+    match range.get_value((2, 0)) {
+        Some(Data::DateTime(d)) => assert_eq!(d.as_datetime().unwrap().date(), day),
+        other => panic!("not a date cell: {other:?}"),
+    }
+    let sheet = zip_entry(&out, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<autoFilter ref=\"A2:B3\""), "{sheet}");
+    assert!(
+        sheet.contains("ySplit=\"2\""),
+        "two header rows frozen: {sheet}"
+    );
+}
+
 #[test]
 fn xlsx_refuses_text_longer_than_an_excel_cell() {
     let h = Header::new(vec![Column::new("x")]).unwrap();
@@ -357,7 +420,7 @@ fn xlsx_saves_to_a_path() {
     x.add_sheet("data", &header(), ok_rows(rows())).unwrap();
     x.save(&path).unwrap();
     let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
-    assert_eq!(wb.worksheet_range("data").unwrap().height(), 5);
+    assert_eq!(wb.worksheet_range("data").unwrap().height(), 6);
 }
 
 #[test]

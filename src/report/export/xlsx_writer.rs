@@ -8,8 +8,10 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use super::{looks_like_formula, next_row, ExportError};
 use crate::report::table::{float_value, Cell, Header, Row};
 
-/// Excel's sheet holds 1,048,576 rows; the header takes one.
-pub const XLSX_MAX_DATA_ROWS: u64 = 1_048_575;
+/// Excel's sheet holds 1,048,576 rows; the header takes two (labels, names).
+pub const XLSX_MAX_DATA_ROWS: u64 = 1_048_574;
+/// Rows above the data: the Vietnamese labels, then the column names.
+const HEADER_ROWS: u32 = 2;
 /// Excel's limit on the text of one cell.
 pub const XLSX_MAX_TEXT_CHARS: usize = 32_767;
 const XLSX_MAX_COLUMNS: usize = 16_384;
@@ -34,6 +36,9 @@ pub struct XlsxExport {
     names: HashSet<String>,
     bold: Format,
     quoted: Format,
+    /// The names row under the labels: small and grey, for analysts.
+    code: Format,
+    date: Format,
 }
 
 impl XlsxExport {
@@ -54,13 +59,25 @@ impl XlsxExport {
         Ok(XlsxExport {
             workbook,
             names: HashSet::new(),
-            bold: Format::new().set_bold(),
+            bold: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top)
+                .set_background_color(rust_xlsxwriter::Color::RGB(0xDDEBF7)),
             quoted: Format::new().set_quote_prefix(),
+            code: Format::new()
+                .set_font_color(rust_xlsxwriter::Color::RGB(0x595959))
+                .set_font_size(9)
+                .set_background_color(rust_xlsxwriter::Color::RGB(0xF2F2F2)),
+            date: Format::new().set_num_format("dd/mm/yyyy"),
         })
     }
 
-    /// Adds a sheet: a bold header of column names, frozen so it stays in
-    /// view, then each row as it is pulled. Numbers are numeric cells, text
+    /// Adds a sheet: a bold header of the columns' Vietnamese labels over a
+    /// row of their names (the codes R, Stata or SPSS use: `read_excel(…,
+    /// skip = 1)`), both frozen so they stay in view and filters on the
+    /// names row, then each row as it is pulled. Dates are date cells shown
+    /// dd/mm/yyyy. Numbers are numeric cells, text
     /// is string cells (formula-like text with Excel's quote prefix, see
     /// the module doc), empty cells and non-finite floats are left blank.
     /// Column widths follow the longest value seen (capped), which needs
@@ -90,17 +107,30 @@ impl XlsxExport {
         let sheet = self.workbook.add_worksheet_with_constant_memory();
         sheet.set_name(name)?;
         let mut widths: Vec<usize> = Vec::with_capacity(header.len());
-        for (col, column) in header.columns().iter().enumerate() {
-            let col = col as u16; // < XLSX_MAX_COLUMNS, checked above
-            if looks_like_formula(&column.name) {
-                let f = self.bold.clone().set_quote_prefix();
-                sheet.write_string_with_format(0, col, &column.name, &f)?;
-            } else {
-                sheet.write_string_with_format(0, col, &column.name, &self.bold)?;
+        // Constant-memory sheets take rows in order: all labels, then all names.
+        for (row, format) in [(0, &self.bold), (1, &self.code)] {
+            for (col, column) in header.columns().iter().enumerate() {
+                let col = col as u16; // < XLSX_MAX_COLUMNS, checked above
+                let text = if row == 0 {
+                    Header::title(column)
+                } else {
+                    column.name.as_str()
+                };
+                if looks_like_formula(text) {
+                    let f = format.clone().set_quote_prefix();
+                    sheet.write_string_with_format(row, col, text, &f)?;
+                } else {
+                    sheet.write_string_with_format(row, col, text, format)?;
+                }
             }
-            widths.push(column.name.chars().count());
         }
-        sheet.set_freeze_panes(1, 0)?;
+        // A long label wraps (up to about 24 characters a line); the name
+        // stays on one line.
+        for column in header.columns() {
+            let title = Header::title(column).chars().count();
+            widths.push(column.name.chars().count().max(title.min(24)));
+        }
+        sheet.set_freeze_panes(HEADER_ROWS, 0)?;
 
         let mut rows = rows.into_iter();
         let mut count = 0;
@@ -111,7 +141,7 @@ impl XlsxExport {
                     max: XLSX_MAX_DATA_ROWS,
                 });
             }
-            let r = count as u32; // ≤ XLSX_MAX_DATA_ROWS; row 0 is the header
+            let r = count as u32 + HEADER_ROWS - 1; // ≤ 1,048,575: rows 0 and 1 are the header
             for (c, cell) in cells.iter().enumerate() {
                 let column = &header.columns()[c];
                 let col = c as u16;
@@ -154,6 +184,16 @@ impl XlsxExport {
                         }
                         None => 0,
                     },
+                    Cell::Date(d) => {
+                        use chrono::Datelike;
+                        let day = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                            d.year() as u16,
+                            d.month() as u8,
+                            d.day() as u8,
+                        )?;
+                        sheet.write_datetime_with_format(r, col, &day, &self.date)?;
+                        10
+                    }
                     Cell::Empty => 0,
                 };
                 if shown > widths[c] {
@@ -161,6 +201,8 @@ impl XlsxExport {
                 }
             }
         }
+        let last_row = (count as u32 + HEADER_ROWS - 1).max(HEADER_ROWS - 1);
+        sheet.autofilter(HEADER_ROWS - 1, 0, last_row, (header.len() - 1) as u16)?;
         for (c, w) in widths.into_iter().enumerate() {
             // Excel widths are in characters of the default font; a little
             // padding, and a cap so one long answer does not make a column

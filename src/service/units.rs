@@ -62,6 +62,11 @@ fn known(app: &App) -> Option<Known> {
     for f in files {
         k.blocks
             .extend(f.profile.ranking.blocks.iter().map(|b| b.code.clone()));
+        for b in &f.profile.ranking.blocks {
+            k.block_names
+                .entry(b.code.clone())
+                .or_insert_with(|| b.name.clone());
+        }
         k.unit_types.extend(
             f.profile
                 .criteria_sets
@@ -70,6 +75,12 @@ fn known(app: &App) -> Option<Known> {
         );
     }
     Some(k)
+}
+
+/// The name of each ranking block the province's profiles define (the
+/// first profile naming a code wins), for pages that list units by block.
+pub fn block_names(app: &App) -> std::collections::BTreeMap<String, String> {
+    known(app).map(|k| k.block_names).unwrap_or_default()
 }
 
 /// All units by block, then code.

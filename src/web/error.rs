@@ -44,45 +44,11 @@ impl From<ServiceError> for WebError {
     }
 }
 
-impl ResponseError for WebError {
-    fn status_code(&self) -> StatusCode {
+impl WebError {
+    /// The page's title, message and reasons, for the respondents' layout
+    /// and the staff one alike.
+    fn view(&self) -> (&'static str, String, Vec<String>) {
         match self {
-            WebError::Service(e) => match e {
-                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::NotFound(_)
-                | ServiceError::TokenUnavailable
-                | ServiceError::OpenLinkClosed { .. } => StatusCode::NOT_FOUND,
-                ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-                ServiceError::Throttled => StatusCode::TOO_MANY_REQUESTS,
-                ServiceError::CampaignNotYetOpen { .. } => StatusCode::FORBIDDEN,
-                ServiceError::CampaignClosed { .. } => StatusCode::GONE,
-            },
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::LoginRequired(_) => StatusCode::SEE_OTHER,
-            WebError::Forbidden | WebError::BadCsrf => StatusCode::FORBIDDEN,
-            WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            WebError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            WebError::Upload(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        if let WebError::LoginRequired(next) = self {
-            let next: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-            return HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/login?{next}")))
-                .finish();
-        }
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
-        let (title, message, reasons): (&str, String, Vec<String>) = match self {
             WebError::Service(ServiceError::TokenUnavailable) => (
                 "Liên kết không dùng được",
                 "Liên kết khảo sát này không hợp lệ hoặc đã được sử dụng. Nếu Ông/Bà đã gửi phiếu, \
@@ -161,7 +127,49 @@ impl ResponseError for WebError {
                 ),
                 vec![],
             ),
-        };
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::Service(e) => match e {
+                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::NotFound(_)
+                | ServiceError::TokenUnavailable
+                | ServiceError::OpenLinkClosed { .. } => StatusCode::NOT_FOUND,
+                ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+                ServiceError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+                ServiceError::CampaignNotYetOpen { .. } => StatusCode::FORBIDDEN,
+                ServiceError::CampaignClosed { .. } => StatusCode::GONE,
+            },
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::LoginRequired(_) => StatusCode::SEE_OTHER,
+            WebError::Forbidden | WebError::BadCsrf => StatusCode::FORBIDDEN,
+            WebError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            WebError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            WebError::Upload(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let WebError::LoginRequired(next) = self {
+            let next: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/login?{next}")))
+                .finish();
+        }
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let (title, message, reasons) = self.view();
         let body = templates::render(
             "error.html",
             context! { title, message, reasons, status => status.as_u16() },
@@ -174,5 +182,70 @@ impl ResponseError for WebError {
             resp.insert_header(("Retry-After", "900"));
         }
         resp.content_type("text/html; charset=utf-8").body(body)
+    }
+}
+
+/// Where a staff error page leads back to: the dossier or the campaign the
+/// failed address belongs to, else the staff home.
+fn way_back(path: &str) -> (String, &'static str) {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let number = |i: usize| parts.get(i).is_some_and(|p| p.parse::<i64>().is_ok());
+    match parts.as_slice() {
+        ["staff", "campaigns", id, "dossiers", unit, _, ..] if number(2) && number(4) => (
+            format!("/staff/campaigns/{id}/dossiers/{unit}"),
+            "Quay lại hồ sơ của đơn vị",
+        ),
+        ["staff", "campaigns", id, _, ..] if number(2) => {
+            (format!("/staff/campaigns/{id}"), "Quay lại đợt khảo sát")
+        }
+        _ => ("/staff".to_string(), "Về trang quản trị"),
+    }
+}
+
+/// Staff pages show their errors in the staff layout, with a way back to
+/// where the officer was; respondents keep the plain page. A middleware,
+/// because `error_response` does not see the request's address.
+pub async fn staff_error_page(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<
+        actix_web::body::EitherBody<impl actix_web::body::MessageBody, String>,
+    >,
+    actix_web::Error,
+> {
+    let path = req.path().to_string();
+    let res = next.call(req).await?;
+    let staff = path == "/staff" || path.starts_with("/staff/");
+    let view = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<WebError>())
+        .filter(|e| staff && !matches!(e, WebError::LoginRequired(_)))
+        .map(|e| (e.view(), e.status_code()));
+    let Some(((title, message, reasons), status)) = view else {
+        return Ok(res.map_into_left_body());
+    };
+    let (back, back_label) = way_back(&path);
+    let body = templates::render(
+        "staff/error.html",
+        context! { title, message, reasons, status => status.as_u16(), back, back_label },
+    );
+    Ok(res.map_body(|_, _| actix_web::body::EitherBody::right(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::way_back;
+
+    #[test]
+    fn a_staff_error_leads_back_to_its_dossier_or_campaign() {
+        assert_eq!(
+            way_back("/staff/campaigns/3/dossiers/7/sheet").0,
+            "/staff/campaigns/3/dossiers/7"
+        );
+        assert_eq!(way_back("/staff/campaigns/3/frame").0, "/staff/campaigns/3");
+        assert_eq!(way_back("/staff/units/import").0, "/staff");
+        assert_eq!(way_back("/staff/campaigns/abc/x").0, "/staff");
     }
 }

@@ -157,6 +157,7 @@ pub fn server(state: State, listener: TcpListener) -> std::io::Result<actix_web:
                          frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
                     )),
             )
+            .wrap(actix_web::middleware::from_fn(error::staff_error_page))
             .wrap(tracing_actix_web::TracingLogger::<request_span::RedactedSpan>::new())
             .configure(configure)
             .default_service(web::to(not_found))

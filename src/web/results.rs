@@ -224,7 +224,8 @@ async fn unit(
             format: ValueFormat::Number { decimals: 2 },
             label: "Điểm của tiêu chí".into(),
         };
-        interval_chart(&IntervalChart::new("Điểm theo tiêu chí", axis, 760, rows)).ok()
+        interval_chart(&IntervalChart::new("Điểm theo tiêu chí", axis, 760, rows).of_criteria())
+            .ok()
     });
     let groups: Vec<_> = u
         .survey

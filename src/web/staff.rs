@@ -96,9 +96,10 @@ async fn render_dashboard(
 ) -> Result<HttpResponse, WebError> {
     let dir = state.settings.questionnaires_dir.clone();
     let profiles_dir = state.settings.profiles_dir();
-    let (summaries, unit_list, files, profile_list) = blocking(state, move |app| {
+    let (summaries, unit_list, files, profile_list, block_names) = blocking(state, move |app| {
         let summaries = campaigns::summaries(app)?;
         let unit_list = units::list(app)?;
+        let block_names = units::block_names(app);
         let files = questionnaires::load(&[dir])
             .map(|f| {
                 f.into_iter()
@@ -120,14 +121,22 @@ async fn render_dashboard(
                     .collect()
             })
             .unwrap_or_default();
-        Ok((summaries, unit_list, files, profile_list))
+        Ok((summaries, unit_list, files, profile_list, block_names))
     })
     .await?;
-    let mut blocks: Vec<(String, usize)> = Vec::new();
+    // (code, count, name): the block's name from the profiles, else its code.
+    let mut blocks: Vec<(String, usize, String)> = Vec::new();
     for u in &unit_list {
-        match blocks.iter_mut().find(|(b, _)| *b == u.block) {
+        match blocks.iter_mut().find(|(b, _, _)| *b == u.block) {
             Some(entry) => entry.1 += 1,
-            None => blocks.push((u.block.clone(), 1)),
+            None => blocks.push((
+                u.block.clone(),
+                1,
+                block_names
+                    .get(&u.block)
+                    .cloned()
+                    .unwrap_or_else(|| u.block.clone()),
+            )),
         }
     }
     let questionnaires: Vec<_> =

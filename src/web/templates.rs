@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/results.html",
     "staff/unit_results.html",
     "staff/dossier.html",
+    "staff/error.html",
     "staff/appraisal.html",
     "staff/index.html",
     "staff/accounts.html",

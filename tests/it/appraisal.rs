@@ -1874,6 +1874,34 @@ async fn a_dossier_is_filled_and_appraised_from_one_excel_sheet(backend: Backend
             .await
         }
     };
+    // A file that is no workbook: the staff's error page, with a way back.
+    let r = t
+        .staff_multipart(
+            &officer,
+            Some(&officer.csrf),
+            &format!("{page}/sheet"),
+            &[],
+            Some(("bang-diem.pdf", b"%PDF-1.4\n")),
+        )
+        .await;
+    assert_eq!(r.status, 415, "{backend:?} {}", r.body);
+    assert!(
+        r.body.contains("chiso · Sở Nội vụ"),
+        "staff layout: {}",
+        r.body
+    );
+    assert!(
+        r.text().contains(&format!(
+            "<a href=\"{page}\">← Quay lại hồ sơ của đơn vị</a>"
+        )),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("<title>Lỗi: Loại tệp không được nhận"),
+        "{}",
+        r.body
+    );
     let before = audit();
     let r = upload(
         fill(&sheet, "xl/worksheets/sheet1.xml", &filled),

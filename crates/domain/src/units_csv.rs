@@ -14,6 +14,8 @@ const COLUMNS: [&str; 4] = ["code", "name", "block", "unit_type"];
 pub struct Known {
     pub blocks: std::collections::BTreeSet<String>,
     pub unit_types: std::collections::BTreeSet<String>,
+    /// Block code → its name, for messages and pages.
+    pub block_names: std::collections::BTreeMap<String, String>,
 }
 
 /// Parses a CSV of units (header `code,name,block,unit_type`). Any bad row

@@ -28,9 +28,17 @@ pub struct IntervalChart {
     pub level_percent: u8,
     /// Legend text for flagged rows.
     pub flag_note: String,
+    /// What a row is, for the description ("đơn vị", "tiêu chí").
+    pub row_noun: &'static str,
 }
 
 impl IntervalChart {
+    /// The rows are criteria of one unit, not units.
+    pub fn of_criteria(mut self) -> Self {
+        self.row_noun = "tiêu chí";
+        self
+    }
+
     pub fn new(title: impl Into<String>, axis: Axis, width: u32, rows: Vec<IntervalRow>) -> Self {
         IntervalChart {
             title: title.into(),
@@ -39,6 +47,7 @@ impl IntervalChart {
             rows,
             level_percent: 95,
             flag_note: DEFAULT_FLAG_NOTE.to_owned(),
+            row_noun: "đơn vị",
         }
     }
 }
@@ -293,10 +302,11 @@ fn check_row(row: &IntervalRow, name: &str, axis: &Axis) -> Result<(), ChartErro
 fn describe(chart: &IntervalChart, names: &[String]) -> String {
     let f = chart.axis.format;
     let mut d = format!(
-        "Biểu đồ ước lượng và khoảng tin cậy {}% của {} đơn vị, thang từ {} đến {}; \
+        "Biểu đồ ước lượng và khoảng tin cậy {}% của {} {}, thang từ {} đến {}; \
          chấm là ước lượng, đoạn ngang là khoảng tin cậy.",
         chart.level_percent,
         chart.rows.len(),
+        chart.row_noun,
         f.tick(0.0),
         f.tick(chart.axis.max),
     );

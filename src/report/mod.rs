@@ -49,6 +49,7 @@
 pub mod chart;
 pub mod export;
 pub mod number;
+pub mod qr;
 pub mod scoring_sheet;
 pub mod sheet_in;
 pub mod table;

@@ -506,6 +506,40 @@ pub fn open_link(app: &App, campaign_id: CampaignId, code: &str) -> Result<OpenL
     })
 }
 
+/// What an open link's QR codes and posters need. Unlike the landing page
+/// this does not ask whether the campaign is open now: posters are printed
+/// and hung before it opens.
+pub struct OpenLinkPosters {
+    pub campaign_name: String,
+    pub title: String,
+    /// The units a poster can point the link at (`?unit=CODE`).
+    pub units: Vec<Unit>,
+}
+
+pub fn open_link_posters(
+    app: &App,
+    campaign_id: CampaignId,
+    code: &str,
+) -> Result<OpenLinkPosters> {
+    let mut conn = app.conn()?;
+    let not_found = || ServiceError::NotFound("không có đợt khảo sát hoặc phiếu này".to_string());
+    let campaign = campaigns::get(&mut conn, campaign_id.get())?.ok_or_else(not_found)?;
+    let entry =
+        campaigns::questionnaire(&mut conn, campaign_id.get(), code)?.ok_or_else(not_found)?;
+    if !entry.open_link {
+        return Err(ServiceError::invalid(format!(
+            "Liên kết mở của phiếu \"{}\" đang tắt: mở liên kết mở ở trang đợt khảo sát trước khi in mã QR.",
+            entry.title
+        )));
+    }
+    let units = units::list(&mut conn)?;
+    Ok(OpenLinkPosters {
+        campaign_name: campaign.name,
+        title: entry.title,
+        units: units.into_iter().map(Unit::from).collect(),
+    })
+}
+
 /// The open link's landing page, and whether the respondent's earlier start
 /// (the token in their resume cookie) can still be continued.
 /// The resume cookie is tried like any token: an unknown one counts against

@@ -149,6 +149,7 @@ fn chart(
     block: &str,
     rows: &[&IndexRow],
     bands: &[(f64, String)],
+    width: u32,
 ) -> Option<String> {
     let d = t.decimals;
     let split: Vec<SplitRow> = rows
@@ -182,7 +183,7 @@ fn chart(
     split_chart(&SplitChart::new(
         format!("Chỉ số CCHC {} — khối {block}", t.year),
         axis,
-        760,
+        width,
         split,
         thresholds,
     ))
@@ -243,7 +244,8 @@ pub(super) fn sections(
             context! {
                 code,
                 name,
-                svg => chart(t, name, &rows, &bands),
+                svg => chart(t, name, &rows, &bands, super::CHART_WIDE),
+                svg_narrow => chart(t, name, &rows, &bands, super::CHART_NARROW),
                 lines => rows.iter().map(|r| line(r, t.decimals)).collect::<Vec<_>>(),
             }
         })

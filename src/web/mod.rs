@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod form_cookie;
 mod index;
+mod posters;
 mod public;
 mod request_span;
 mod results;
@@ -97,6 +98,11 @@ async fn health(state: web::Data<State>, staff: Option<auth::Staff>) -> HttpResp
     }
 }
 
+/// Chart widths: the wide drawing for a laptop, the narrow one (with
+/// legible text at 360 px) that the stylesheet swaps in on a phone.
+pub(crate) const CHART_WIDE: u32 = 760;
+pub(crate) const CHART_NARROW: u32 = crate::report::chart::MIN_WIDTH;
+
 async fn index() -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", "/staff"))
@@ -114,6 +120,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(auth::routes)
         .configure(survey::routes)
         .configure(staff::routes)
+        .configure(posters::routes)
         .configure(sampling::routes)
         .configure(export::routes)
         .configure(results::routes)

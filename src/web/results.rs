@@ -64,7 +64,7 @@ fn row(u: &UnitResult) -> Row {
     }
 }
 
-fn chart(title: &str, max: f64, units: &[&UnitResult]) -> Option<String> {
+fn chart(title: &str, max: f64, units: &[&UnitResult], width: u32) -> Option<String> {
     let rows: Vec<IntervalRow> = units
         .iter()
         .map(|u| {
@@ -101,7 +101,7 @@ fn chart(title: &str, max: f64, units: &[&UnitResult]) -> Option<String> {
         format: ValueFormat::Number { decimals: 2 },
         label: format!("Điểm điều tra xã hội học (tối đa {max})"),
     };
-    interval_chart(&IntervalChart::new(title, axis, 760, rows))
+    interval_chart(&IntervalChart::new(title, axis, width, rows))
         .map_err(|e| tracing::warn!(error = %e, "results chart"))
         .ok()
 }
@@ -147,7 +147,8 @@ async fn campaign(
             context! {
                 block => b,
                 block_name => name.clone(),
-                svg => chart(&format!("Điểm điều tra xã hội học — {name}"), max, &units),
+                svg => chart(&format!("Điểm điều tra xã hội học — {name}"), max, &units, super::CHART_WIDE),
+                svg_narrow => chart(&format!("Điểm điều tra xã hội học — {name}"), max, &units, super::CHART_NARROW),
                 rows => units.iter().map(|u| row(u)).collect::<Vec<_>>(),
             }
         })

@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/unit_results.html",
     "staff/dossier.html",
     "staff/error.html",
+    "staff/qr.html",
+    "staff/poster.html",
     "staff/appraisal.html",
     "staff/index.html",
     "staff/accounts.html",

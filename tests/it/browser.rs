@@ -369,11 +369,8 @@ async fn staff_login(c: &Client, base: &str, user: &str) {
     wait_text(c, "Đăng xuất").await;
 }
 
-per_backend!(async the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_results_on_a_phone);
-async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_results_on_a_phone(
-    backend: Backend,
-) {
-    let Some(driver) = chromedriver() else { return };
+/// A service with an administrator `qt` and this year's Hải Phòng campaign.
+async fn hai_phong_with_admin(backend: Backend) -> (TestApp, CampaignId) {
     let t = TestApp::new()
         .backend(backend)
         .with_user("qt", "admin", None)
@@ -388,6 +385,15 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
         "Chỉ số CCHC",
         false,
     );
+    (t, c)
+}
+
+per_backend!(async the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_results_on_a_phone);
+async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_results_on_a_phone(
+    backend: Backend,
+) {
+    let Some(driver) = chromedriver() else { return };
+    let (t, c) = hai_phong_with_admin(backend).await;
     dossier_deadline_passed(&t.app, c);
     let browser = phone(&driver).await;
     staff_login(&browser, &t.base, "qt").await;
@@ -449,7 +455,10 @@ async fn the_council_reviews_decides_and_publishes_and_a_citizen_reads_the_resul
     citizen.goto(&format!("{}/ket-qua", t.base)).await.unwrap();
     wait_text(&citizen, "Kết quả Chỉ số cải cách hành chính đã công bố").await;
     citizen
-        .find(Locator::LinkText(&format!("Năm {year}: Chỉ số CCHC")))
+        .find(Locator::LinkText(&format!(
+            "Năm {}: Chỉ số CCHC",
+            chrono::Datelike::year(&chrono::Utc::now().date_naive())
+        )))
         .await
         .unwrap()
         .click()
@@ -648,4 +657,202 @@ async fn an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_and_finds_i
     screenshot(&browser, "dossier-grid-saved").await;
     no_axe_violations(&browser, "the dossier grid").await;
     browser.close().await.unwrap();
+}
+
+/// Where the keyboard focus is: the element's id, else its name and value,
+/// else its text.
+async fn focused(c: &Client) -> String {
+    c.execute(
+        "const e = document.activeElement; \
+         return e.id || ((e.name || '') + '=' + (e.value || '')) || e.textContent.trim();",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Presses a key on whatever has the focus.
+async fn key(c: &Client, k: fantoccini::key::Key) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&char::from(k).to_string())
+        .await
+        .unwrap();
+}
+
+/// Tabs forward until `wanted` holds for the focused element, keeping the
+/// way it went (so a wrong order fails with the whole path).
+async fn tab_to(c: &Client, path: &mut Vec<String>, wanted: impl Fn(&str) -> bool) -> String {
+    for _ in 0..80 {
+        key(c, fantoccini::key::Key::Tab).await;
+        let now = focused(c).await;
+        path.push(now.clone());
+        if wanted(&now) {
+            // The focus is visible: an outline or a ring, never nothing.
+            let ring = c
+                .execute(
+                    "const s = getComputedStyle(document.activeElement); \
+                     return s.outlineStyle !== 'none' || s.boxShadow !== 'none';",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(ring, serde_json::json!(true), "no focus ring on {now}");
+            return now;
+        }
+    }
+    panic!("the keyboard never reached it; Tab went: {path:?}")
+}
+
+per_backend!(async a_citizen_answers_with_the_keyboard_alone);
+/// Issue 17: "a keyboard-only walk of the citizen form in the browser
+/// test". Tab reaches every question in reading order, Space and the arrow
+/// keys answer, Enter on «Tiếp tục» goes on; no mouse, no script of ours.
+async fn a_citizen_answers_with_the_keyboard_alone(backend: Backend) {
+    use fantoccini::key::Key;
+    let Some(driver) = chromedriver() else { return };
+    let t = TestApp::spawn(backend).await;
+    let unit = unit_id(&t.app, "P-BINHMINH");
+    let token = t.token("citizen", "P-BINHMINH");
+    let c = laptop(&driver).await;
+    c.goto(&format!("{}/s/{token}", t.base)).await.unwrap();
+    wait_text(&c, "Trang 1/7").await;
+    let mut path = Vec::new();
+
+    // Page 1: a choice, a yes/no that opens a follow-up, a number.
+    tab_to(&c, &mut path, |f| f.starts_with(&format!("q-{unit}-KENH-"))).await;
+    key(&c, Key::Space).await;
+    tab_to(&c, &mut path, |f| {
+        f.starts_with(&format!("q-{unit}-DI_LAI-"))
+    })
+    .await;
+    key(&c, Key::Space).await;
+    tab_to(&c, &mut path, |f| f == format!("q-{unit}-SO_LAN-in")).await;
+    key(&c, Key::Backspace).await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys("3")
+        .await
+        .unwrap();
+    // The buttons come in the order they are read: «Tiếp tục» first.
+    let next = tab_to(&c, &mut path, |f| f.starts_with("nav=")).await;
+    assert_eq!(next, "nav=next", "Tab went: {path:?}");
+    key(&c, Key::Enter).await;
+
+    // Page 2: a grid of scales; Space picks the first level, → moves on.
+    wait_text(&c, "Trang 2/7").await;
+    for i in 1..=4 {
+        tab_to(&c, &mut path, |f| {
+            f.starts_with(&format!("q-{unit}-TC{i}-"))
+        })
+        .await;
+        key(&c, Key::Space).await;
+        for _ in 0..3 {
+            key(&c, Key::Right).await;
+        }
+    }
+    tab_to(&c, &mut path, |f| f == "nav=next").await;
+    key(&c, Key::Enter).await;
+    wait_text(&c, "Trang 3/7").await;
+    c.close().await.unwrap();
+
+    let link = format!("{}/s/{token}?p=1", t.base);
+    let c = laptop(&driver).await;
+    c.goto(&link).await.unwrap();
+    wait_text(&c, "Trang 2/7").await;
+    for i in 1..=4 {
+        let level4 = c
+            .find(Locator::Id(&format!("q-{unit}-TC{i}-3")))
+            .await
+            .unwrap();
+        assert!(
+            level4.is_selected().await.unwrap(),
+            "TC{i}: the keys chose level 4"
+        );
+    }
+    c.goto(&format!("{}/s/{token}?p=0", t.base)).await.unwrap();
+    wait_text(&c, "Trang 1/7").await;
+    let so_lan = c
+        .find(Locator::Id(&format!("q-{unit}-SO_LAN-in")))
+        .await
+        .unwrap();
+    assert_eq!(so_lan.prop("value").await.unwrap().as_deref(), Some("3"));
+    c.close().await.unwrap();
+    t.stop().await;
+}
+
+per_backend!(async an_officer_prints_qr_codes_and_reads_the_results_charts_on_a_phone);
+/// Issue 17: "The real-browser test covers … a QR page", and staff charts
+/// sized to their container at 360 px (no sideways scrolling).
+async fn an_officer_prints_qr_codes_and_reads_the_results_charts_on_a_phone(backend: Backend) {
+    let Some(driver) = chromedriver() else { return };
+    let (t, c) = hai_phong_with_admin(backend).await;
+    let browser = phone(&driver).await;
+    staff_login(&browser, &t.base, "qt").await;
+    browser
+        .goto(&format!(
+            "{}/staff/campaigns/{c}/open-links/citizen/qr",
+            t.base
+        ))
+        .await
+        .unwrap();
+    wait_text(&browser, "Mã riêng cho từng đơn vị").await;
+    let size = browser
+        .execute(
+            "const r = document.querySelector('.qr-box svg').getBoundingClientRect(); return [r.width, r.height];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let w = size[0].as_f64().unwrap();
+    assert!(
+        w > 150.0 && (w - size[1].as_f64().unwrap()).abs() < 1.0,
+        "a square code a phone can scan: {size}"
+    );
+    assert!(
+        fits_the_phone(&browser).await,
+        "the QR page fits {PHONE_WIDTH}px"
+    );
+    screenshot(&browser, "qr").await;
+    no_axe_violations(&browser, "the QR page").await;
+    browser
+        .goto(&format!(
+            "{}/staff/campaigns/{c}/open-links/citizen/poster?unit=P-BINHMINH",
+            t.base
+        ))
+        .await
+        .unwrap();
+    wait_text(&browser, "Phường Bình Minh").await;
+    no_axe_violations(&browser, "the poster").await;
+
+    browser
+        .goto(&format!("{}/staff/campaigns/{c}/results", t.base))
+        .await
+        .unwrap();
+    wait_text(&browser, "Điểm điều tra xã hội học theo đơn vị").await;
+    let charts = browser
+        .execute(
+            "return [...document.querySelectorAll('.chart svg')].map(s => s.getBoundingClientRect().right <= document.documentElement.clientWidth);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let charts = charts.as_array().unwrap();
+    assert!(!charts.is_empty(), "the results page draws charts");
+    assert!(
+        charts.iter().all(|c| c == &serde_json::json!(true)),
+        "every chart inside the screen: {charts:?}"
+    );
+    assert!(
+        fits_the_phone(&browser).await,
+        "the results page fits {PHONE_WIDTH}px"
+    );
+    screenshot(&browser, "results-phone").await;
+    browser.close().await.unwrap();
+    t.stop().await;
 }

@@ -99,3 +99,71 @@ async fn staff_open_a_campaign_from_the_page_and_see_its_links(backend: Backend)
     );
     t.stop().await;
 }
+
+per_backend!(async an_open_link_has_printable_qr_codes_per_unit);
+/// Issue 17: "the campaign page offers each open link as a printable QR
+/// code (SVG/PNG and an A4 poster per unit, generated server-side, no
+/// external service)". The PNG is read back by an independent QR decoder
+/// (rqrr): it holds the open link with the unit chosen.
+async fn an_open_link_has_printable_qr_codes_per_unit(backend: Backend) {
+    let t = TestApp::new()
+        .backend(backend)
+        .with_user("hoa", "admin", None)
+        .start()
+        .await;
+    let admin = t.user("hoa");
+    let base = "/staff/campaigns/1/open-links/citizen";
+    let page = t.staff_get(&admin, "/staff/campaigns/1").await;
+    assert!(page.text().contains(&format!("{base}/qr")), "{}", page.body);
+    let qr = t.staff_get(&admin, &format!("{base}/qr")).await;
+    assert_eq!(qr.status, 200, "{backend:?} {}", qr.body);
+    assert!(qr.body.contains("<svg") && qr.body.contains("viewBox"));
+    assert!(qr
+        .text()
+        .contains(&format!("{base}/poster?unit=P-BINHMINH")));
+
+    let (status, kind, png) = t
+        .staff_bytes(&admin, &format!("{base}/qr.png?unit=P-BINHMINH"))
+        .await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    let (_, content) = grids[0].decode().unwrap();
+    assert!(
+        content.ends_with("/o/1/citizen?unit=P-BINHMINH"),
+        "{content}"
+    );
+
+    let (status, kind, svg) = t
+        .staff_bytes(&admin, &format!("{base}/qr.svg?unit=P-BINHMINH"))
+        .await;
+    assert_eq!((status, kind.as_str()), (200, "image/svg+xml"));
+    roxmltree::Document::parse(std::str::from_utf8(&svg).unwrap()).unwrap();
+
+    let poster = t
+        .staff_get(&admin, &format!("{base}/poster?unit=P-BINHMINH"))
+        .await;
+    assert_eq!(poster.status, 200);
+    assert!(poster.body.contains("size: A4"), "{}", poster.body);
+    assert!(poster.text().contains("Phường Bình Minh"));
+    assert!(poster.text().contains("/o/1/citizen?unit=P-BINHMINH"));
+
+    // A unit that does not exist, a link that is off, and no session.
+    let r = t
+        .staff_get(&admin, &format!("{base}/poster?unit=KHONG-CO"))
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("Không có đơn vị mã \"KHONG-CO\""));
+    let r = t
+        .staff_get(&admin, "/staff/campaigns/1/open-links/leader_so/qr")
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.text().contains("đang tắt"), "{}", r.body);
+    assert_eq!(t.get(&format!("{base}/qr.png")).await.status, 303);
+}

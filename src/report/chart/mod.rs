@@ -22,6 +22,11 @@ use super::number;
 #[cfg(test)]
 mod test_support;
 
+/// XML text escaping, shared with the QR codes' titles.
+pub(crate) fn escape_text(text: &str) -> String {
+    svg::escape(text)
+}
+
 pub use interval::{interval_chart, IntervalChart, IntervalRow, IntervalValue, DEFAULT_FLAG_NOTE};
 pub use split::{split_chart, SplitChart, SplitRow, SplitValue, Threshold};
 

@@ -407,8 +407,23 @@ where
     T: Send + 'static,
     F: FnOnce(&crate::service::App, &On<'_>) -> crate::service::Result<T> + Send + 'static,
 {
+    act_as(state, staff.0.user.clone(), campaign, unit, f).await
+}
+
+/// Runs a service call on a dossier as `who` (a page's session or an API
+/// token's owner).
+pub(super) async fn act_as<T, F>(
+    state: &web::Data<State>,
+    who: crate::service::accounts::StaffUser,
+    campaign: CampaignId,
+    unit: UnitId,
+    f: F,
+) -> Result<T, WebError>
+where
+    T: Send + 'static,
+    F: FnOnce(&crate::service::App, &On<'_>) -> crate::service::Result<T> + Send + 'static,
+{
     let data_dir = state.settings.data_dir.clone();
-    let who = staff.0.user.clone();
     blocking(state, move |app| {
         f(
             app,

@@ -212,6 +212,32 @@ async fn microdata(
     })
 }
 
+/// The microdata of one questionnaire as a streamed JSON array (the API's
+/// download): the same rows, anonymity and stop rules as the staff page's.
+pub(super) async fn microdata_json(
+    state: &web::Data<State>,
+    id: CampaignId,
+    code: String,
+) -> Result<HttpResponse, WebError> {
+    let md = Arc::new(blocking(state, move |app| export::microdata(app, id, &code)).await?);
+    let app = state.app.clone();
+    let name = format!("vi-mo_dot{id}_{}.json", md.code);
+    Ok(stream(state, "application/json", &name, move |w| {
+        json_of(&app, &md, false, w)
+    }))
+}
+
+/// The estimates table of a campaign (what the estimates export holds).
+pub(super) fn estimates_rows(
+    r: &crate::service::results::CampaignResults,
+) -> Result<Vec<u8>, WebError> {
+    let (header, rows) = estimates_table(r);
+    let mut out = Vec::new();
+    write_json(&mut out, &header, rows.into_iter().map(Ok::<_, String>))
+        .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+    Ok(out)
+}
+
 fn csv_of(
     app: &App,
     md: &Microdata,

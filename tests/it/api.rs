@@ -17,6 +17,16 @@ async fn every_documented_operation_answers_each_role_as_its_scope_requires(back
     ];
     let campaign = t.campaign;
     let today = chrono::Utc::now().date_naive();
+    let year = chrono::Datelike::year(&today);
+    let pc = open_profile_campaign(
+        &t.app,
+        &repo_path("questionnaires"),
+        "hai-phong-2025",
+        year,
+        "Chỉ số CCHC",
+        false,
+    );
+    let bad_score = json!([{ "criterion": "khong-co", "points": 1 }]);
     let open = json!({
         "year": 2026, "name": "Đợt qua API",
         "opens": today.to_string(), "closes": (today + chrono::Duration::days(30)).to_string(),
@@ -74,6 +84,72 @@ async fn every_documented_operation_answers_each_role_as_its_scope_requires(back
             format!("/api/v1/units/{own}"),
             None,
             [401, 200, 200, 403, 200],
+        ),
+        (
+            "get",
+            "/api/v1/campaigns/{id}/results",
+            format!("/api/v1/campaigns/{pc}/results"),
+            None,
+            [401, 200, 200, 403, 403],
+        ),
+        (
+            "get",
+            "/api/v1/campaigns/{id}/estimates",
+            format!("/api/v1/campaigns/{pc}/estimates"),
+            None,
+            [401, 200, 200, 403, 403],
+        ),
+        (
+            "get",
+            "/api/v1/campaigns/{id}/microdata",
+            format!("/api/v1/campaigns/{campaign}/microdata?q=citizen"),
+            None,
+            [401, 200, 200, 403, 403],
+        ),
+        (
+            "get",
+            "/api/v1/campaigns/{id}/index",
+            format!("/api/v1/campaigns/{pc}/index"),
+            None,
+            [401, 200, 200, 403, 403],
+        ),
+        (
+            "get",
+            "/api/v1/publications",
+            "/api/v1/publications".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        // Not published yet: absent for everyone.
+        (
+            "get",
+            "/api/v1/publications/{id}",
+            format!("/api/v1/publications/{pc}"),
+            None,
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "get",
+            "/api/v1/campaigns/{id}/dossiers/{unit}",
+            format!("/api/v1/campaigns/{pc}/dossiers/{own}"),
+            None,
+            [401, 200, 200, 403, 200],
+        ),
+        // Only the unit's officer writes; an unknown criterion is refused.
+        (
+            "put",
+            "/api/v1/campaigns/{id}/dossiers/{unit}/self-scores",
+            format!("/api/v1/campaigns/{pc}/dossiers/{own}/self-scores"),
+            Some(bad_score.clone()),
+            [401, 403, 403, 403, 422],
+        ),
+        // No frame and no draw yet: both null.
+        (
+            "get",
+            "/api/v1/campaigns/{id}/sampling",
+            format!("/api/v1/campaigns/{pc}/sampling"),
+            None,
+            [401, 200, 200, 403, 403],
         ),
     ];
 
@@ -314,6 +390,72 @@ async fn bad_bodies_get_clear_json_errors_and_change_nothing(backend: Backend) {
         chiso::service::campaigns::summaries(&t.app).unwrap().len(),
         1,
         "nothing was opened"
+    );
+    t.stop().await;
+}
+
+per_backend!(async an_officer_scores_the_dossier_through_the_api_and_an_analyst_reads_it_back);
+/// Issue 17: "dossiers (read; write for scores)". The unit's officer sends
+/// every criterion at once; one wrong row stores nothing (422 naming it),
+/// the corrected set stores all; the dossier read back shows the scores,
+/// and the same rows sent again change nothing.
+async fn an_officer_scores_the_dossier_through_the_api_and_an_analyst_reads_it_back(
+    backend: Backend,
+) {
+    use crate::appraisal::{appraised_leaves, ninh_hoa_open_for_dossiers, profile};
+    let (t, q, c, unit) = ninh_hoa_open_for_dossiers(backend).await;
+    let officer = t.api_token("cb-tp", "unit_officer", Some("NH-TP"));
+    let analyst = t.api_token("pt", "analyst", None);
+    let leaves = appraised_leaves(&profile(q.path()));
+    let path = format!("/api/v1/campaigns/{c}/dossiers/{unit}/self-scores");
+    let mut rows: Vec<serde_json::Value> = leaves
+        .iter()
+        .map(
+            |(code, _, _)| json!({ "criterion": code, "points": 0, "explanation": "Đã thực hiện" }),
+        )
+        .collect();
+    rows[0]["points"] = json!(99);
+    rows[1]["points"] = json!("1,5");
+    let (status, body) = t.api("PUT", &path, Some(&officer), Some(json!(rows))).await;
+    assert_eq!(status, 422, "{backend:?} {body}");
+    let first = &leaves[0].0;
+    assert!(
+        body["details"].as_array().unwrap().iter().any(|d| d
+            .as_str()
+            .unwrap()
+            .contains(&format!("Tiêu chí \"{first}\": 99 điểm vượt điểm tối đa"))),
+        "{body}"
+    );
+    let dossier = format!("/api/v1/campaigns/{c}/dossiers/{unit}");
+    let (_, before) = t.api("GET", &dossier, Some(&analyst), None).await;
+    assert!(before["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["self_points"].is_null()));
+
+    rows[0]["points"] = json!(0);
+    rows[1]["points"] = json!(0);
+    let row_12 = rows.iter_mut().find(|r| r["criterion"] == "1.2").unwrap();
+    row_12["points"] = json!("1,5");
+    row_12["reference"] = json!("Kế hoạch 12/KH-UBND");
+    let (status, body) = t.api("PUT", &path, Some(&officer), Some(json!(rows))).await;
+    assert_eq!(status, 200, "{backend:?} {body}");
+    assert_eq!(body["changed"], json!(leaves.len()));
+    let (_, after) = t.api("GET", &dossier, Some(&analyst), None).await;
+    let node = after["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "1.2")
+        .unwrap();
+    assert_eq!(node["self_points"], json!("1.5"));
+    assert_eq!(node["evidence"]["reference"], json!("Kế hoạch 12/KH-UBND"));
+    let (status, body) = t.api("PUT", &path, Some(&officer), Some(json!(rows))).await;
+    assert_eq!(
+        (status, body["changed"].clone()),
+        (200, json!(0)),
+        "unchanged rows are not written again"
     );
     t.stop().await;
 }

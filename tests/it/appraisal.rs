@@ -98,14 +98,35 @@ fn staff_user(app: &App, name: &str) -> StaffUser {
     }
 }
 
-fn profile(dir: &Path) -> Profile {
+/// A Ninh Hòa campaign of this year whose dossiers are due on 31 December,
+/// with its units: (the service, the questionnaires' folder, the campaign,
+/// the id of NH-TP, whose dossier the stories fill).
+pub(crate) async fn ninh_hoa_open_for_dossiers(
+    backend: Backend,
+) -> (TestApp, tempfile::TempDir, CampaignId, i64) {
+    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
+        chrono::Utc::now().naive_utc(),
+    ));
+    let q = questionnaires_with_deadline(&format!("{year}-12-31"));
+    let t = TestApp::new()
+        .backend(backend)
+        .questionnaires(q.path())
+        .start()
+        .await;
+    units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
+    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
+    let unit = unit_id(&t.app, "NH-TP");
+    (t, q, c, unit)
+}
+
+pub(crate) fn profile(dir: &Path) -> Profile {
     profiles::find(&dir.join("profiles"), PROFILE)
         .unwrap()
         .profile
 }
 
 /// The appraised leaves of the unit's criteria set (not survey, any kind).
-fn appraised_leaves(p: &Profile) -> Vec<(String, Points, Kind)> {
+pub(crate) fn appraised_leaves(p: &Profile) -> Vec<(String, Points, Kind)> {
     p.criteria_set_for("co_quan")
         .unwrap()
         .leaves()
@@ -1776,18 +1797,7 @@ per_backend!(async a_dossier_is_filled_and_appraised_from_one_excel_sheet);
 /// the appraisal sheet.
 async fn a_dossier_is_filled_and_appraised_from_one_excel_sheet(backend: Backend) {
     use crate::support::xlsx::{fill, read_sheet, Fill};
-    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
-        chrono::Utc::now().naive_utc(),
-    ));
-    let q = questionnaires_with_deadline(&format!("{year}-12-31"));
-    let t = TestApp::new()
-        .backend(backend)
-        .questionnaires(q.path())
-        .start()
-        .await;
-    units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
-    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
-    let unit = unit_id(&t.app, "NH-TP");
+    let (t, q, c, unit) = ninh_hoa_open_for_dossiers(backend).await;
     let officer = t.staff("cb-tp", "unit_officer", Some("NH-TP")).await;
     let page = format!("/staff/campaigns/{c}/dossiers/{unit}");
     let audit = || {

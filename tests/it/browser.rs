@@ -498,20 +498,8 @@ per_backend!(async an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_a
 async fn an_officer_fills_the_whole_dossier_in_the_grid_fixes_a_cell_and_finds_it_saved(
     backend: Backend,
 ) {
-    use crate::appraisal::{questionnaires_with_deadline, PROFILE, UNITS};
     let Some(driver) = chromedriver() else { return };
-    let year = chrono::Datelike::year(&chiso::domain::vietnam_time::date(
-        chrono::Utc::now().naive_utc(),
-    ));
-    let q = questionnaires_with_deadline(&format!("{year}-12-31"));
-    let t = TestApp::new()
-        .backend(backend)
-        .questionnaires(q.path())
-        .start()
-        .await;
-    chiso::service::units::import(&t.app, UNITS.as_bytes(), "units.csv").unwrap();
-    let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
-    let unit = unit_id(&t.app, "NH-TP");
+    let (t, _q, c, unit) = crate::appraisal::ninh_hoa_open_for_dossiers(backend).await;
     t.staff("cb-tp", "unit_officer", Some("NH-TP")).await;
     let page = format!("{}/staff/campaigns/{c}/dossiers/{unit}", t.base);
 

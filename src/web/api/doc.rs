@@ -17,7 +17,12 @@ use super::*;
                        `Authorization: Bearer <token>` (see `chiso user token`) and acts with the \
                        token owner's role and scope."
     ),
-    paths(me, list_campaigns, get_campaign, open_campaign, list_units, get_unit),
+    paths(
+        me, list_campaigns, get_campaign, open_campaign, list_units, get_unit,
+        data::campaign_results, data::estimates, data::microdata, data::index_table,
+        data::publications, data::publication_table, data::dossier, data::put_self_scores,
+        data::sampling
+    ),
     components(schemas(ErrorBody)),
     modifiers(&Common)
 )]

@@ -3,6 +3,7 @@
 //! token`), acts with its owner's role and scope, and asks
 //! [`allows`](crate::domain::access::allows) like the staff pages do.
 
+mod data;
 mod doc;
 mod dto;
 mod error;
@@ -41,6 +42,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/campaigns/{id}", &["GET"]).route(web::get().to(get_campaign)))
             .service(resource("/units", &["GET"]).route(web::get().to(list_units)))
             .service(resource("/units/{id}", &["GET"]).route(web::get().to(get_unit)))
+            .service(
+                resource("/campaigns/{id}/results", &["GET"])
+                    .route(web::get().to(data::campaign_results)),
+            )
+            .service(
+                resource("/campaigns/{id}/estimates", &["GET"])
+                    .route(web::get().to(data::estimates)),
+            )
+            .service(
+                resource("/campaigns/{id}/microdata", &["GET"])
+                    .route(web::get().to(data::microdata)),
+            )
+            .service(
+                resource("/campaigns/{id}/index", &["GET"]).route(web::get().to(data::index_table)),
+            )
+            .service(
+                resource("/campaigns/{id}/sampling", &["GET"]).route(web::get().to(data::sampling)),
+            )
+            .service(
+                resource("/campaigns/{id}/dossiers/{unit}", &["GET"])
+                    .route(web::get().to(data::dossier)),
+            )
+            .service(
+                resource("/campaigns/{id}/dossiers/{unit}/self-scores", &["PUT"])
+                    .route(web::put().to(data::put_self_scores)),
+            )
+            .service(resource("/publications", &["GET"]).route(web::get().to(data::publications)))
+            .service(
+                resource("/publications/{id}", &["GET"])
+                    .route(web::get().to(data::publication_table)),
+            )
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::not_found())
             })),

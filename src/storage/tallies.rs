@@ -87,14 +87,42 @@ impl Pending {
                     .and(st::stratum.eq(first.stratum.as_str()))
             };
             // PostgreSQL locks the row so two transactions add to it in
-            // turn; SQLite already holds its one write lock.
+            // turn; SQLite already holds its one write lock. A row that
+            // does not exist yet has nothing to lock: two batches creating
+            // it at once would each start from empty and the second upsert
+            // would overwrite the first's additions (seen in CI: a tally one
+            // submission short of the recomputation). So the row is made
+            // first (empty, revision 0; a concurrent creator makes this
+            // wait for its commit and then do nothing), then locked and read.
             let stored: Option<String> = match conn {
-                super::DbConn::Pg(c) => st::table
-                    .filter(filter())
-                    .select(st::tally)
-                    .for_update()
-                    .first(c)
-                    .optional()?,
+                super::DbConn::Pg(c) => {
+                    let empty = serde_json::to_string(&Tally::new(first.criteria.clone()))
+                        .map_err(corrupt)?;
+                    diesel::insert_into(st::table)
+                        .values((
+                            st::campaign_id.eq(*campaign_id),
+                            st::rated_unit_id.eq(first.rated_unit_id),
+                            st::respondent_group.eq(first.group),
+                            st::stratum.eq(&first.stratum),
+                            st::tally.eq(&empty),
+                            st::updated_at.eq(now),
+                            st::revision.eq(0i64),
+                        ))
+                        .on_conflict((
+                            st::campaign_id,
+                            st::rated_unit_id,
+                            st::respondent_group,
+                            st::stratum,
+                        ))
+                        .do_nothing()
+                        .execute(c)?;
+                    st::table
+                        .filter(filter())
+                        .select(st::tally)
+                        .for_update()
+                        .first(c)
+                        .optional()?
+                }
                 super::DbConn::Sqlite(c) => st::table
                     .filter(filter())
                     .select(st::tally)

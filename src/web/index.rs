@@ -634,6 +634,9 @@ fn scorecard_table(c: &Card) -> (Header, Vec<Row>) {
 
 use super::export::FormatQuery;
 
+/// The index table's sheet name; its XLSX carries a bar chart of the index.
+pub(super) const INDEX_SHEET: &str = "chi_so";
+
 /// A small table (a row per unit or per criterion) in the asked format.
 pub(super) fn download(
     state: &State,
@@ -669,8 +672,26 @@ pub(super) fn download(
             std::fs::create_dir_all(&tmp).map_err(|_| WebError::Busy)?;
             let mut book =
                 XlsxExport::in_dir(&tmp).map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            let count = rows.len() as u64;
             book.add_sheet(sheet, &header, rows.into_iter().map(Ok::<_, String>))
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            // The index table comes with its chart: a bar per unit, in the
+            // table's order (block, then rank).
+            if sheet == INDEX_SHEET {
+                book.add_bar_chart(
+                    &header,
+                    &crate::report::export::BarChart {
+                        sheet,
+                        title: "Chỉ số CCHC theo đơn vị",
+                        series: "Chỉ số CCHC",
+                        labels: "name",
+                        values: "index",
+                        rows: count,
+                        max: Some(100.0),
+                    },
+                )
+                .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+            }
             book.add_codebook("codebook", &header)
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
             // The readings the figures rest on travel with them.
@@ -721,7 +742,7 @@ async fn export_sheet(
     staff.require(Action::ViewIndex)?;
     let t = load(state, id).await?;
     let (base, name, table) = match sheet {
-        Sheet::Index => ("chi-so", "chi_so", publication::index_sheet(&t)),
+        Sheet::Index => ("chi-so", INDEX_SHEET, publication::index_sheet(&t)),
         Sheet::Explain => ("giai-trinh", "giai_trinh", publication::explain_sheet(&t)),
     };
     download(

@@ -77,7 +77,7 @@ async fn export(
         format,
         &q.csv_options()?,
         &format!("chi-so-cchc-{}_dot{id}", t.year),
-        "chi_so",
+        super::index::INDEX_SHEET,
         publication::index_sheet(&t),
         &t.profile.readings(),
     )

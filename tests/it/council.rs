@@ -262,7 +262,7 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
     assert_eq!(xlsx.status(), 200);
     let bytes = xlsx.bytes().await.unwrap().to_vec();
     let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
     use calamine::Reader;
     let sheet = book.worksheet_range("chi_so").unwrap();
     // Vietnamese labels on the first row, the column names on the second.
@@ -294,6 +294,21 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
     assert!(snv_row[col("not_ranked")]
         .to_string()
         .contains("Hội đồng quyết định không xếp hạng"));
+    // Issue 17: the index comes with a bar chart of it, over the sheet's rows.
+    {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut chart = String::new();
+        zip.by_name("xl/charts/chart1.xml")
+            .expect("a chart in the workbook")
+            .read_to_string(&mut chart)
+            .unwrap();
+        assert!(
+            chart.contains("chi_so!$B$3:$B$"),
+            "bars labelled by unit name: {chart}"
+        );
+        assert!(chart.contains("Chỉ số CCHC theo đơn vị"));
+    }
     // The readings the figures rest on travel with them, in their own sheet.
     let readings = book.worksheet_range("cach_doc").unwrap();
     let cells: Vec<String> = readings.rows().flatten().map(|c| c.to_string()).collect();

@@ -479,7 +479,38 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         .await
         .unwrap();
     assert_eq!(xlsx.status(), 200);
-    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let xlsx = xlsx.bytes().await.unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+    // Issue 17: every numeric column of the estimates is numbers in Excel.
+    {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let sheet = wb.worksheet_range("uoc_luong").unwrap();
+        let all: Vec<&[calamine::Data]> = sheet.rows().collect();
+        let names: Vec<String> = all[1].iter().map(|c| c.to_string()).collect();
+        let mut numbers = 0;
+        for row in &all[2..] {
+            for n in [
+                "points",
+                "max",
+                "share",
+                "valid",
+                "se",
+                "ci_low",
+                "ci_high",
+                "response_rate",
+            ] {
+                let cell = &row[names.iter().position(|h| h == n).unwrap()];
+                assert!(
+                    matches!(cell, calamine::Data::Float(_) | calamine::Data::Empty),
+                    "{n} is a number or blank: {cell:?}"
+                );
+                numbers += usize::from(matches!(cell, calamine::Data::Float(_)));
+            }
+        }
+        assert!(numbers > 10, "figures are there: {numbers}");
+    }
     assert_eq!(
         t.staff_get(
             &admin,

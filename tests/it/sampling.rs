@@ -1163,6 +1163,27 @@ async fn microdata_of_an_anonymous_campaign_carries_answers_and_weights_but_no_i
     assert_eq!(xlsx.status(), 200);
     let xlsx = xlsx.bytes().await.unwrap();
     assert!(xlsx.starts_with(b"PK"), "an XLSX (zip) file");
+    // Issue 17: read back, the numeric columns are numbers (answer codes,
+    // weights, row numbers), under a row of labels and a row of names.
+    {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let sheet = wb.worksheet_range("du_lieu").unwrap();
+        let all: Vec<&[calamine::Data]> = sheet.rows().collect();
+        let names: Vec<String> = all[1].iter().map(|c| c.to_string()).collect();
+        let at = |n: &str| names.iter().position(|h| h == n).unwrap();
+        assert_eq!(all.len(), 12, "labels, names, 10 rows");
+        for row in &all[2..] {
+            for n in ["response_id", "weight", "CC1", "TT1"] {
+                assert!(
+                    matches!(row[at(n)], calamine::Data::Float(_)),
+                    "{n} is a number: {:?}",
+                    row[at(n)]
+                );
+            }
+        }
+    }
     let mut texts = vec![csv.body.clone(), json.body.clone()];
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
     for i in 0..zip.len() {

@@ -292,3 +292,116 @@ fn a_batchs_tallies_are_added_once_per_row_and_equal_one_by_one(backend: Backend
         (3, 5)
     );
 }
+
+per_backend!(two_batches_creating_the_same_tally_row_at_once_both_count);
+/// Issue 16's group commit runs two writer threads on PostgreSQL. Two
+/// batches that create the same tally row at once must both count: the
+/// second waits for the first and adds to what it wrote. (Before the fix
+/// the row did not exist to be locked, both started from empty and the
+/// second upsert overwrote the first: CI once saw a running sum one
+/// submission short of its recomputation.) SQLite has one writer: nothing
+/// runs at once there, and the test only checks the sum.
+fn two_batches_creating_the_same_tally_row_at_once_both_count(backend: Backend) {
+    use chiso::storage::tallies::{self, Pending, Update, OUTSIDE_DRAW};
+    use diesel::Connection;
+    let db = TestDb::new(backend);
+    let app = app_on(&db);
+    let campaign = seed_province(&app, &repo_path("questionnaires"));
+    let mut c = chiso::storage::connect(app.database_url()).unwrap();
+    let version = chiso::storage::campaigns::questionnaire(&mut c, campaign.get(), "civil_servant")
+        .unwrap()
+        .unwrap()
+        .version_id;
+    let scorer = app.scorer(campaign.get(), version).unwrap().unwrap();
+    let stp = unit_id(&app, "STP");
+    let batch = |value: &str| {
+        let mut scores = scorer.blank();
+        assert!(scorer.record(&mut scores, "CD1", value));
+        let mut p = Pending::default();
+        p.add(
+            campaign.get(),
+            &[Update {
+                rated_unit_id: stp,
+                group: scorer.group().code(),
+                stratum: OUTSIDE_DRAW.to_string(),
+                criteria: scorer.criteria().to_vec(),
+                scores,
+            }],
+            now(),
+        );
+        p
+    };
+    let (first, second) = (batch("5"), batch("1"));
+    let url = app.database_url().to_string();
+    let (applied_tx, applied_rx) = std::sync::mpsc::channel();
+    let (commit_tx, commit_rx) = std::sync::mpsc::channel::<()>();
+    let a = {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let mut conn = chiso::storage::connect(&url).unwrap();
+            conn.transaction::<_, chiso::storage::StorageError, _>(|conn| {
+                first.apply(conn)?;
+                applied_tx.send(()).unwrap();
+                commit_rx.recv().unwrap();
+                Ok(())
+            })
+            .unwrap();
+        })
+    };
+    applied_rx.recv().unwrap();
+    if backend == Backend::Postgres {
+        let b = std::thread::spawn(move || {
+            let mut conn = chiso::storage::connect(&url).unwrap();
+            conn.transaction::<_, chiso::storage::StorageError, _>(|conn| second.apply(conn))
+                .unwrap();
+        });
+        // The second batch is inside, waiting on the first's row lock.
+        let waiting = || -> i64 {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let mut probe = chiso::storage::connect(app.database_url()).unwrap();
+            let chiso::storage::DbConn::Pg(pg) = &mut probe else {
+                unreachable!()
+            };
+            diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result::<N>(pg)
+            .unwrap()
+            .n
+        };
+        let start = std::time::Instant::now();
+        while waiting() == 0 {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "the second batch never waited"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        commit_tx.send(()).unwrap();
+        a.join().unwrap();
+        b.join().unwrap();
+    } else {
+        commit_tx.send(()).unwrap();
+        a.join().unwrap();
+        second.apply(&mut c).unwrap();
+    }
+    // Both counted: the row holds two answers.
+    let rows = tallies::of_campaign(&mut c, campaign.get()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].3.respondents(),
+        2,
+        "{backend:?}: both batches in the sum"
+    );
+    assert_eq!(
+        tallies::fingerprint(&mut c, campaign.get()).unwrap(),
+        (1, 2),
+        "{backend:?}: one row, two revisions"
+    );
+}

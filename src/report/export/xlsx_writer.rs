@@ -213,6 +213,53 @@ impl XlsxExport {
         Ok(count)
     }
 
+    /// Adds a horizontal bar chart of one numeric column of a sheet already
+    /// added, one bar per data row labelled by another column, in the rows'
+    /// order (first row on top), to the right of the table: what a reader
+    /// would rather look at than the figures (the index by unit).
+    pub fn add_bar_chart(
+        &mut self,
+        header: &Header,
+        chart: &BarChart<'_>,
+    ) -> Result<(), ExportError<Infallible>> {
+        let position = |name: &str| {
+            header
+                .columns()
+                .iter()
+                .position(|c| c.name == name)
+                .map(|i| i as u16)
+                .ok_or_else(|| ExportError::SheetName {
+                    name: chart.sheet.to_string(),
+                    reason: format!("không có cột \"{name}\" để vẽ biểu đồ"),
+                })
+        };
+        let (labels, values) = (position(chart.labels)?, position(chart.values)?);
+        if chart.rows == 0 {
+            return Ok(());
+        }
+        let first = HEADER_ROWS;
+        let last = HEADER_ROWS + chart.rows as u32 - 1;
+        let mut c = rust_xlsxwriter::Chart::new_bar();
+        c.title().set_name(chart.title);
+        c.add_series()
+            .set_name(chart.series)
+            .set_categories((chart.sheet, first, labels, last, labels))
+            .set_values((chart.sheet, first, values, last, values))
+            .set_gap(60);
+        c.legend().set_hidden();
+        // The category axis runs bottom-up in Excel: reversed, the first
+        // row is on top as in the table.
+        c.x_axis().set_reverse();
+        if let Some(max) = chart.max {
+            c.y_axis().set_min(0.0).set_max(max);
+        }
+        c.set_width(640)
+            .set_height((90 + 22 * chart.rows).min(4000) as u32);
+        let sheet = self.workbook.worksheet_from_name(chart.sheet)?;
+        sheet.insert_chart(HEADER_ROWS, header.len() as u16 + 1, &c)?;
+        Ok(())
+    }
+
     /// Adds the codebook of `header` (name, label, decimals per column) as a
     /// sheet of its own.
     pub fn add_codebook(
@@ -261,6 +308,22 @@ impl XlsxExport {
             None => Ok(()),
         }
     }
+}
+
+/// What [`XlsxExport::add_bar_chart`] draws.
+pub struct BarChart<'a> {
+    /// The sheet holding the data (added before).
+    pub sheet: &'a str,
+    pub title: &'a str,
+    /// The series' name (the legend is hidden; screen readers read it).
+    pub series: &'a str,
+    /// Column names: the bars' labels and their values.
+    pub labels: &'a str,
+    pub values: &'a str,
+    /// Data rows in the sheet.
+    pub rows: u64,
+    /// The value axis' maximum (100 for the index), else Excel's choice.
+    pub max: Option<f64>,
 }
 
 fn decimals_format(d: u8) -> Format {

@@ -73,6 +73,13 @@ fn known(app: &App) -> Option<Known> {
                 .iter()
                 .flat_map(|s| s.unit_types.iter().cloned()),
         );
+        for set in &f.profile.criteria_sets {
+            for t in &set.unit_types {
+                k.unit_type_sets
+                    .entry(t.clone())
+                    .or_insert_with(|| set.name.clone());
+            }
+        }
     }
     Some(k)
 }
@@ -81,6 +88,17 @@ fn known(app: &App) -> Option<Known> {
 /// first profile naming a code wins), for pages that list units by block.
 pub fn block_names(app: &App) -> std::collections::BTreeMap<String, String> {
     known(app).map(|k| k.block_names).unwrap_or_default()
+}
+
+/// A unit's block and unit type in words: the block's name and the name of
+/// the criteria set its type takes, from the province's profiles (None
+/// where no profile names them).
+pub fn unit_words(app: &App, unit: &Unit) -> (Option<String>, Option<String>) {
+    let k = known(app).unwrap_or_default();
+    (
+        k.block_names.get(&unit.block).cloned(),
+        k.unit_type_sets.get(&unit.unit_type).cloned(),
+    )
 }
 
 /// All units by block, then code.

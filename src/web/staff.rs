@@ -465,16 +465,17 @@ async fn unit(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     staff.require_unit(Action::ViewUnit(id))?;
-    let (unit, counts) = blocking(&state, move |app| {
+    let (unit, counts, (block_name, set_name)) = blocking(&state, move |app| {
         let unit = units::find(app, id)?
             .ok_or_else(|| ServiceError::NotFound("không có đơn vị này".into()))?;
         let counts = campaigns::unit_counts(app, id)?;
-        Ok((unit, counts))
+        let words = units::unit_words(app, &unit);
+        Ok((unit, counts, words))
     })
     .await?;
     let body = templates::render(
         "staff/unit.html",
-        context! { staff => staff.context(), unit => context! { code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type }, counts },
+        context! { staff => staff.context(), unit => context! { code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type, block_name, set_name }, counts },
     );
     Ok(html_page(actix_web::http::StatusCode::OK, body))
 }

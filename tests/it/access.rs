@@ -1404,6 +1404,39 @@ async fn every_index_route_answers_each_role_as_its_scope_requires(backend: Back
         .await;
     assert_eq!(bad.status, 422, "{backend:?}");
     assert!(bad.body.contains("sai.csv:2: cột points"), "{}", bad.body);
+    // Issue 17: the same imports take an Excel workbook; a wrong cell is
+    // named by Excel's row, and published scores come in from one too.
+    let bad = t
+        .staff_multipart(
+            &admin,
+            Some(&admin.csrf),
+            &format!("{base}/index/survey"),
+            &[],
+            Some((
+                "sai.xlsx",
+                &crate::support::xlsx::from_csv("unit,criterion,points\nP-BINHMINH,8.2.1,99\n"),
+            )),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{backend:?} {}", bad.body);
+    assert!(bad.body.contains("sai.xlsx:2: cột points"), "{}", bad.body);
+    let r = t
+        .staff_multipart(
+            &admin,
+            Some(&admin.csrf),
+            &format!("{base}/index/scores"),
+            &[("year", "2023"), ("kind", "own")],
+            Some((
+                "2023.xlsx",
+                &crate::support::xlsx::from_csv("unit,field.1\nP-BINHMINH,9.5\n"),
+            )),
+        )
+        .await;
+    assert_eq!(
+        r.status, 303,
+        "{backend:?} published scores from Excel: {}",
+        r.body
+    );
     let forged = TestApp::page(
         t.client
             .post(format!("{}{base}/index/publish", t.base))

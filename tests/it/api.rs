@@ -143,6 +143,14 @@ async fn every_documented_operation_answers_each_role_as_its_scope_requires(back
             Some(bad_score.clone()),
             [401, 403, 403, 403, 422],
         ),
+        // Only an appraiser decides; the dossier is not submitted yet.
+        (
+            "put",
+            "/api/v1/campaigns/{id}/dossiers/{unit}/appraisals",
+            format!("/api/v1/campaigns/{pc}/dossiers/{own}/appraisals"),
+            Some(json!([{ "criterion": "1.2.1", "decision": "accept" }])),
+            [401, 403, 403, 403, 403],
+        ),
         // No frame and no draw yet: both null.
         (
             "get",
@@ -457,5 +465,53 @@ async fn an_officer_scores_the_dossier_through_the_api_and_an_analyst_reads_it_b
         (200, json!(0)),
         "unchanged rows are not written again"
     );
+    // Submitted, the appraiser of every department decides through the API:
+    // a changed score without a reason stores nothing, with one it stores.
+    let officer_user = crate::appraisal::staff_user(&t.app, "cb-tp");
+    chiso::service::appraisal::submit(
+        &t.app,
+        &chiso::service::appraisal::On {
+            data_dir: t.data.path(),
+            who: &officer_user,
+            campaign_id: c,
+            unit_id: UnitId(unit),
+        },
+        chiso::service::now(),
+    )
+    .unwrap();
+    let appraiser = t.api_token("td", "appraiser", None);
+    crate::appraisal::assign_everything(&t, c, &profile(q.path()), "td").await;
+    let decisions = format!("/api/v1/campaigns/{c}/dossiers/{unit}/appraisals");
+    let mut rows = json!([
+        { "criterion": "1.2", "decision": "change", "points": 1 },
+        { "criterion": leaves[0].0, "decision": "accept" }
+    ]);
+    let (status, body) = t
+        .api("PUT", &decisions, Some(&appraiser), Some(rows.clone()))
+        .await;
+    assert_eq!(status, 422, "{backend:?} {body}");
+    assert!(body.to_string().contains("phải ghi lý do"), "{body}");
+    rows[0]["reason"] = json!("Kế hoạch thiếu 2 nhiệm vụ");
+    let (status, body) = t.api("PUT", &decisions, Some(&appraiser), Some(rows)).await;
+    assert_eq!(status, 200, "{backend:?} {body}");
+    assert_eq!(body["changed"], json!(2));
+    let (_, after) = t.api("GET", &dossier, Some(&analyst), None).await;
+    let node = after["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "1.2")
+        .unwrap();
+    assert_eq!(node["score"], json!("1"));
+    // The officer may not appraise.
+    let (status, _) = t
+        .api(
+            "PUT",
+            &decisions,
+            Some(&officer),
+            Some(json!([{ "criterion": "1.2", "decision": "accept" }])),
+        )
+        .await;
+    assert_eq!(status, 403);
     t.stop().await;
 }

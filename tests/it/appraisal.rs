@@ -82,7 +82,7 @@ fn user(app: &App, name: &str, role: &str, unit: Option<&str>) -> StaffUser {
 }
 
 /// An existing account as the service sees it.
-fn staff_user(app: &App, name: &str) -> StaffUser {
+pub(crate) fn staff_user(app: &App, name: &str) -> StaffUser {
     let row = chiso::storage::users::by_username(
         &mut chiso::storage::connect(app.database_url()).unwrap(),
         name,
@@ -117,6 +117,21 @@ pub(crate) async fn ninh_hoa_open_for_dossiers(
     let c = open_profile_campaign(&t.app, q.path(), PROFILE, year, "Chỉ số CCHC", false);
     let unit = unit_id(&t.app, "NH-TP");
     (t, q, c, unit)
+}
+
+/// The administrator assigns `appraiser` to every department of the set.
+pub(crate) async fn assign_everything(t: &TestApp, c: CampaignId, set: &Profile, appraiser: &str) {
+    let admin = t.staff("qt-assign", "admin", None).await;
+    for d in &set.departments {
+        let r = t
+            .staff_post(
+                &admin,
+                &format!("/staff/campaigns/{c}/appraisal/assignments"),
+                &[("username", appraiser), ("department", d.code.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
 }
 
 pub(crate) fn profile(dir: &Path) -> Profile {

@@ -710,6 +710,23 @@ async fn an_administrator_runs_the_sample_from_the_staff_pages(backend: Backend)
         "the rules of each group are shown"
     );
 
+    // Issue 17: the frame from an Excel workbook (its first sheet).
+    let r = t
+        .staff_upload(
+            &admin,
+            &format!("{base}/frame"),
+            "khung.xlsx",
+            &crate::support::xlsx::from_csv(&frame_csv(300)),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{backend:?} {}", r.body);
+    let page = t.staff_get(&admin, r.location.as_deref().unwrap()).await;
+    assert!(
+        page.body.contains("1504 người trong khung mẫu") && page.body.contains("khung.xlsx"),
+        "{}",
+        page.body
+    );
     let r = t
         .staff_upload(
             &admin,

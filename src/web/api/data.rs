@@ -249,6 +249,25 @@ pub struct SavedDto {
     pub changed: usize,
 }
 
+/// A write on a dossier: out of scope looks absent, then the role decides.
+fn may_write(staff: &ApiStaff, unit: UnitId, action: Action) -> Result<(), ApiError> {
+    staff
+        .require(Action::ViewDossier(unit))
+        .map_err(|_| ApiError::not_found())?;
+    staff.require(action)
+}
+
+/// A grid's outcome as the API answers it: how many rows changed, or 422
+/// with every row's problem.
+fn grid_answer(saved: GridSaved) -> Result<HttpResponse, ApiError> {
+    match saved {
+        GridSaved::Saved { changed } => Ok(HttpResponse::Ok().json(SavedDto { changed })),
+        GridSaved::Refused(errors) => {
+            Err(crate::service::ServiceError::Invalid(errors.0.into_values().collect()).into())
+        }
+    }
+}
+
 /// The unit's officer writes self-scores, like the dossier grid: every row
 /// is checked and one problem anywhere stores nothing (422, each problem in
 /// `details`). Evidence files go through the page. Role: the unit's officer.
@@ -264,27 +283,20 @@ pub async fn put_self_scores(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (campaign, unit) = path.into_inner();
-    staff
-        .require(Action::ViewDossier(unit))
-        .map_err(|_| ApiError::not_found())?;
-    staff.require(Action::EditDossier(unit))?;
+    may_write(&staff, unit, Action::EditDossier(unit))?;
     let rows: Vec<SelfScoreDto> = read_json(&req, payload, state.settings.max_body_bytes).await?;
     let mut already = RowErrors::default();
     let mut inputs = Vec::with_capacity(rows.len());
     for r in rows {
-        let points = match &r.points {
-            PointsDto::Number(x) => Points::from_f64(*x).ok_or(()),
-            PointsDto::Text(t) => Points::parse(&t.trim().replace(',', ".")).map_err(|_| ()),
-        };
-        match points {
-            Ok(points) => inputs.push(SelfScoreInput {
+        match points_of(&r.points) {
+            Some(points) => inputs.push(SelfScoreInput {
                 criterion: r.criterion,
                 points,
                 explanation: r.explanation,
                 file: None,
                 reference: r.reference,
             }),
-            Err(()) => already.add(
+            None => already.add(
                 &r.criterion,
                 format!(
                     "Tiêu chí \"{}\": điểm không phải là số (ví dụ đúng: 1 hoặc 1,5).",
@@ -297,12 +309,7 @@ pub async fn put_self_scores(
         appraisal::save_self_scores(app, on, inputs, &already, now())
     })
     .await?;
-    match saved {
-        GridSaved::Saved { changed } => Ok(HttpResponse::Ok().json(SavedDto { changed })),
-        GridSaved::Refused(errors) => {
-            Err(crate::service::ServiceError::Invalid(errors.0.into_values().collect()).into())
-        }
-    }
+    grid_answer(saved)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -361,4 +368,104 @@ pub async fn sampling(
         }),
         invitations: o.invitation_states,
     }))
+}
+
+/// The appraiser's decision on a criterion.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionDto {
+    /// The unit's self-score stands.
+    Accept,
+    /// Another score (`points`); a reason is required when it differs.
+    Change,
+    /// The criterion does not apply to the unit.
+    NotApplicable,
+}
+
+/// The appraiser's judgement of the evidence (Ninh Hòa art. 7.2).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceDto {
+    #[default]
+    AsGiven,
+    Supplemented,
+    Invalid,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AppraisalDto {
+    pub criterion: String,
+    pub decision: DecisionDto,
+    /// With `change`: the appraised points.
+    pub points: Option<PointsDto>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub evidence: EvidenceDto,
+}
+
+fn points_of(p: &PointsDto) -> Option<Points> {
+    match p {
+        PointsDto::Number(x) => Points::from_f64(*x),
+        PointsDto::Text(t) => Points::parse(&t.trim().replace(',', ".")).ok(),
+    }
+}
+
+/// An appraiser decides on criteria of a submitted dossier, like the
+/// appraisal grid: only the departments assigned to them, every row
+/// checked, one problem anywhere stores nothing (422, each in `details`).
+/// Role: appraiser (assigned in the campaign).
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/dossiers/{unit}/appraisals", tag = "dossiers",
+    params(("id" = i64, Path, description = "Campaign id"), ("unit" = i64, Path, description = "Unit id")),
+    request_body = Vec<AppraisalDto>,
+    responses((status = 200, description = "Stored", body = SavedDto)))]
+pub async fn put_appraisals(
+    state: web::Data<State>,
+    staff: ApiStaff,
+    path: web::Path<(CampaignId, UnitId)>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (campaign, unit) = path.into_inner();
+    may_write(&staff, unit, Action::Appraise)?;
+    let rows: Vec<AppraisalDto> = read_json(&req, payload, state.settings.max_body_bytes).await?;
+    let mut already = RowErrors::default();
+    let mut inputs = Vec::with_capacity(rows.len());
+    for r in rows {
+        let decision = match r.decision {
+            DecisionDto::Accept => appraisal::Decision::Accept,
+            DecisionDto::NotApplicable => appraisal::Decision::NotApplicable,
+            DecisionDto::Change => match r.points.as_ref().and_then(points_of) {
+                Some(p) => appraisal::Decision::Change(p),
+                None => {
+                    already.add(
+                        &r.criterion,
+                        format!(
+                            "Tiêu chí \"{}\": chấm lại thì phải có điểm thẩm định (points), ví dụ 1 hoặc \"1,5\".",
+                            r.criterion
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
+        inputs.push(appraisal::AppraiseInput {
+            criterion: r.criterion,
+            decision,
+            reason: r.reason,
+            evidence: match r.evidence {
+                EvidenceDto::AsGiven => appraisal::EvidenceJudgement::AsGiven,
+                EvidenceDto::Supplemented => appraisal::EvidenceJudgement::Supplemented,
+                EvidenceDto::Invalid => appraisal::EvidenceJudgement::Invalid,
+            },
+        });
+    }
+    let saved = on_dossier(&state, &staff, campaign, unit, move |app, on| {
+        // An appraiser not assigned in the campaign learns nothing of the
+        // dossier, not even its stage (as its GET answers).
+        appraisal::may_read_dossiers(app, on.who, on.campaign_id)?;
+        appraisal::appraise_criteria(app, on, inputs, &already, now())
+    })
+    .await?;
+    grid_answer(saved)
 }

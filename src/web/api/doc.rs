@@ -20,7 +20,7 @@ use super::*;
     paths(
         me, list_campaigns, get_campaign, open_campaign, list_units, get_unit,
         data::campaign_results, data::estimates, data::microdata, data::index_table,
-        data::publications, data::publication_table, data::dossier, data::put_self_scores,
+        data::publications, data::publication_table, data::dossier, data::put_self_scores, data::put_appraisals,
         data::sampling
     ),
     components(schemas(ErrorBody)),

@@ -68,6 +68,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 resource("/campaigns/{id}/dossiers/{unit}/self-scores", &["PUT"])
                     .route(web::put().to(data::put_self_scores)),
             )
+            .service(
+                resource("/campaigns/{id}/dossiers/{unit}/appraisals", &["PUT"])
+                    .route(web::put().to(data::put_appraisals)),
+            )
             .service(resource("/publications", &["GET"]).route(web::get().to(data::publications)))
             .service(
                 resource("/publications/{id}", &["GET"])

@@ -90,3 +90,32 @@ pub fn read_sheet(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// A workbook of one sheet as a person types it in Excel: what reads as a
+/// number is a number cell, the rest text.
+pub fn table(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match v.parse::<f64>() {
+                Ok(x) if !v.is_empty() => sheet.write_number(r, c, x).unwrap(),
+                _ => sheet.write_string(r, c, v).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// The same, from CSV text.
+pub fn from_csv(csv: &str) -> Vec<u8> {
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    table(&rows)
+}

@@ -444,6 +444,46 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
     (header, rows)
 }
 
+/// The survey component of every unit that has one with its interval:
+/// the data of the estimates workbook's chart.
+fn component_intervals(r: &crate::service::results::CampaignResults) -> (Header, Vec<Row>) {
+    use crate::report::table::{Cell, Column};
+    let header = Header::new(vec![
+        Column::new("unit").label("Mã đơn vị"),
+        Column::new("unit_name").label("Tên đơn vị"),
+        Column::new("points")
+            .label("Điểm điều tra xã hội học")
+            .decimals(2),
+        Column::new("ci_low")
+            .label("Cận dưới khoảng tin cậy 95 %")
+            .decimals(2),
+        Column::new("ci_high")
+            .label("Cận trên khoảng tin cậy 95 %")
+            .decimals(2),
+        Column::new("minus").label("Điểm − cận dưới").decimals(2),
+        Column::new("plus").label("Cận trên − điểm").decimals(2),
+    ])
+    .expect("fixed, valid columns");
+    let rows = r
+        .units
+        .iter()
+        .filter_map(|u| {
+            let c = &u.survey.as_ref()?.component;
+            let (p, ci) = (c.published?.to_f64(), c.ci?);
+            Some(vec![
+                Cell::from(u.code.as_str()),
+                Cell::from(u.name.as_str()),
+                Cell::Float(p),
+                Cell::Float(ci.low),
+                Cell::Float(ci.high),
+                Cell::Float((p - ci.low).max(0.0)),
+                Cell::Float((ci.high - p).max(0.0)),
+            ])
+        })
+        .collect();
+    (header, rows)
+}
+
 async fn estimates(
     state: web::Data<State>,
     staff: Staff,
@@ -491,6 +531,27 @@ async fn estimates(
                 let mut book = XlsxExport::in_dir(&tmp).map_err(|e| e.to_string())?;
                 book.add_sheet("uoc_luong", &header, rows.into_iter().map(Ok::<_, String>))
                     .map_err(|e| e.to_string())?;
+                // The survey component of each unit with its interval, as a
+                // chart a reader looks at before the long table.
+                let (ch, cr) = component_intervals(&r);
+                let n = cr.len() as u64;
+                book.add_sheet("bieu_do", &ch, cr.into_iter().map(Ok::<_, String>))
+                    .map_err(|e| e.to_string())?;
+                book.add_interval_chart(
+                    &ch,
+                    &crate::report::export::IntervalColumns {
+                        sheet: "bieu_do",
+                        title: "Điểm điều tra xã hội học và khoảng tin cậy 95 %",
+                        series: "Điểm điều tra xã hội học",
+                        labels: "unit_name",
+                        values: "points",
+                        minus: "minus",
+                        plus: "plus",
+                        rows: n,
+                        max: None,
+                    },
+                )
+                .map_err(|e| e.to_string())?;
                 book.add_codebook("codebook", &header)
                     .map_err(|e| e.to_string())?;
                 book.save_to_writer(w).map_err(|e| e.to_string())

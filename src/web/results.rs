@@ -197,7 +197,7 @@ async fn unit(
             }
         })
         .collect();
-    let criteria_chart = u.survey.as_ref().and_then(|s| {
+    let criteria_chart = u.survey.as_ref().map(|s| {
         let rows: Vec<IntervalRow> = s
             .criteria
             .iter()
@@ -225,9 +225,17 @@ async fn unit(
             format: ValueFormat::Number { decimals: 2 },
             label: "Điểm của tiêu chí".into(),
         };
-        interval_chart(&IntervalChart::new("Điểm theo tiêu chí", axis, 760, rows).of_criteria())
+        // Both drawings (see `CHART_WIDE`): the page swaps in the narrow one on a phone.
+        let draw = |width| {
+            interval_chart(
+                &IntervalChart::new("Điểm theo tiêu chí", axis.clone(), width, rows.clone())
+                    .of_criteria(),
+            )
             .ok()
+        };
+        (draw(super::CHART_WIDE), draw(super::CHART_NARROW))
     });
+    let (criteria_chart, criteria_chart_narrow) = criteria_chart.unwrap_or((None, None));
     let groups: Vec<_> = u
         .survey
         .iter()
@@ -263,6 +271,7 @@ async fn unit(
             criteria,
             groups,
             svg => criteria_chart,
+            svg_narrow => criteria_chart_narrow,
             can_all => staff.require(Action::ViewResults).is_ok(),
             readings,
             origins,

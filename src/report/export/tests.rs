@@ -429,3 +429,82 @@ fn an_export_can_move_to_a_blocking_thread() {
     send::<XlsxExport>();
     send::<ExportError<std::io::Error>>();
 }
+
+/// Issue 17: "charts where a person would rather look (index by block,
+/// component intervals)": both draw from the sheet's own cells.
+#[test]
+fn xlsx_charts_draw_from_the_sheets_cells() {
+    let h = Header::new(vec![
+        Column::new("name"),
+        Column::new("points"),
+        Column::new("minus"),
+        Column::new("plus"),
+    ])
+    .unwrap();
+    let rows = vec![
+        vec![
+            "Sở A".into(),
+            Cell::Float(25.0),
+            Cell::Float(1.5),
+            Cell::Float(2.0),
+        ],
+        vec![
+            "Sở B".into(),
+            Cell::Float(21.0),
+            Cell::Float(3.0),
+            Cell::Float(2.5),
+        ],
+    ];
+    let mut x = XlsxExport::new().unwrap();
+    x.add_sheet("d", &h, ok_rows(rows.clone())).unwrap();
+    x.add_interval_chart(
+        &h,
+        &IntervalColumns {
+            sheet: "d",
+            title: "Khoảng tin cậy",
+            series: "Điểm",
+            labels: "name",
+            values: "points",
+            minus: "minus",
+            plus: "plus",
+            rows: 2,
+            max: None,
+        },
+    )
+    .unwrap();
+    x.add_sheet("i", &h, ok_rows(rows)).unwrap();
+    x.add_bar_chart(
+        &h,
+        &BarChart {
+            sheet: "i",
+            title: "Chỉ số",
+            series: "Chỉ số",
+            labels: "name",
+            values: "points",
+            rows: 2,
+            max: Some(100.0),
+        },
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    x.save_to_writer(&mut out).unwrap();
+    let interval = zip_entry(&out, "xl/charts/chart1.xml");
+    assert!(interval.contains("<c:errBars>"), "{interval}");
+    assert!(
+        interval.contains("d!$C$3:$C$4") && interval.contains("d!$D$3:$D$4"),
+        "{interval}"
+    );
+    assert!(
+        interval.contains("d!$A$3:$A$4"),
+        "labels from column A: {interval}"
+    );
+    let bars = zip_entry(&out, "xl/charts/chart2.xml");
+    assert!(
+        bars.contains("<c:barDir val=\"bar\"/>") && bars.contains("i!$B$3:$B$4"),
+        "{bars}"
+    );
+    assert!(
+        bars.contains("<c:orientation val=\"maxMin\"/>"),
+        "first row on top: {bars}"
+    );
+}

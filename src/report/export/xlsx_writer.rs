@@ -260,6 +260,60 @@ impl XlsxExport {
         Ok(())
     }
 
+    /// Adds a column chart of estimates with their confidence intervals as
+    /// error bars, from a sheet already added whose columns hold the label,
+    /// the estimate and the distances down to the low end and up to the
+    /// high end of the interval.
+    pub fn add_interval_chart(
+        &mut self,
+        header: &Header,
+        chart: &IntervalColumns<'_>,
+    ) -> Result<(), ExportError<Infallible>> {
+        let position = |name: &str| {
+            header
+                .columns()
+                .iter()
+                .position(|c| c.name == name)
+                .map(|i| i as u16)
+                .ok_or_else(|| ExportError::SheetName {
+                    name: chart.sheet.to_string(),
+                    reason: format!("không có cột \"{name}\" để vẽ biểu đồ"),
+                })
+        };
+        let (labels, values) = (position(chart.labels)?, position(chart.values)?);
+        let (minus, plus) = (position(chart.minus)?, position(chart.plus)?);
+        if chart.rows == 0 {
+            return Ok(());
+        }
+        let first = HEADER_ROWS;
+        let last = HEADER_ROWS + chart.rows as u32 - 1;
+        let range = |col: u16| {
+            rust_xlsxwriter::ChartRange::new_from_range(chart.sheet, first, col, last, col)
+        };
+        let bars = rust_xlsxwriter::ChartErrorBars::new()
+            .set_type(rust_xlsxwriter::ChartErrorBarsType::Custom(
+                range(plus),
+                range(minus),
+            ))
+            .clone();
+        let mut c = rust_xlsxwriter::Chart::new_column();
+        c.title().set_name(chart.title);
+        c.add_series()
+            .set_name(chart.series)
+            .set_categories((chart.sheet, first, labels, last, labels))
+            .set_values((chart.sheet, first, values, last, values))
+            .set_y_error_bars(&bars);
+        c.legend().set_hidden();
+        if let Some(max) = chart.max {
+            c.y_axis().set_min(0.0).set_max(max);
+        }
+        c.set_width((200 + 40 * chart.rows).clamp(480, 4000) as u32)
+            .set_height(360);
+        let sheet = self.workbook.worksheet_from_name(chart.sheet)?;
+        sheet.insert_chart(HEADER_ROWS, header.len() as u16 + 1, &c)?;
+        Ok(())
+    }
+
     /// Adds the codebook of `header` (name, label, decimals per column) as a
     /// sheet of its own.
     pub fn add_codebook(
@@ -323,6 +377,20 @@ pub struct BarChart<'a> {
     /// Data rows in the sheet.
     pub rows: u64,
     /// The value axis' maximum (100 for the index), else Excel's choice.
+    pub max: Option<f64>,
+}
+
+/// What [`XlsxExport::add_interval_chart`] draws (column names).
+pub struct IntervalColumns<'a> {
+    pub sheet: &'a str,
+    pub title: &'a str,
+    pub series: &'a str,
+    pub labels: &'a str,
+    pub values: &'a str,
+    /// Estimate − low end, and high end − estimate.
+    pub minus: &'a str,
+    pub plus: &'a str,
+    pub rows: u64,
     pub max: Option<f64>,
 }
 

@@ -529,10 +529,9 @@ async fn estimates(
             move |w| {
                 std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
                 let mut book = XlsxExport::in_dir(&tmp).map_err(|e| e.to_string())?;
-                book.add_sheet("uoc_luong", &header, rows.into_iter().map(Ok::<_, String>))
-                    .map_err(|e| e.to_string())?;
                 // The survey component of each unit with its interval, as a
-                // chart a reader looks at before the long table.
+                // chart a reader looks at before the long table (the first sheet,
+                // the one Excel opens on).
                 let (ch, cr) = component_intervals(&r);
                 let n = cr.len() as u64;
                 book.add_sheet("bieu_do", &ch, cr.into_iter().map(Ok::<_, String>))
@@ -552,6 +551,8 @@ async fn estimates(
                     },
                 )
                 .map_err(|e| e.to_string())?;
+                book.add_sheet("uoc_luong", &header, rows.into_iter().map(Ok::<_, String>))
+                    .map_err(|e| e.to_string())?;
                 book.add_codebook("codebook", &header)
                     .map_err(|e| e.to_string())?;
                 book.save_to_writer(w).map_err(|e| e.to_string())

@@ -355,6 +355,29 @@ pub fn campaign_results(app: &App, campaign_id: CampaignId) -> Result<CampaignRe
 }
 
 /// One unit's survey result.
+/// The names of the criteria of a unit's set, by code, so pages show a
+/// criterion with its name, never as a bare code; empty when the campaign
+/// follows no profile.
+pub fn criterion_names(
+    app: &App,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
+) -> Result<std::collections::HashMap<String, String>> {
+    let Ok(profile) = app.campaign_profile(campaign_id) else {
+        return Ok(Default::default());
+    };
+    let unit = super::units::get(app, unit_id)?;
+    Ok(profile
+        .criteria_set_for(&unit.unit_type)
+        .map(|set| {
+            set.nodes
+                .iter()
+                .map(|c| (c.code.clone(), c.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 pub fn unit_result(app: &App, campaign_id: CampaignId, unit_id: UnitId) -> Result<UnitResult> {
     let campaign_id = campaign_id.get();
     let unit_id = unit_id.get();

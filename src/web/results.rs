@@ -168,14 +168,22 @@ async fn unit(
 ) -> Result<HttpResponse, WebError> {
     let (id, unit) = path.into_inner();
     staff.require_unit(Action::ViewUnitResults(unit))?;
-    let (u, readings, origins) = blocking(&state, move |app| {
+    let (u, readings, origins, names) = blocking(&state, move |app| {
         Ok((
             results::unit_result(app, id, unit)?,
             results::survey_readings(app, id)?,
             crate::service::respond::open_origins(app, id, unit)?,
+            results::criterion_names(app, id, unit)?,
         ))
     })
     .await?;
+    let name_of = |code: &str| names.get(code).cloned().unwrap_or_default();
+    // A chart's row: the code and the name (cut with "…" and whole in its
+    // tooltip when long).
+    let label = |code: &str| match names.get(code) {
+        Some(n) => format!("{code} {n}"),
+        None => code.to_string(),
+    };
     let criteria: Vec<_> = u
         .survey
         .iter()
@@ -187,6 +195,7 @@ async fn unit(
             };
             context! {
                 code => c.code.clone(),
+                name => name_of(&c.code),
                 max => number::from_point(&c.max.to_string()),
                 points,
                 se => c.se,
@@ -203,15 +212,15 @@ async fn unit(
             .iter()
             .map(|c| match (&c.score, c.ci) {
                 (SurveyScore::Scored { points, short }, Some(ci)) if short.is_empty() => {
-                    IntervalRow::estimate(&c.code, points.to_f64(), ci.low, ci.high)
+                    IntervalRow::estimate(label(&c.code), points.to_f64(), ci.low, ci.high)
                 }
                 (SurveyScore::Scored { points, .. }, ci) => {
                     let p = points.to_f64();
                     let (l, h) = ci.map(|c| (c.low, c.high)).unwrap_or((p, p));
-                    IntervalRow::flagged(&c.code, p, l, h)
+                    IntervalRow::flagged(label(&c.code), p, l, h)
                 }
                 (SurveyScore::Withheld { .. }, _) => {
-                    IntervalRow::withheld(&c.code, "chưa đủ câu trả lời")
+                    IntervalRow::withheld(label(&c.code), "chưa đủ câu trả lời")
                 }
             })
             .collect();
@@ -250,6 +259,7 @@ async fn unit(
                 missing => g.strata_without_respondents.len(),
                 criteria => g.criteria.iter().map(|c| context! {
                     code => c.criterion.clone(),
+                    name => name_of(&c.criterion),
                     share => c.estimate.as_ref().map(|e| e.share),
                     valid => c.estimate.as_ref().map(|e| e.valid),
                     se => c.estimate.as_ref().and_then(|e| e.se),

@@ -394,7 +394,13 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         page.status, 200,
         "{backend:?} the officer sees their own unit"
     );
-    assert!(page.body.contains("<code>8.2.1</code>"), "{}", page.body);
+    // Issue 17: a criterion with its name, never a bare code.
+    assert!(
+        page.body
+            .contains("<code>8.2.1</code> Tiếp cận dịch vụ hành chính công"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("<svg"));
     assert!(page.body.contains("Khoảng tin cậy 95 %"));
     // How answers became points, and the split among groups, are the

@@ -958,7 +958,8 @@ pub fn index_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
     let header = Header::new(vec![
         Column::new("unit").label("Mã đơn vị"),
         Column::new("name").label("Tên đơn vị"),
-        Column::new("block").label("Khối xếp hạng"),
+        Column::new("block").label("Khối xếp hạng (mã)"),
+        Column::new("block_name").label("Khối xếp hạng"),
         Column::new("dossier").label("Trạng thái hồ sơ"),
         Column::new("appraised").label("Điểm thẩm định"),
         Column::new("survey").label("Điểm điều tra xã hội học"),
@@ -1012,6 +1013,11 @@ pub fn index_sheet(t: &IndexTable) -> (Header, Vec<Row>) {
                 Cell::from(r.code.as_str()),
                 Cell::from(r.name.as_str()),
                 Cell::from(r.block.as_str()),
+                Cell::from(
+                    t.profile
+                        .block(&r.block)
+                        .map_or(r.block.as_str(), |b| b.name.as_str()),
+                ),
                 Cell::from(r.dossier.as_str()),
                 num(r.appraisal.as_ref().map(|a| a.components.appraised)),
                 num(f.map(|f| f.components.survey)),

@@ -637,6 +637,25 @@ use super::export::FormatQuery;
 /// The index table's sheet name; its XLSX carries a bar chart of the index.
 pub(super) const INDEX_SHEET: &str = "chi_so";
 
+/// The index sheet's blocks in row order: (name, first row, rows).
+fn block_runs(header: &Header, rows: &[Row]) -> Vec<(String, u64, u64)> {
+    let Some(col) = header.columns().iter().position(|c| c.name == "block_name") else {
+        return Vec::new();
+    };
+    let mut runs: Vec<(String, u64, u64)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let name = match &row[col] {
+            crate::report::table::Cell::Text(t) => t.clone(),
+            _ => String::new(),
+        };
+        match runs.last_mut() {
+            Some(run) if run.0 == name => run.2 += 1,
+            _ => runs.push((name, i as u64, 1)),
+        }
+    }
+    runs
+}
+
 /// A small table (a row per unit or per criterion) in the asked format.
 pub(super) fn download(
     state: &State,
@@ -672,25 +691,34 @@ pub(super) fn download(
             std::fs::create_dir_all(&tmp).map_err(|_| WebError::Busy)?;
             let mut book =
                 XlsxExport::in_dir(&tmp).map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
-            let count = rows.len() as u64;
+            // The index table comes with a chart per block: a bar per unit
+            // in the table's order (block, then rank), stacked beside it.
+            let blocks = if sheet == INDEX_SHEET {
+                block_runs(&header, &rows)
+            } else {
+                Vec::new()
+            };
             book.add_sheet(sheet, &header, rows.into_iter().map(Ok::<_, String>))
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
-            // The index table comes with its chart: a bar per unit, in the
-            // table's order (block, then rank).
-            if sheet == INDEX_SHEET {
+            let mut at_row = 0u32;
+            for (name, first, count) in &blocks {
                 book.add_bar_chart(
                     &header,
                     &crate::report::export::BarChart {
                         sheet,
-                        title: "Chỉ số CCHC theo đơn vị",
+                        title: &format!("Chỉ số CCHC — {name}"),
                         series: "Chỉ số CCHC",
                         labels: "name",
                         values: "index",
-                        rows: count,
+                        first: *first,
+                        rows: *count,
+                        at_row,
                         max: Some(100.0),
                     },
                 )
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;
+                // Default rows are 20 px; a gap of two rows between charts.
+                at_row += crate::report::export::bar_chart_height(*count).div_ceil(20) + 2;
             }
             book.add_codebook("codebook", &header)
                 .map_err(|e| WebError::BadRequest(vec![e.to_string()]))?;

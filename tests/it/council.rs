@@ -307,7 +307,17 @@ async fn the_council_decides_every_open_case_before_the_table_is_published(backe
             chart.contains("chi_so!$B$3:$B$"),
             "bars labelled by unit name: {chart}"
         );
-        assert!(chart.contains("Chỉ số CCHC theo đơn vị"));
+        // One chart per block, titled with the block's name (no code).
+        assert!(chart.contains("Chỉ số CCHC — Khối"), "{chart}");
+        let charts = (0..zip.len())
+            .filter(|i| {
+                zip.by_index(*i)
+                    .unwrap()
+                    .name()
+                    .starts_with("xl/charts/chart")
+            })
+            .count();
+        assert_eq!(charts, 3, "a chart for each of Hải Phòng's three blocks");
     }
     // The readings the figures rest on travel with them, in their own sheet.
     let readings = book.worksheet_range("cach_doc").unwrap();

@@ -24,7 +24,8 @@ mod xlsx_writer;
 pub use csv_writer::{write_csv, CsvOptions, LineEnding};
 pub use json_writer::write_json;
 pub use xlsx_writer::{
-    BarChart, IntervalColumns, XlsxExport, XLSX_MAX_DATA_ROWS, XLSX_MAX_TEXT_CHARS,
+    bar_chart_height, BarChart, IntervalColumns, XlsxExport, XLSX_MAX_DATA_ROWS,
+    XLSX_MAX_TEXT_CHARS,
 };
 
 use super::table::{Header, Row};

@@ -481,7 +481,9 @@ fn xlsx_charts_draw_from_the_sheets_cells() {
             series: "Chỉ số",
             labels: "name",
             values: "points",
+            first: 0,
             rows: 2,
+            at_row: 0,
             max: Some(100.0),
         },
     )

@@ -237,8 +237,8 @@ impl XlsxExport {
         if chart.rows == 0 {
             return Ok(());
         }
-        let first = HEADER_ROWS;
-        let last = HEADER_ROWS + chart.rows as u32 - 1;
+        let first = HEADER_ROWS + chart.first as u32;
+        let last = first + chart.rows as u32 - 1;
         let mut c = rust_xlsxwriter::Chart::new_bar();
         c.title().set_name(chart.title);
         c.add_series()
@@ -253,10 +253,9 @@ impl XlsxExport {
         if let Some(max) = chart.max {
             c.y_axis().set_min(0.0).set_max(max);
         }
-        c.set_width(640)
-            .set_height((90 + 22 * chart.rows).min(4000) as u32);
+        c.set_width(640).set_height(bar_chart_height(chart.rows));
         let sheet = self.workbook.worksheet_from_name(chart.sheet)?;
-        sheet.insert_chart(HEADER_ROWS, header.len() as u16 + 1, &c)?;
+        sheet.insert_chart(HEADER_ROWS + chart.at_row, header.len() as u16 + 1, &c)?;
         Ok(())
     }
 
@@ -364,6 +363,11 @@ impl XlsxExport {
     }
 }
 
+/// A bar chart's height in pixels for `rows` bars.
+pub fn bar_chart_height(rows: u64) -> u32 {
+    (90 + 22 * rows).min(4000) as u32
+}
+
 /// What [`XlsxExport::add_bar_chart`] draws.
 pub struct BarChart<'a> {
     /// The sheet holding the data (added before).
@@ -374,8 +378,12 @@ pub struct BarChart<'a> {
     /// Column names: the bars' labels and their values.
     pub labels: &'a str,
     pub values: &'a str,
-    /// Data rows in the sheet.
+    /// The first data row drawn (0 for the first) and how many.
+    pub first: u64,
     pub rows: u64,
+    /// Where the chart's top sits: data rows below the header (charts of
+    /// several blocks are stacked without overlapping).
+    pub at_row: u32,
     /// The value axis' maximum (100 for the index), else Excel's choice.
     pub max: Option<f64>,
 }

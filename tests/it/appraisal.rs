@@ -1688,18 +1688,8 @@ async fn a_whole_dossier_is_entered_on_one_page_and_a_wrong_row_stores_nothing(b
     // Submitted; an appraiser of every department decides on all rows at once.
     let r = t.staff_post(&officer, &format!("{page}/submit"), &[]).await;
     assert_eq!(r.status, 303, "{backend:?} {}", r.body);
-    let admin = t.staff("qt", "admin", None).await;
     let appraiser = t.staff("td", "appraiser", None).await;
-    for d in &set.departments {
-        let r = t
-            .staff_post(
-                &admin,
-                &format!("/staff/campaigns/{c}/appraisal/assignments"),
-                &[("username", "td"), ("department", d.code.as_str())],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-    }
+    assign_everything(&t, c, &set, "td").await;
     let r = t.staff_get(&appraiser, &page).await;
     assert_eq!(r.status, 200);
     let rows: Vec<String> = r
@@ -1992,18 +1982,8 @@ async fn a_dossier_is_filled_and_appraised_from_one_excel_sheet(backend: Backend
     // its cell; with the reason every assigned criterion is stored.
     let r = t.staff_post(&officer, &format!("{page}/submit"), &[]).await;
     assert_eq!(r.status, 303, "{backend:?} {}", r.body);
-    let admin = t.staff("qt", "admin", None).await;
     let appraiser = t.staff("td", "appraiser", None).await;
-    for d in &set.departments {
-        let r = t
-            .staff_post(
-                &admin,
-                &format!("/staff/campaigns/{c}/appraisal/assignments"),
-                &[("username", "td"), ("department", d.code.as_str())],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-    }
+    assign_everything(&t, c, &set, "td").await;
     let (status, _, asheet) = t
         .staff_bytes(&appraiser, &format!("{page}/sheet?loai=tham-dinh"))
         .await;
@@ -2066,6 +2046,7 @@ async fn a_dossier_is_filled_and_appraised_from_one_excel_sheet(backend: Backend
     assert_eq!(n12.score.as_deref(), Some("1"));
 
     // The blank sheet of the unit type, from the campaign page.
+    let admin = t.staff("qt", "admin", None).await;
     let r = t.staff_get(&admin, &format!("/staff/campaigns/{c}")).await;
     assert!(
         r.body

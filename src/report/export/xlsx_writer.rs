@@ -222,17 +222,7 @@ impl XlsxExport {
         header: &Header,
         chart: &BarChart<'_>,
     ) -> Result<(), ExportError<Infallible>> {
-        let position = |name: &str| {
-            header
-                .columns()
-                .iter()
-                .position(|c| c.name == name)
-                .map(|i| i as u16)
-                .ok_or_else(|| ExportError::SheetName {
-                    name: chart.sheet.to_string(),
-                    reason: format!("không có cột \"{name}\" để vẽ biểu đồ"),
-                })
-        };
+        let position = |name: &str| chart_column(header, chart.sheet, name);
         let (labels, values) = (position(chart.labels)?, position(chart.values)?);
         if chart.rows == 0 {
             return Ok(());
@@ -268,17 +258,7 @@ impl XlsxExport {
         header: &Header,
         chart: &IntervalColumns<'_>,
     ) -> Result<(), ExportError<Infallible>> {
-        let position = |name: &str| {
-            header
-                .columns()
-                .iter()
-                .position(|c| c.name == name)
-                .map(|i| i as u16)
-                .ok_or_else(|| ExportError::SheetName {
-                    name: chart.sheet.to_string(),
-                    reason: format!("không có cột \"{name}\" để vẽ biểu đồ"),
-                })
-        };
+        let position = |name: &str| chart_column(header, chart.sheet, name);
         let (labels, values) = (position(chart.labels)?, position(chart.values)?);
         let (minus, plus) = (position(chart.minus)?, position(chart.plus)?);
         if chart.rows == 0 {
@@ -361,6 +341,19 @@ impl XlsxExport {
             None => Ok(()),
         }
     }
+}
+
+/// The position of a chart's column, or an error naming it.
+fn chart_column(header: &Header, sheet: &str, name: &str) -> Result<u16, ExportError<Infallible>> {
+    header
+        .columns()
+        .iter()
+        .position(|c| c.name == name)
+        .map(|i| i as u16)
+        .ok_or_else(|| ExportError::SheetName {
+            name: sheet.to_string(),
+            reason: format!("không có cột \"{name}\" để vẽ biểu đồ"),
+        })
 }
 
 /// A bar chart's height in pixels for `rows` bars.

@@ -10,7 +10,6 @@ fuzz_target!(|data: &[u8]| {
     let mut known = Known::default();
     known.blocks.insert("so".into());
     known.unit_types.insert("phuong".into());
-    known.block_names.insert("so".into(), "Khối sở".into());
     for k in [None, Some(&known)] {
         match parse_csv(data, "fuzz.csv", k) {
             Ok(units) => {

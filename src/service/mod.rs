@@ -9,6 +9,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod export;
 pub mod invitations;
+pub mod names;
 pub mod notices;
 pub mod profiles;
 pub mod publication;

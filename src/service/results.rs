@@ -343,13 +343,7 @@ pub fn campaign_results(app: &App, campaign_id: CampaignId) -> Result<CampaignRe
         campaign: ctx.campaign.name.clone(),
         profile: ctx.profile.name.clone(),
         survey_max: ctx.profile.points.survey.map(|p| p.to_string()),
-        block_names: ctx
-            .profile
-            .ranking
-            .blocks
-            .iter()
-            .map(|b| (b.code.clone(), b.name.clone()))
-            .collect(),
+        block_names: super::names::Names::of(&ctx.profile).block_names().clone(),
         units,
     })
 }

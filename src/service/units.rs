@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use crate::domain::ids::UnitId;
-use crate::domain::units_csv::{parse_csv, Known};
+use crate::domain::units_csv::parse_csv;
 use crate::storage::units::{self, UnitRow};
 
 use super::{now, App, Result, ServiceError};
@@ -41,64 +41,13 @@ pub struct ImportReport {
 
 /// Every row or none: a file with any bad line changes nothing.
 pub fn import(app: &App, reader: impl Read, file_name: &str) -> Result<ImportReport> {
-    let known = known(app);
+    let known = super::names::Names::installed(app).map(|n| n.known());
     let rows = parse_csv(reader, file_name, known.as_ref())?;
     let c = units::import(&mut *app.writer()?, &rows, now())?;
     Ok(ImportReport {
         inserted: c.inserted,
         updated: c.updated,
     })
-}
-
-/// The blocks and unit types of the province's profiles, or None without
-/// any profile (a bare installation checks nothing) or when they cannot be
-/// read (`chiso check` reports that).
-fn known(app: &App) -> Option<Known> {
-    let files = super::profiles::load(std::slice::from_ref(&app.profiles_dir)).ok()?;
-    if files.is_empty() {
-        return None;
-    }
-    let mut k = Known::default();
-    for f in files {
-        k.blocks
-            .extend(f.profile.ranking.blocks.iter().map(|b| b.code.clone()));
-        for b in &f.profile.ranking.blocks {
-            k.block_names
-                .entry(b.code.clone())
-                .or_insert_with(|| b.name.clone());
-        }
-        k.unit_types.extend(
-            f.profile
-                .criteria_sets
-                .iter()
-                .flat_map(|s| s.unit_types.iter().cloned()),
-        );
-        for set in &f.profile.criteria_sets {
-            for t in &set.unit_types {
-                k.unit_type_sets
-                    .entry(t.clone())
-                    .or_insert_with(|| set.name.clone());
-            }
-        }
-    }
-    Some(k)
-}
-
-/// The name of each ranking block the province's profiles define (the
-/// first profile naming a code wins), for pages that list units by block.
-pub fn block_names(app: &App) -> std::collections::BTreeMap<String, String> {
-    known(app).map(|k| k.block_names).unwrap_or_default()
-}
-
-/// A unit's block and unit type in words: the block's name and the name of
-/// the criteria set its type takes, from the province's profiles (None
-/// where no profile names them).
-pub fn unit_words(app: &App, unit: &Unit) -> (Option<String>, Option<String>) {
-    let k = known(app).unwrap_or_default();
-    (
-        k.block_names.get(&unit.block).cloned(),
-        k.unit_type_sets.get(&unit.unit_type).cloned(),
-    )
 }
 
 /// All units by block, then code.

@@ -99,7 +99,7 @@ async fn render_dashboard(
     let (summaries, unit_list, files, profile_list, block_names) = blocking(state, move |app| {
         let summaries = campaigns::summaries(app)?;
         let unit_list = units::list(app)?;
-        let block_names = units::block_names(app);
+        let block_names = crate::service::names::Names::installed(app).unwrap_or_default();
         let files = questionnaires::load(&[dir])
             .map(|f| {
                 f.into_iter()
@@ -129,14 +129,7 @@ async fn render_dashboard(
     for u in &unit_list {
         match blocks.iter_mut().find(|(b, _, _)| *b == u.block) {
             Some(entry) => entry.1 += 1,
-            None => blocks.push((
-                u.block.clone(),
-                1,
-                block_names
-                    .get(&u.block)
-                    .cloned()
-                    .unwrap_or_else(|| u.block.clone()),
-            )),
+            None => blocks.push((u.block.clone(), 1, block_names.block(&u.block))),
         }
     }
     let questionnaires: Vec<_> =
@@ -465,17 +458,21 @@ async fn unit(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     staff.require_unit(Action::ViewUnit(id))?;
-    let (unit, counts, (block_name, set_name)) = blocking(&state, move |app| {
+    let (unit, counts, names) = blocking(&state, move |app| {
         let unit = units::find(app, id)?
             .ok_or_else(|| ServiceError::NotFound("không có đơn vị này".into()))?;
         let counts = campaigns::unit_counts(app, id)?;
-        let words = units::unit_words(app, &unit);
-        Ok((unit, counts, words))
+        let names = crate::service::names::Names::installed(app).unwrap_or_default();
+        Ok((unit, counts, names))
     })
     .await?;
     let body = templates::render(
         "staff/unit.html",
-        context! { staff => staff.context(), unit => context! { code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type, block_name, set_name }, counts },
+        context! { staff => staff.context(), unit => context! {
+            code => unit.code, name => unit.name, block => unit.block, unit_type => unit.unit_type,
+            block_name => names.block(&unit.block), type_name => names.unit_type(&unit.unit_type),
+            set_name => names.criteria_set_of(&unit.unit_type),
+        }, counts },
     );
     Ok(html_page(actix_web::http::StatusCode::OK, body))
 }

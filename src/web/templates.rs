@@ -37,13 +37,12 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "staff/appraisal.html",
     "staff/index.html",
     "staff/accounts.html",
-    "staff/labels.html",
     "public/list.html",
     "public/table.html",
     "public/scorecard.html",
     "staff/index_review.html",
     "staff/scorecard.html",
-    "appraisal/labels.html",
+    "labels.html",
     "readings.html",
 );
 
@@ -121,7 +120,7 @@ mod tests {
     fn every_page_template_in_the_tree_is_embedded() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let mut missing = Vec::new();
-        for dir in ["", "survey", "staff", "appraisal"] {
+        for dir in ["", "survey", "staff", "public"] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.extension().is_some_and(|e| e == "html") {
@@ -165,7 +164,7 @@ mod tests {
         }
     }
 
-    /// The words `appraisal/labels.html` gives each code the appraisal views
+    /// The words `labels.html` gives each code the appraisal views
     /// carry: every stage, evidence status, score rule and audit action has
     /// its own, and the words are the ones the pages have always shown.
     #[test]
@@ -177,7 +176,7 @@ mod tests {
             // Named as a page is, so HTML is escaped as on the pages.
             ENV.render_named_str(
                 "labels_check.html",
-                &format!(r#"{{% import "appraisal/labels.html" as labels %}}{{{{ {call} }}}}"#),
+                &format!(r#"{{% import "labels.html" as labels %}}{{{{ {call} }}}}"#),
                 ctx,
             )
             .unwrap()

@@ -44,8 +44,24 @@ async fn a_year_on_the_web(backend: Backend, code: &str) {
         )
         .await;
     assert!(r.status == 200 || r.status == 303, "{code}: {}", r.body);
-
-    // The campaign of this year, opened on the web.
+    // The unit's page names its block and its type as the installed
+    // profiles do (a unit belongs to no campaign, so the first profile
+    // naming a code names it; the type from `[unit_types]`), the codes only
+    // on hover.
+    let page = t
+        .staff_get(&admin, &format!("/staff/units/{}", unit_id(&t.app, "Y-A")))
+        .await;
+    let names = chiso::service::names::Names::installed(&t.app).unwrap();
+    let type_name = profile.unit_type_name(unit_type).unwrap();
+    assert!(
+        page.body.contains(&format!(
+            "<span title=\"mã khối: {block}\">{}</span> · loại đơn vị: <span title=\"mã loại: {unit_type}\">{type_name}</span>",
+            names.block(block)
+        )),
+        "{code}: {}",
+        page.body
+    );
+    assert_ne!(names.block(block), *block);
     let year = today().year();
     let open = [
         ("name", format!("Chỉ số CCHC {year}")),

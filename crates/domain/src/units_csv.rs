@@ -14,11 +14,6 @@ const COLUMNS: [&str; 4] = ["code", "name", "block", "unit_type"];
 pub struct Known {
     pub blocks: std::collections::BTreeSet<String>,
     pub unit_types: std::collections::BTreeSet<String>,
-    /// Block code → its name, for messages and pages.
-    pub block_names: std::collections::BTreeMap<String, String>,
-    /// Unit type → the name of the criteria set that applies to it (the
-    /// only name a profile gives a unit type).
-    pub unit_type_sets: std::collections::BTreeMap<String, String>,
 }
 
 /// Parses a CSV of units (header `code,name,block,unit_type`). Any bad row

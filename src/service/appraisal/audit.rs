@@ -2,7 +2,7 @@
 //! in the same transaction, with who, when, the old and new value and the
 //! reason. The database refuses to change or remove a row. Actions are
 //! stored by code; the dossier page's history words them
-//! (`templates/appraisal/labels.html`).
+//! (`templates/labels.html`).
 
 use chrono::NaiveDateTime;
 

@@ -138,14 +138,7 @@ impl Ctx {
     }
 
     fn department_name(&self, code: Option<&str>) -> String {
-        match code {
-            Some(c) => self
-                .profile
-                .department(c)
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| c.to_string()),
-            None => "chưa phân công".into(),
-        }
+        super::names::department(&self.profile, code)
     }
 }
 

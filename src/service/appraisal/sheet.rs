@@ -131,7 +131,11 @@ pub fn blank_sheet(app: &App, campaign_id: CampaignId, unit_type: &str) -> Resul
     let sheet = ScoringSheet {
         kind: SheetKind::SelfAssessment,
         title: "Bảng tự chấm điểm (mẫu)".to_string(),
-        subtitle: format!("Bộ tiêu chí: {} · loại đơn vị {unit_type}", set.name),
+        subtitle: format!(
+            "Bộ tiêu chí: {} · loại đơn vị: {}",
+            set.name,
+            super::super::names::Names::of(&profile).unit_type(unit_type)
+        ),
         campaign_id: campaign_id.get(),
         unit_code: None,
         set_name: set.name.clone(),

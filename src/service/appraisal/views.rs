@@ -1,7 +1,7 @@
 //! What the dossier page and the appraisers' worklist show, as `who` may act
 //! at `now`. The views carry codes and typed values (the dossier's stage,
 //! evidence statuses, score rules, audit actions); the words for them are
-//! the templates' (`templates/appraisal/labels.html`). Sentences that are
+//! the templates' (`templates/labels.html`). Sentences that are
 //! also refusals (the deadline lock) come from [`super::lifecycle`].
 
 use crate::domain::ids::{CampaignId, UnitId};

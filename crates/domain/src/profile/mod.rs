@@ -46,6 +46,9 @@ pub struct Profile {
     pub example_parts: Vec<Part>,
     pub points: PointsRules,
     pub departments: Vec<Department>,
+    /// Unit types' Vietnamese names (`[unit_types]`), e.g. `dac_khu` →
+    /// "Đặc khu"; a type without one is named by its criteria set.
+    pub unit_type_names: BTreeMap<String, String>,
     pub criteria_sets: Vec<CriteriaSet>,
     pub ranking: Ranking,
     pub bands: Bands,
@@ -448,6 +451,11 @@ impl Profile {
         self.criteria_sets
             .iter()
             .find(|s| s.unit_types.iter().any(|t| t == unit_type))
+    }
+
+    /// A unit type's name as the profile writes it, if it names it.
+    pub fn unit_type_name(&self, unit_type: &str) -> Option<&str> {
+        self.unit_type_names.get(unit_type).map(String::as_str)
     }
 
     pub fn criteria_set(&self, code: &str) -> Option<&CriteriaSet> {

@@ -41,6 +41,9 @@ struct RawProfile {
     points: Option<S<RawPoints>>,
     #[serde(default)]
     departments: BTreeMap<String, S<String>>,
+    /// Unit types' names (`[unit_types]`, code = "Tên").
+    #[serde(default)]
+    unit_types: BTreeMap<String, S<String>>,
     #[serde(default)]
     criteria_sets: Vec<S<RawSet>>,
     ranking: Option<S<RawRanking>>,
@@ -646,6 +649,7 @@ impl Checker<'_> {
                 );
             }
         }
+        let unit_type_names = self.unit_type_names(raw.unit_types, &unit_types);
         if let (Some(line), None) = (any_survey_line, &survey) {
             self.err_line(
                 line,
@@ -662,6 +666,7 @@ impl Checker<'_> {
             example_parts,
             points: points?,
             departments: departments?,
+            unit_type_names,
             criteria_sets,
             ranking: ranking?,
             bands: bands?,
@@ -698,6 +703,35 @@ impl Checker<'_> {
             }
         }
         rules
+    }
+
+    /// `[unit_types]`: a name for unit types the criteria sets use; a code
+    /// no set uses is a typo, reported with its line.
+    fn unit_type_names(
+        &mut self,
+        raw: BTreeMap<String, S<String>>,
+        used: &HashSet<String>,
+    ) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (code, name) in raw {
+            let at = name.span().start;
+            if !used.contains(&code) {
+                let mut known: Vec<&str> = used.iter().map(String::as_str).collect();
+                known.sort_unstable();
+                self.err_at(
+                    at,
+                    format!(
+                        "unit_types: loại đơn vị \"{code}\" không thuộc bộ tiêu chí nào (các loại: {})",
+                        known.join(", ")
+                    ),
+                );
+            } else if name.get_ref().trim().is_empty() {
+                self.err_at(at, format!("unit_types: tên của \"{code}\" trống"));
+            } else {
+                out.insert(code, name.into_inner().trim().to_string());
+            }
+        }
+        out
     }
 
     fn departments(&mut self, raw: &BTreeMap<String, S<String>>) -> Option<Vec<Department>> {

@@ -701,3 +701,56 @@ fn how_answers_become_points_is_the_profiles_named_setting() {
     assert!(problems[0].contains("chưa đặt cách quy đổi thang đo \"dong_y\""));
     assert!(scale_problems(&hp, &[&cs]).is_empty());
 }
+
+#[test]
+fn unit_types_are_named_once_in_the_profile_and_a_stray_code_is_refused_at_its_line() {
+    let named = GOOD.replace(
+        "[calendar]",
+        "[unit_types]\nphuong = \"Phường\"\n\n[calendar]",
+    );
+    let p = parse_profile(&named).unwrap();
+    assert_eq!(p.unit_type_name("phuong"), Some("Phường"));
+    // A type the profile does not name has no name here; pages name it by
+    // its criteria set instead.
+    assert_eq!(p.unit_type_name("so"), None);
+    let stray = GOOD.replace(
+        "[calendar]",
+        "[unit_types]\nphuongg = \"Phường\"\n\n[calendar]",
+    );
+    let errs = errors(&stray);
+    assert!(
+        has(
+            &errs,
+            line_of(&stray, "phuongg ="),
+            "loại đơn vị \"phuongg\" không thuộc bộ tiêu chí nào (các loại: phuong, so)"
+        ),
+        "{errs:?}"
+    );
+    let empty = GOOD.replace("[calendar]", "[unit_types]\nso = \" \"\n\n[calendar]");
+    assert!(has(
+        &errors(&empty),
+        line_of(&empty, "so = \" \""),
+        "tên của \"so\" trống"
+    ));
+}
+
+#[test]
+fn every_unit_type_of_the_shipped_profiles_has_a_name() {
+    for code in [
+        "hai-phong-2025",
+        "ninh-hoa-2021",
+        "son-la-2021",
+        "thai-binh-2021",
+    ] {
+        let p = shipped(code);
+        for set in &p.criteria_sets {
+            for t in &set.unit_types {
+                assert!(p.unit_type_name(t).is_some(), "{code}: {t}");
+            }
+        }
+    }
+    assert_eq!(
+        shipped("hai-phong-2025").unit_type_name("dac_khu"),
+        Some("Đặc khu")
+    );
+}

@@ -12,6 +12,25 @@ use crate::domain::units_csv::Known;
 
 use super::App;
 
+/// A dossier's state in words, for pages (the `labels.state` macro calls
+/// this through the `dossier_state` filter) and exports: the four stages of
+/// the lifecycle and the three states of a unit without a submitted
+/// dossier ([`super::appraisal::NO_DOSSIER`] and the deadline's two sides).
+pub fn dossier_state(code: &str) -> &'static str {
+    use super::appraisal::{NOT_SUBMITTED, NOT_YET, NO_DOSSIER};
+    use crate::domain::index::DossierStage;
+    match code {
+        c if c == DossierStage::Draft.code() => "Đang soạn",
+        c if c == DossierStage::Submitted.code() => "Đã nộp, đang thẩm định",
+        c if c == DossierStage::InExplanation.code() => "Đang giải trình",
+        c if c == DossierStage::Approved.code() => "Hội đồng đã phê duyệt",
+        NO_DOSSIER => "Chưa lập hồ sơ",
+        NOT_SUBMITTED => "Không nộp hồ sơ trong thời hạn",
+        NOT_YET => "Chưa nộp hồ sơ (còn trong hạn)",
+        _ => "Không rõ",
+    }
+}
+
 const NO_DEPARTMENT: &str = "chưa phân công";
 
 /// A department's name in one profile (the appraisal views name one per

@@ -307,7 +307,8 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
         [
             ("unit", "Mã đơn vị"),
             ("unit_name", "Tên đơn vị"),
-            ("block", "Khối"),
+            ("block", "Khối xếp hạng (mã)"),
+            ("block_name", "Khối xếp hạng"),
             (
                 "level",
                 "Cấp: component (thành phần điều tra), criterion (tiêu chí), group (nhóm đối tượng)",
@@ -346,6 +347,7 @@ fn estimates_table(r: &crate::service::results::CampaignResults) -> (Header, Vec
                 Cell::from(u.code.as_str()),
                 Cell::from(u.name.as_str()),
                 Cell::from(u.block.as_str()),
+                Cell::from(r.block_names.get(&u.block).map(String::as_str)),
                 Cell::from(level),
             ]
         };

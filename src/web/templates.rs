@@ -77,6 +77,10 @@ fn add_filters(env: &mut Environment<'static>) {
     });
     // Points as stored exactly ("1.5"), written with the decimal comma.
     env.add_filter("diem", |v: String| v.replace('.', ","));
+    // A dossier's state in words, from the one place exports take them too.
+    env.add_filter("dossier_state", |code: minijinja::Value| {
+        crate::service::names::dossier_state(code.as_str().unwrap_or_default())
+    });
     // Dates as Vietnamese readers write them: `{{ d|ngay }}` → 06/12/2026.
     env.add_filter("ngay", |v: String| {
         chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")

@@ -624,6 +624,8 @@ fn the_index_table_is_shown_imported_and_published_from_the_command_line(backend
         .find(|r| &r[col("unit")] == "P-BINHMINH")
         .unwrap();
     assert_eq!(&bm[col("dossier")], "none");
+    // The code for programs, the words beside it for people (issue 17).
+    assert_eq!(&bm[col("dossier_name")], "Chưa lập hồ sơ");
     assert_eq!(
         &bm[col("index")],
         "",

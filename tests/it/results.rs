@@ -445,6 +445,11 @@ async fn the_results_pages_and_the_estimates_export_show_every_unit_with_its_int
         })
         .expect("a criterion row");
     assert_eq!(&row[col("unit_name")], evil, "the name as text");
+    assert_eq!(
+        (&row[col("block")], &row[col("block_name")]),
+        ("phuong", "Khối phường"),
+        "the block's code and its name beside it"
+    );
     let se: f64 = row[col("se")]
         .parse()
         .unwrap_or_else(|_| panic!("{row:?} {headers:?}"));

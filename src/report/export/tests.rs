@@ -490,6 +490,10 @@ fn xlsx_charts_draw_from_the_sheets_cells() {
     .unwrap();
     let mut out = Vec::new();
     x.save_to_writer(&mut out).unwrap();
+    if let Some(path) = std::env::var_os("CHISO_KEEP_CHARTS_XLSX") {
+        // To open by hand (LibreOffice, Excel): what the assertions read.
+        std::fs::write(path, &out).unwrap();
+    }
     let interval = zip_entry(&out, "xl/charts/chart1.xml");
     assert!(interval.contains("<c:errBars>"), "{interval}");
     assert!(
@@ -500,13 +504,31 @@ fn xlsx_charts_draw_from_the_sheets_cells() {
         interval.contains("d!$A$3:$A$4"),
         "labels from column A: {interval}"
     );
+    // Bars start at zero even without a maximum (LibreOffice drew this
+    // chart's axis from 19 before).
+    assert!(interval.contains("<c:min val=\"0\"/>"), "{interval}");
     let bars = zip_entry(&out, "xl/charts/chart2.xml");
     assert!(
         bars.contains("<c:barDir val=\"bar\"/>") && bars.contains("i!$B$3:$B$4"),
         "{bars}"
     );
+    // The categories reversed (first row on top), the values from 0 to the
+    // maximum left to right: each on its own axis.
+    let axis = |tag: &str| {
+        let from = bars.find(&format!("<c:{tag}>")).unwrap();
+        let to = bars.find(&format!("</c:{tag}>")).unwrap();
+        bars[from..to].to_string()
+    };
+    let (categories, values) = (axis("catAx"), axis("valAx"));
     assert!(
-        bars.contains("<c:orientation val=\"maxMin\"/>"),
-        "first row on top: {bars}"
+        categories.contains("<c:orientation val=\"maxMin\"/>"),
+        "first row on top: {categories}"
+    );
+    assert!(
+        values.contains("<c:orientation val=\"minMax\"/>")
+            && values.contains("<c:max val=\"100\"/>")
+            && values.contains("<c:min val=\"0\"/>")
+            && values.contains("<c:crosses val=\"max\"/>"),
+        "values 0 to 100, left to right: {values}"
     );
 }

@@ -237,11 +237,20 @@ impl XlsxExport {
             .set_values((chart.sheet, first, values, last, values))
             .set_gap(60);
         c.legend().set_hidden();
-        // The category axis runs bottom-up in Excel: reversed, the first
-        // row is on top as in the table.
-        c.x_axis().set_reverse();
+        // In a horizontal bar chart rust_xlsxwriter's x axis is the value
+        // axis (along the bottom) and its y axis the categories (seen when
+        // LibreOffice drew the values backwards). The category axis runs
+        // bottom-up: reversed, the first row is on top as in the table.
+        // Crossing at the last category keeps the values' scale at the
+        // bottom, where Excel puts it on an unreversed chart.
+        c.y_axis()
+            .set_reverse()
+            .set_crossing(rust_xlsxwriter::ChartAxisCrossing::Max);
+        // A bar's length is its value: the axis starts at zero even where
+        // Excel or LibreOffice would zoom in on close values.
+        c.x_axis().set_min(0.0);
         if let Some(max) = chart.max {
-            c.y_axis().set_min(0.0).set_max(max);
+            c.x_axis().set_max(max);
         }
         c.set_width(640).set_height(bar_chart_height(chart.rows));
         let sheet = self.workbook.worksheet_from_name(chart.sheet)?;
@@ -283,8 +292,11 @@ impl XlsxExport {
             .set_values((chart.sheet, first, values, last, values))
             .set_y_error_bars(&bars);
         c.legend().set_hidden();
+        // A bar's length is its value: the axis starts at zero even where
+        // Excel or LibreOffice would zoom in on close values.
+        c.y_axis().set_min(0.0);
         if let Some(max) = chart.max {
-            c.y_axis().set_min(0.0).set_max(max);
+            c.y_axis().set_max(max);
         }
         c.set_width((200 + 40 * chart.rows).clamp(480, 4000) as u32)
             .set_height(360);

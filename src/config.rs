@@ -148,6 +148,11 @@ pub struct Invitations {
     /// sender that died is taken over after this. Longer than one SMTP
     /// conversation can take (the timeouts), so a slow one is never doubled.
     pub lease_seconds: u64,
+    /// How a drawn person is reached, in order (`email`, `letter`): the
+    /// next mode is tried when one cannot reach the person or fails, and a
+    /// reserve replaces the person only when none is left. No regulation
+    /// states it: a labelled setting, shown on the sample page.
+    pub contact_protocol: crate::domain::contact::Protocol,
 }
 
 impl Default for Invitations {
@@ -158,6 +163,7 @@ impl Default for Invitations {
             remind_after_days: 7,
             max_reminders: 2,
             lease_seconds: 120,
+            contact_protocol: crate::domain::contact::Protocol::default(),
         }
     }
 }
@@ -249,6 +255,7 @@ impl Settings {
                 organization: self.mail.organization.clone(),
                 deadline_days_before: self.notices.deadline_days_before,
             },
+            contact_protocol: self.invitations.contact_protocol.clone(),
         }
     }
 

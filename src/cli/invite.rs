@@ -76,8 +76,8 @@ pub fn run(settings: &Settings, command: InviteCommand) -> anyhow::Result<ExitCo
         InviteCommand::Send { .. } => {
             let q = service::invitations::queue_invitations(&app, &mailer, campaign)?;
             println!(
-                "Xếp hàng {} thư mời; {} người không có địa chỉ e-mail ({} người dự phòng được gọi thay).",
-                q.queued, q.no_address, q.reserves_released
+                "Xếp hàng {} thư mời; {} người không có e-mail sẽ nhận thư giấy; {} người không liên hệ được bằng cách nào ({} người dự phòng được gọi thay).",
+                q.queued, q.by_other_mode, q.no_address, q.reserves_released
             );
         }
         InviteCommand::Remind { after_days, .. } => {

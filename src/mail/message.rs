@@ -67,6 +67,9 @@ impl std::fmt::Display for SentId {
 }
 
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
+/// RFC 8058: the link takes a one-click POST (the form's own POST handler
+/// needs no body), as the large mail providers require of bulk senders.
+const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
 const CONTENT_LANGUAGE: HeaderName = HeaderName::new_from_ascii_str("Content-Language");
 
 /// A fresh Message-ID in the sender's domain, so replies and bounces can be
@@ -109,7 +112,12 @@ pub(crate) fn build(
                 "đường dẫn từ chối nhận thư không hợp lệ: {url:?}"
             )));
         }
-        b = b.raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")));
+        b = b
+            .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
+            .raw_header(HeaderValue::new(
+                LIST_UNSUBSCRIBE_POST,
+                "List-Unsubscribe=One-Click".to_string(),
+            ));
     }
     b.multipart(MultiPart::alternative_plain_html(
         m.content.text.clone(),

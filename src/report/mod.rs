@@ -1,8 +1,9 @@
 //! Reports: server-side SVG charts ([`chart`]), streamed table exports
-//! ([`table`], [`export`]), the scoring sheet ([`scoring_sheet`]) and
-//! uploaded XLSX read by cell address ([`sheet_in`]). This layer renders
+//! ([`table`], [`export`]), the scoring sheet ([`scoring_sheet`]), letters
+//! to drawn people as PDF ([`letter`]) and uploaded XLSX read by cell
+//! address ([`sheet_in`]). This layer renders
 //! and parses files only: it takes plain values (names, numbers, flags) and
-//! writes SVG, CSV, XLSX or JSON, or reads a workbook into cells. It does not
+//! writes SVG, CSV, XLSX, JSON or PDF, or reads a workbook into cells. It does not
 //! query the database and knows nothing of HTTP; staff pages and export
 //! endpoints gather the values and call it.
 //!
@@ -48,6 +49,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod letter;
 pub mod number;
 pub mod qr;
 pub mod scoring_sheet;

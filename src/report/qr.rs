@@ -55,6 +55,19 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     Some(&tag[start..start + len])
 }
 
+/// The code's modules, row by row (true: dark), and its width, for
+/// drawing it as vector squares (the letters' PDF).
+pub fn qr_modules(url: &str) -> Result<(usize, Vec<bool>), QrError> {
+    let code = code(url)?;
+    let width = code.width();
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    Ok((width, dark))
+}
+
 /// A black-on-white PNG, `scale` pixels per module (8 gives about 300 px
 /// for a short link: 2.5 cm at 300 dpi, more when printed larger).
 pub fn qr_png(url: &str, scale: u32) -> Result<Vec<u8>, QrError> {

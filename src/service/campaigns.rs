@@ -205,6 +205,17 @@ pub fn summaries(app: &App) -> Result<Vec<CampaignSummary>> {
     list.into_iter().map(|c| summary_of(app, c)).collect()
 }
 
+/// The campaign's questionnaires' titles by code, as frozen with it.
+pub fn questionnaire_titles(
+    app: &App,
+    id: CampaignId,
+) -> Result<std::collections::HashMap<String, String>> {
+    Ok(store::questionnaires(&mut *app.conn()?, id.get())?
+        .into_iter()
+        .map(|q| (q.code, q.title))
+        .collect())
+}
+
 pub fn summary(app: &App, id: CampaignId) -> Result<CampaignSummary> {
     let c = store::get(&mut *app.conn()?, id.get())?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::domain::contact::ContactMode;
 use crate::domain::email::Email;
 use crate::domain::states::{InvitationState, RespondentStatus};
 use crate::mail::{render, Invitation, MailError, Mailer, Message, Template};
@@ -40,7 +41,11 @@ pub struct Settings {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct QueueReport {
     pub queued: usize,
-    /// People drawn without an address: marked failed, a reserve released.
+    /// People drawn without an e-mail whom the protocol reaches another way
+    /// (a letter): nobody replaced.
+    pub by_other_mode: usize,
+    /// People no mode of the protocol can reach: marked failed, a reserve
+    /// released.
     pub no_address: usize,
     pub reserves_released: usize,
 }
@@ -51,8 +56,10 @@ fn draw_of(app: &App, campaign_id: i64) -> Result<draws::DrawRow> {
 }
 
 /// Queues an invitation for everyone drawn (and every released reserve) who
-/// has none yet. People without an address cannot be reached: their reserve
-/// is released and queued in turn.
+/// has none yet. A person without an e-mail address whom the contact
+/// protocol reaches another way (a letter) is marked so and kept; only one
+/// no mode can reach is replaced: their reserve is released and queued in
+/// turn.
 pub fn queue_invitations(
     app: &App,
     mailer: &Mailer,
@@ -66,11 +73,17 @@ pub fn queue_invitations(
         if pending.is_empty() {
             return Ok(report);
         }
-        for (member_id, respondent_id, email) in pending {
+        for p in pending {
+            let (member_id, respondent_id, email) = (p.member_id, p.respondent_id, p.email);
             let now = now();
             let id = mailer.new_message_id();
+            let reach = crate::domain::contact::Reach {
+                email: email.is_some(),
+                address: p.has_address,
+            };
+            let other = app.protocol().next(None, &reach);
             match email {
-                Some(_) => {
+                Some(_) if app.protocol().includes(ContactMode::Email) => {
                     if inv::enqueue(
                         &mut *app.writer()?,
                         respondent_id,
@@ -83,13 +96,28 @@ pub fn queue_invitations(
                         report.queued += 1;
                     }
                 }
-                None => {
+                _ if other.is_some() => {
+                    inv::enqueue(
+                        &mut *app.writer()?,
+                        respondent_id,
+                        0,
+                        InvitationState::NoEmail,
+                        Some("không có e-mail trong khung mẫu: liên hệ bằng thư giấy"),
+                        &id,
+                        now,
+                    )?;
+                    report.by_other_mode += 1;
+                }
+                _ => {
                     inv::enqueue(
                         &mut *app.writer()?,
                         respondent_id,
                         0,
                         InvitationState::Failed,
-                        Some("không có địa chỉ e-mail"),
+                        Some(&format!(
+                            "không liên hệ được theo quy trình ({}): khung mẫu không có e-mail hay địa chỉ bưu chính",
+                            app.protocol().describe()
+                        )),
                         &id,
                         now,
                     )?;
@@ -214,8 +242,11 @@ pub fn send(
                     now(),
                 )?;
                 report.bounced += 1;
-                // An address that can never be reached is replaced, once.
-                if job.seq == 0 {
+                // A person the protocol can reach no other way is replaced,
+                // once; one with a postal address gets a letter instead.
+                let reach = draws::reach_of(&mut *app.conn()?, job.respondent_id)?;
+                let other = app.protocol().next(Some(ContactMode::Email), &reach);
+                if job.seq == 0 && other.is_none() {
                     if let Some(member) = draws::member_of(&mut *app.conn()?, job.respondent_id)? {
                         if release(app, campaign_id, member)? {
                             report.reserves_released += 1;
@@ -474,8 +505,11 @@ impl Rates {
             self.sampled += 1;
         }
         let invitation = m.invitation.as_deref().map(InvitationState::parse);
+        // Reached: an e-mail the server accepted, or a letter printed
+        // (whether the post delivered it is not known unless it comes back).
         match invitation {
             Some(Ok(InvitationState::Sent)) => self.invited += 1,
+            _ if m.lettered => self.invited += 1,
             Some(Ok(InvitationState::Failed | InvitationState::Bounced)) => self.undeliverable += 1,
             _ => {}
         }

@@ -9,6 +9,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod export;
 pub mod invitations;
+pub mod letters;
 pub mod names;
 pub mod notices;
 pub mod profiles;
@@ -126,6 +127,7 @@ pub struct App {
     pub(crate) tally_cache: RwLock<HashMap<i64, results::CachedTallies>>,
     /// How staff notices are written and when the deadline one goes out.
     notices: notices::NoticeOptions,
+    protocol: crate::domain::contact::Protocol,
 }
 
 /// What a service instance is told once, at the edge, from the settings.
@@ -137,6 +139,8 @@ pub struct Options {
     pub limits: accounts::Limits,
     pub password_cost: accounts::PasswordCost,
     pub notices: notices::NoticeOptions,
+    /// How drawn people are reached, in order (`invitations.contact_protocol`).
+    pub contact_protocol: crate::domain::contact::Protocol,
 }
 
 impl Default for Options {
@@ -147,6 +151,7 @@ impl Default for Options {
             limits: accounts::Limits::default(),
             password_cost: accounts::PasswordCost::default(),
             notices: notices::NoticeOptions::default(),
+            contact_protocol: crate::domain::contact::Protocol::default(),
         }
     }
 }
@@ -196,6 +201,7 @@ impl App {
             campaign_profiles: RwLock::new(HashMap::new()),
             tally_cache: RwLock::new(HashMap::new()),
             notices: options.notices,
+            protocol: options.contact_protocol,
         })
     }
 
@@ -259,6 +265,11 @@ impl App {
     /// Sets the server key once; later calls keep the first.
     pub fn set_secret(&self, secret: secret::Secret) {
         let _ = self.secret.set(secret);
+    }
+
+    /// How drawn people are reached, in order.
+    pub fn protocol(&self) -> &crate::domain::contact::Protocol {
+        &self.protocol
     }
 
     pub fn secret(&self) -> Result<&secret::Secret> {

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::domain::contact::ShortCode;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -79,6 +80,17 @@ impl Secret {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(format!("chiso open origin|{campaign_id}|{kind}|{value}").as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..8])
+    }
+
+    /// The short code printed on a drawn person's letter, typed at `/ma`:
+    /// derived like the token, so a reprinted letter carries the same code.
+    pub fn short_code(&self, campaign_id: i64, frame_person_id: i64) -> ShortCode {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(format!("chiso short code|{campaign_id}|{frame_person_id}").as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[..8]);
+        ShortCode::from_bytes(&bytes)
     }
 
     /// The token of a drawn person's invitation link.

@@ -345,14 +345,24 @@ pub fn release_reserve(
     })
 }
 
+/// The stored code of a letter in `contact_attempts.mode`.
+pub const LETTER: &str = "letter";
+
+/// A drawn person with a respondent and no first message yet.
+#[derive(Debug, Clone)]
+pub struct Uninvited {
+    pub member_id: i64,
+    pub respondent_id: i64,
+    pub email: Option<String>,
+    pub has_address: bool,
+}
+
 /// Sample members (and released reserves) with a respondent but no message
-/// `seq` 0 yet: (member, respondent, e-mail).
-pub fn uninvited(
-    conn: &mut DbConn,
-    draw_id: i64,
-) -> Result<Vec<(i64, i64, Option<String>)>, StorageError> {
+/// `seq` 0 yet.
+pub fn uninvited(conn: &mut DbConn, draw_id: i64) -> Result<Vec<Uninvited>, StorageError> {
     use super::schema::invitations as inv;
-    let rows: Vec<(i64, Option<i64>, Option<String>)> = sm::table
+    type Raw = (i64, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<Raw> = sm::table
         .inner_join(fp::table)
         .left_join(
             inv::table.on(inv::respondent_id
@@ -364,12 +374,37 @@ pub fn uninvited(
         .filter(sm::respondent_id.is_not_null())
         .filter(inv::id.nullable().is_null())
         .order(sm::id)
-        .select((sm::id, sm::respondent_id, fp::email))
+        .select((sm::id, sm::respondent_id, fp::email, fp::address))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(m, r, e)| Some((m, r?, e)))
+        .filter_map(|(member_id, r, email, address)| {
+            Some(Uninvited {
+                member_id,
+                respondent_id: r?,
+                email,
+                has_address: address.is_some(),
+            })
+        })
         .collect())
+}
+
+/// Whether a drawn person's frame row has an e-mail and a postal address.
+pub fn reach_of(
+    conn: &mut DbConn,
+    respondent_id: i64,
+) -> Result<crate::domain::contact::Reach, StorageError> {
+    let (email, address): (Option<String>, Option<String>) = sm::table
+        .inner_join(fp::table)
+        .filter(sm::respondent_id.eq(respondent_id))
+        .select((fp::email, fp::address))
+        .first(conn)
+        .optional()?
+        .unwrap_or_default();
+    Ok(crate::domain::contact::Reach {
+        email: email.is_some(),
+        address: address.is_some(),
+    })
 }
 
 /// The member a respondent was made for.
@@ -393,6 +428,8 @@ pub struct MemberState {
     pub opened: bool,
     pub opted_out: bool,
     pub invitation: Option<String>,
+    /// A letter was printed for the person.
+    pub lettered: bool,
 }
 
 pub fn member_states(conn: &mut DbConn, draw_id: i64) -> Result<Vec<MemberState>, StorageError> {
@@ -407,7 +444,9 @@ pub fn member_states(conn: &mut DbConn, draw_id: i64) -> Result<Vec<MemberState>
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
         Option<String>,
+        Option<i64>,
     );
+    use super::schema::contact_attempts as ca;
     let rows: Vec<Raw> = sm::table
         .inner_join(fp::table)
         .left_join(respondents::table.on(respondents::id.nullable().eq(sm::respondent_id)))
@@ -416,6 +455,12 @@ pub fn member_states(conn: &mut DbConn, draw_id: i64) -> Result<Vec<MemberState>
                 .nullable()
                 .eq(sm::respondent_id)
                 .and(inv::seq.eq(0))),
+        )
+        .left_join(
+            ca::table.on(ca::respondent_id
+                .nullable()
+                .eq(sm::respondent_id)
+                .and(ca::mode.eq(LETTER))),
         )
         .filter(sm::draw_id.eq(draw_id))
         .select((
@@ -434,6 +479,7 @@ pub fn member_states(conn: &mut DbConn, draw_id: i64) -> Result<Vec<MemberState>
                 .assume_not_null()
                 .nullable(),
             inv::state.nullable(),
+            ca::id.nullable(),
         ))
         .load(conn)?;
     Ok(rows
@@ -448,6 +494,7 @@ pub fn member_states(conn: &mut DbConn, draw_id: i64) -> Result<Vec<MemberState>
             opened: r.6.is_some(),
             opted_out: r.7.is_some(),
             invitation: r.8,
+            lettered: r.9.is_some(),
         })
         .collect())
 }

@@ -27,6 +27,9 @@ pub struct NewPerson {
     pub unit_id: i64,
     pub group: &'static str,
     pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub addressee: Option<String>,
     pub size: Option<i64>,
     /// JSON object of the stratifying columns.
     pub strata: String,
@@ -86,6 +89,9 @@ pub fn add(conn: &mut DbConn, frame_id: i64, rows: &[NewPerson]) -> Result<(), S
                 fp::unit_id.eq($r.unit_id),
                 fp::respondent_group.eq($r.group),
                 fp::email.eq($r.email.as_deref()),
+                fp::phone.eq($r.phone.as_deref()),
+                fp::address.eq($r.address.as_deref()),
+                fp::addressee.eq($r.addressee.as_deref()),
                 fp::size.eq($r.size),
                 fp::strata.eq($r.strata.as_str()),
             )

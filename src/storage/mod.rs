@@ -13,6 +13,7 @@ pub mod explanations;
 pub mod frames;
 pub mod group_commit;
 pub mod invitations;
+pub mod letters;
 pub mod notices;
 pub mod publication;
 pub mod questionnaires;

@@ -93,6 +93,7 @@ diesel::table! {
         opted_out_at -> Nullable<Timestamp>,
         open_client -> Nullable<Text>,
         open_device -> Nullable<Text>,
+        short_code_hash -> Nullable<Text>,
     }
 }
 
@@ -226,6 +227,9 @@ diesel::table! {
         email -> Nullable<Text>,
         size -> Nullable<BigInt>,
         strata -> Text,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        addressee -> Nullable<Text>,
     }
 }
 
@@ -281,6 +285,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contact_attempts (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        respondent_id -> BigInt,
+        mode -> Text,
+        batch -> Nullable<BigInt>,
+        outcome -> Text,
+        note -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contact_attempts -> respondents (respondent_id));
 diesel::joinable!(frame_persons -> frames (frame_id));
 diesel::joinable!(frame_persons -> units (unit_id));
 diesel::joinable!(sample_members -> frame_persons (frame_person_id));
@@ -478,4 +496,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     explanations,
     appraiser_assignments,
     audit_log,
+    contact_attempts,
 );

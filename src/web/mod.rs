@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod form_cookie;
 mod index;
+mod letters;
 mod posters;
 mod public;
 mod request_span;
@@ -122,6 +123,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(staff::routes)
         .configure(posters::routes)
         .configure(sampling::routes)
+        .configure(letters::routes)
         .configure(export::routes)
         .configure(results::routes)
         .configure(appraisal::routes)

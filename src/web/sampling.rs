@@ -302,8 +302,12 @@ async fn render(
     notice: Option<String>,
     verify: Option<sampling::VerifyReport>,
 ) -> Result<HttpResponse, WebError> {
-    let (summary, o) = blocking(state, move |app| {
-        Ok((campaigns::summary(app, id)?, overview(app, id)?))
+    let (summary, o, letters) = blocking(state, move |app| {
+        Ok((
+            campaigns::summary(app, id)?,
+            overview(app, id)?,
+            crate::service::letters::overview(app, id)?,
+        ))
     })
     .await?;
     let sending = state.senders.is_sending(id);
@@ -319,6 +323,7 @@ async fn render(
             verify,
             sending,
             per_second => state.settings.invitations.per_second,
+            letters,
         },
     );
     Ok(html_page(status, body))
@@ -340,6 +345,13 @@ async fn page(
             "draw" => "Đã rút mẫu. Hạt giống và mã băm khung mẫu được lưu để kiểm tra lại.",
             "send" => "Đang gửi thư mời; trang này cho biết tiến độ khi tải lại.",
             "remind" => "Đang gửi thư nhắc; trang này cho biết tiến độ khi tải lại.",
+            "letters-none" => "Không có thư giấy nào đến lượt in.",
+            d if d.starts_with("letters-") => {
+                return format!(
+                "Đã tạo lần in thư số {}: tải tệp PDF và danh sách nhãn địa chỉ ở mục Thư giấy.",
+                &d["letters-".len()..]
+            )
+            }
             _ => "Đã thực hiện.",
         }
         .to_string()
@@ -545,13 +557,7 @@ async fn invite(
 }
 
 fn start_sender(state: &web::Data<State>, id: CampaignId) {
-    let opts = invitations::Settings {
-        public_url: state.settings.public_url(),
-        organization: state.settings.mail.organization.clone(),
-        per_second: state.settings.invitations.per_second,
-        max_attempts: state.settings.invitations.max_attempts,
-        lease_seconds: state.settings.invitations.lease_seconds,
-    };
+    let opts = super::letters::invitation_settings(state);
     state.senders.start(&state.app, &state.mailer, opts, id);
 }
 

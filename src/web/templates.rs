@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "survey/done.html",
     "survey/open_start.html",
     "survey/optout.html",
+    "survey/short_code.html",
     "staff/base.html",
     "staff/login.html",
     "staff/me.html",

@@ -101,6 +101,11 @@ fn an_invitation_over_smtp_arrives_whole_and_decodes() {
         m.list_unsubscribe.as_deref(),
         Some(&*format!("<{OPT_OUT}>"))
     );
+    // RFC 8058 one-click: the providers POST `List-Unsubscribe=One-Click`.
+    assert_eq!(
+        m.list_unsubscribe_post.as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
     assert_eq!(m.content_type, "multipart/alternative");
     assert_eq!(m.text_type, "text/plain; charset=utf-8");
     assert_eq!(m.html_type, "text/html; charset=utf-8");

@@ -392,6 +392,15 @@ fn smtp_mailer(peer: &SmtpPeer) -> Mailer {
     Mailer::from_settings(&settings, Path::new("unused")).unwrap()
 }
 
+/// Samples leaders only (no rule for the other groups), to keep the mail
+/// and letter counts small.
+fn leaders_only(t: &TestApp, c: CampaignId) {
+    for g in ["citizen", "business", "civil_servant"] {
+        let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
+        sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
+    }
+}
+
 fn send_settings(t: &TestApp) -> invitations::Settings {
     invitations::Settings {
         public_url: t.base.clone(),
@@ -410,10 +419,7 @@ async fn invitations_over_smtp_bring_the_people_drawn_to_their_form(backend: Bac
     let frame = write(dir.path(), "khung.csv", &frame_csv(20));
     sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
     // Leaders only, to keep the mail count small.
-    for g in ["citizen", "business", "civil_servant"] {
-        let group = chiso::domain::questionnaire::RespondentGroup::parse(g).unwrap();
-        sampling::set_rule(&t.app, CampaignId(c.get()), group, None).unwrap();
-    }
+    leaders_only(&t, c);
     let d = sampling::draw(&t.app, CampaignId(c.get()), Some("thư mời")).unwrap();
     assert_eq!(d.sample, 24, "6 leaders per unit, all drawn");
 
@@ -552,7 +558,8 @@ async fn opting_out_stops_the_mail_and_releases_a_reserve(backend: Backend) {
     let page = t.get(path).await;
     assert_eq!(page.status, 200, "{backend:?}");
     assert!(page.body.contains("Không muốn tham gia"), "{}", page.body);
-    let done = t.post(path, &[]).await;
+    // As a mail provider's one-click button posts it (RFC 8058).
+    let done = t.post(path, &[("List-Unsubscribe", "One-Click")]).await;
     assert_eq!(done.status, 200, "{backend:?} {}", done.body);
     assert!(done.body.contains("Đã ghi nhận"));
 
@@ -1451,5 +1458,207 @@ async fn an_anonymous_campaign_warns_of_small_strata_and_its_microdata_merge_or_
         "{}",
         book.body
     );
+    t.stop().await;
+}
+
+/// `pdftotext -layout` of a PDF (poppler-utils, the reader a user's viewer
+/// stands for); None when it is missing, unless CHISO_REQUIRE_PDFTOTEXT=1
+/// (CI sets it), where that is a failure.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("thu.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8(out.stdout).unwrap())
+        }
+        Err(_) => {
+            let required = std::env::var("CHISO_REQUIRE_PDFTOTEXT").is_ok_and(|v| v == "1");
+            assert!(!required, "CHISO_REQUIRE_PDFTOTEXT=1 but pdftotext is missing (apt-get install poppler-utils)");
+            eprintln!(
+                "skipping the PDF text check: pdftotext not found (apt-get install poppler-utils)"
+            );
+            None
+        }
+    }
+}
+
+// Issue 18: "No drawn person is replaced only for lacking an e-mail
+// address". Leaders, all drawn: a third with e-mail and a postal address,
+// a third with an address only, a third with neither. E-mail goes to the
+// first; a letter to the second and to the one whose e-mail bounced; only
+// the unreachable third fails. The letters' PDF reads back as Vietnamese
+// text, the short code on it opens the same form as the link, and the
+// response rates count a printed letter as an invitation.
+per_backend!(async people_without_e_mail_get_a_letter_with_a_short_code_and_are_not_replaced);
+async fn people_without_e_mail_get_a_letter_with_a_short_code_and_are_not_replaced(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp::spawn(backend).await;
+    let c = campaign_with_profile(&t);
+    let mut csv = String::from("person_key,unit,group,email,address,name\n");
+    for (u, unit) in UNITS.iter().enumerate() {
+        for i in 0..6 {
+            let n = u * 6 + i;
+            match n % 3 {
+                0 => csv.push_str(&format!(
+                    "L{n:03},{unit},leader,lanhdao{n}@vi-du.vn,Số {n} Lạch Tray; Phường Hồng Hà,Trần Thị {n}\n"
+                )),
+                1 => csv.push_str(&format!(
+                    "L{n:03},{unit},leader,,Số {n} Điện Biên Phủ; Phường Hồng Bàng,Nguyễn Văn {n}\n"
+                )),
+                _ => csv.push_str(&format!("L{n:03},{unit},leader,,,\n")),
+            }
+        }
+    }
+    let frame = write(dir.path(), "khung.csv", &csv);
+    sampling::import_frame(&t.app, CampaignId(c.get()), &frame, "khung.csv").unwrap();
+    leaders_only(&t, c);
+    let d = sampling::draw(&t.app, CampaignId(c.get()), Some("thư giấy")).unwrap();
+    assert_eq!(d.sample, 24, "{backend:?}");
+
+    let peer = SmtpPeer::start();
+    peer.refuse_rcpt("lanhdao0@vi-du.vn", 550, "5.1.1 Không có hộp thư này");
+    let mailer = smtp_mailer(&peer);
+    let q = invitations::queue_invitations(&t.app, &mailer, CampaignId(c.get())).unwrap();
+    assert_eq!(
+        (q.queued, q.by_other_mode, q.no_address),
+        (8, 8, 8),
+        "{backend:?} {q:?}"
+    );
+    let s = invitations::send(
+        &t.app,
+        &mailer,
+        &send_settings(&t),
+        CampaignId(c.get()),
+        &|| false,
+    )
+    .unwrap();
+    assert_eq!(
+        (s.sent, s.bounced, s.reserves_released),
+        (7, 1, 0),
+        "{backend:?} the bounced person has an address: a letter, no reserve"
+    );
+
+    let admin = t.staff("admin1", "admin", None).await;
+    let base = format!("/staff/campaigns/{c}");
+    let page = t.staff_get(&admin, &format!("{base}/sample")).await;
+    assert!(
+        page.body
+            .contains("Đến lượt nhận thư giấy: <strong>9</strong> người")
+            && page
+                .body
+                .contains("thư điện tử (e-mail), rồi thư giấy qua bưu điện")
+            && page.body.contains("invitations.contact_protocol"),
+        "{}",
+        page.body
+    );
+    let r = t.staff_post(&admin, &format!("{base}/letters"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = t.staff_get(&admin, r.location.as_deref().unwrap()).await;
+    assert!(
+        page.body.contains("Đã tạo lần in thư số 1")
+            && page
+                .body
+                .contains("Đến lượt nhận thư giấy: <strong>0</strong> người")
+            && page.body.contains(&format!("{base}/letters/1/pdf")),
+        "{}",
+        page.body
+    );
+    // Nobody is printed twice.
+    let r = t.staff_post(&admin, &format!("{base}/letters"), &[]).await;
+    let page = t.staff_get(&admin, r.location.as_deref().unwrap()).await;
+    assert!(
+        page.body.contains("Không có thư giấy nào đến lượt in"),
+        "{}",
+        page.body
+    );
+
+    let (status, kind, pdf) = t
+        .staff_bytes(&admin, &format!("{base}/letters/1/pdf"))
+        .await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    let labels = t
+        .staff_get(&admin, &format!("{base}/letters/1/labels?format=csv"))
+        .await;
+    let label_rows: Vec<&str> = labels.body.lines().skip(1).collect();
+    assert_eq!(label_rows.len(), 9, "{}", labels.body);
+    assert!(
+        labels
+            .body
+            .contains("Ông/Bà Nguyễn Văn 1,Số 1 Điện Biên Phủ,Phường Hồng Bàng"),
+        "{}",
+        labels.body
+    );
+    assert!(
+        labels.body.contains("Ông/Bà Trần Thị 0,Số 0 Lạch Tray"),
+        "the bounced one: {}",
+        labels.body
+    );
+
+    let rates = invitations::response_rates(&t.app, CampaignId(c.get())).unwrap();
+    let total = &rates.last().unwrap().rates;
+    assert_eq!(
+        (total.invited, total.undeliverable, total.released),
+        (16, 8, 0),
+        "{backend:?} 7 e-mails and 9 letters reached; 8 unreachable {total:?}"
+    );
+
+    let Some(text) = pdf_text(&pdf) else {
+        t.stop().await;
+        return;
+    };
+    assert_eq!(text.matches('\u{c}').count(), 9, "one page per letter");
+    assert!(text.contains("THƯ MỜI THAM GIA KHẢO SÁT"), "{text}");
+    assert!(text.contains("Kính gửi: Ông/Bà Nguyễn Văn 1"), "{text}");
+    assert!(text.contains("Phường Hồng Bàng"), "{text}");
+    assert!(
+        text.contains("Đây là khảo sát") || text.contains("Thông tin Ông/Bà cung cấp"),
+        "{text}"
+    );
+    // The short code printed on the first letter, typed the way a person
+    // might: lower case, without the dash.
+    let code = text
+        .split_whitespace()
+        .find(|w| {
+            w.len() == 11
+                && w.as_bytes()[5] == b'-'
+                && w.chars()
+                    .all(|c| c == '-' || c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        .unwrap_or_else(|| panic!("a short code in {text}"));
+    let typed = code.replace('-', "").to_lowercase();
+    let r = t.post("/ma", &[("ma", &typed)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let link = r.location.unwrap();
+    assert!(text.contains(&link), "the letter's own link: {link}");
+    let form = t.get(&link[t.base.len()..]).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Trang 1/"), "{}", form.body);
+    // A code that matches nobody, and one with a letter codes never use.
+    let wrong = if typed.starts_with('0') { "1" } else { "0" };
+    let r = t
+        .post("/ma", &[("ma", &format!("{wrong}{}", &typed[1..]))])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("Không có phiếu nào với mã này"),
+        "{}",
+        r.body
+    );
+    let r = t.post("/ma", &[("ma", "ABCDE-FGHJU")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Mã có ký tự &quot;U&quot;"), "{}", r.body);
     t.stop().await;
 }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod answers;
 pub mod campaign;
 pub mod code;
+pub mod contact;
 pub mod email;
 pub mod estimate;
 pub mod ids;

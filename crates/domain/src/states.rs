@@ -89,6 +89,9 @@ stored_code!(
         OptedOut = "opted_out",
         /// Not sent because it is no longer needed (the person answered meanwhile).
         Cancelled = "cancelled",
+        /// No e-mail address, and the contact protocol reaches the person
+        /// another way (a letter): nothing to send, nobody replaced.
+        NoEmail = "no_email",
     }
 );
 

@@ -146,6 +146,9 @@ pub fn import_frame(
                     unit_id,
                     group: row.group.code(),
                     email: row.email.map(|e| e.as_str().to_string()),
+                    phone: row.phone.map(|p| p.as_str().to_string()),
+                    address: row.address.map(|a| a.as_str().to_string()),
+                    addressee: row.name,
                     size: row.size.map(|s| s.min(i64::MAX as u64) as i64),
                     strata: serde_json::to_string(&row.strata).unwrap_or_else(|_| "{}".into()),
                 });

@@ -14,6 +14,7 @@ pub struct Mail {
     pub reply_to: Option<String>,
     pub message_id: Option<String>,
     pub list_unsubscribe: Option<String>,
+    pub list_unsubscribe_post: Option<String>,
     /// e.g. `multipart/alternative`.
     pub content_type: String,
     /// `text/plain; charset=utf-8` of the text part.
@@ -64,6 +65,9 @@ impl Mail {
             message_id: m.message_id().map(str::to_string),
             list_unsubscribe: m
                 .header_raw("List-Unsubscribe")
+                .map(|v| v.trim().to_string()),
+            list_unsubscribe_post: m
+                .header_raw("List-Unsubscribe-Post")
                 .map(|v| v.trim().to_string()),
             content_type: format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or(""))
                 .to_ascii_lowercase(),

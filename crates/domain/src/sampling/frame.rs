@@ -63,6 +63,10 @@ pub struct FrameRow {
     pub unit: UnitCode,
     pub group: RespondentGroup,
     pub email: Option<Email>,
+    pub phone: Option<crate::contact::Phone>,
+    pub address: Option<crate::contact::PostalAddress>,
+    /// Whom a letter is addressed to.
+    pub name: Option<String>,
     /// A size measure (households, employees, ...), for cluster designs.
     pub size: Option<u64>,
     /// Every other column: name → value (trimmed; may be empty).
@@ -169,6 +173,9 @@ mod tests {
             unit: UnitCode::parse("X-AN").unwrap(),
             group,
             email: None,
+            phone: None,
+            address: None,
+            name: None,
             size: None,
             strata: BTreeMap::from([("linh_vuc".to_string(), field.to_string())]),
         };

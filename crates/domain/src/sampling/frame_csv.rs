@@ -1,8 +1,10 @@
 //! Reading a sampling frame from CSV, one row at a time.
 //!
 //! Columns (header on line 1, any order): `person_key`, `unit`, `group`
-//! (`citizen`, `business`, `civil_servant`, `leader`) are required; `email`
-//! and `size` are optional; every other column is a stratum column kept as
+//! (`citizen`, `business`, `civil_servant`, `leader`) are required; `email`,
+//! `phone`, `address` (a postal address, lines separated by `;`), `name` (the
+//! addressee of a letter) and `size` are optional; every other column is a
+//! stratum column kept as
 //! name → value. UTF-8 with or without a byte-order mark, LF or CRLF line
 //! ends, quoted fields as in RFC 4180. Values are trimmed. Rows whose fields
 //! are all empty (trailing `,,,` lines from spreadsheets) are skipped.
@@ -16,6 +18,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
+use crate::contact::{Phone, PostalAddress};
 use crate::email::Email;
 use crate::questionnaire::RespondentGroup;
 use crate::sampling::{FrameRow, PersonKey};
@@ -62,9 +65,15 @@ struct Columns {
     unit: usize,
     group: usize,
     email: Option<usize>,
+    phone: Option<usize>,
+    address: Option<usize>,
+    name: Option<usize>,
     size: Option<usize>,
     strata: Vec<usize>,
 }
+
+/// The longest addressee name kept.
+const MAX_NAME_CHARS: usize = 120;
 
 /// Streams [`FrameRow`]s (or the problems of each bad row, one item per
 /// problem) from a CSV frame.
@@ -130,7 +139,7 @@ impl<R: Read> FrameReader<R> {
                 1,
                 None,
                 format!(
-                    "thiếu cột bắt buộc {} (cần person_key, unit, group; có thể thêm email, size và các cột phân tầng)",
+                    "thiếu cột bắt buộc {} (cần person_key, unit, group; có thể thêm email, phone, address, name, size và các cột phân tầng)",
                     missing.join(", ")
                 ),
             ));
@@ -141,10 +150,23 @@ impl<R: Read> FrameReader<R> {
             unreachable!("checked above")
         };
         let email = find("email");
+        let phone = find("phone");
+        let address = find("address");
+        let name = find("name");
         let size = find("size");
         let strata = (0..names.len())
             .filter(|i| {
-                ![Some(person_key), Some(unit), Some(group), email, size].contains(&Some(*i))
+                ![
+                    Some(person_key),
+                    Some(unit),
+                    Some(group),
+                    email,
+                    phone,
+                    address,
+                    name,
+                    size,
+                ]
+                .contains(&Some(*i))
             })
             .collect();
         Ok(Self {
@@ -156,6 +178,9 @@ impl<R: Read> FrameReader<R> {
                 unit,
                 group,
                 email,
+                phone,
+                address,
+                name,
                 size,
                 strata,
             },
@@ -266,6 +291,29 @@ impl<R: Read> FrameReader<R> {
                 .map_err(|e| problem(i, format!("{e} (\"{text}\")")))
                 .ok(),
         };
+        let phone = match cols.phone.and_then(|i| Some((i, cells[i]?))) {
+            None | Some((_, "")) => None,
+            Some((i, text)) => Phone::parse(text).map_err(|e| problem(i, e)).ok(),
+        };
+        let address = match cols.address.and_then(|i| Some((i, cells[i]?))) {
+            None | Some((_, "")) => None,
+            Some((i, text)) => PostalAddress::parse(text).map_err(|e| problem(i, e)).ok(),
+        };
+        let name = match cols.name.and_then(|i| Some((i, cells[i]?))) {
+            None | Some((_, "")) => None,
+            Some((i, text)) if text.chars().any(char::is_control) => {
+                problem(
+                    i,
+                    "tên không được chứa ký tự điều khiển hoặc xuống dòng".into(),
+                );
+                None
+            }
+            Some((i, text)) if text.chars().count() > MAX_NAME_CHARS => {
+                problem(i, format!("tên dài quá {MAX_NAME_CHARS} ký tự"));
+                None
+            }
+            Some((_, text)) => Some(text.to_string()),
+        };
         let size = match cols.size.and_then(|i| Some((i, cells[i]?))) {
             None | Some((_, "")) => None,
             Some((i, text)) => parse_size(text).map_err(|reason| problem(i, reason)).ok(),
@@ -293,6 +341,9 @@ impl<R: Read> FrameReader<R> {
             unit: unit?,
             group: group?,
             email,
+            phone,
+            address,
+            name,
             size: size.flatten(),
             strata,
         })
@@ -499,6 +550,41 @@ mod tests {
     }
 
     const HEADER: &str = "person_key,unit,group,email,size,linh_vuc,khu_vuc\n";
+
+    /// Issue 18: a frame may carry a phone number, a postal address and the
+    /// addressee besides (or instead of) an e-mail; none of them is a stratum.
+    #[test]
+    fn phone_address_and_name_are_contact_details_not_strata() {
+        let text = "person_key,unit,group,email,phone,address,name,linh_vuc\n\
+                    1,X-AN,citizen,,0912 345 678,Số 5 ngõ 12; phường Hồng Hà,Nguyễn Văn An,Đất đai\n\
+                    2,X-AN,citizen,,,,,Đất đai\n\
+                    3,X-AN,citizen,,091234,a\u{7}b,,Đất đai\n";
+        let mut reader = FrameReader::new(text.as_bytes()).unwrap();
+        assert_eq!(reader.stratum_columns(), ["linh_vuc"]);
+        let rows: Vec<_> = reader.by_ref().collect();
+        let first = rows[0].as_ref().unwrap();
+        assert_eq!(first.phone.as_ref().unwrap().as_str(), "0912345678");
+        assert_eq!(
+            first.address.as_ref().unwrap().as_str(),
+            "Số 5 ngõ 12; phường Hồng Hà"
+        );
+        assert_eq!(first.name.as_deref(), Some("Nguyễn Văn An"));
+        let second = rows[1].as_ref().unwrap();
+        assert!(second.phone.is_none() && second.address.is_none() && second.name.is_none());
+        let problems: Vec<String> = rows[2..]
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().to_string())
+            .collect();
+        assert!(
+            problems[0].starts_with("dòng 4: cột phone: số điện thoại \"091234\" không hợp lệ"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1]
+                .starts_with("dòng 4: cột address: địa chỉ không được chứa ký tự điều khiển"),
+            "{problems:?}"
+        );
+    }
 
     #[test]
     fn a_good_frame_with_bom_crlf_quotes_and_vietnamese() {

@@ -1,0 +1,386 @@
+//! Letters to drawn people, one A4 page each, as one PDF per print batch
+//! (issue 18): the organisation, the addressee and postal address (placed
+//! for a DL window envelope), the campaign, the unit the answers are about,
+//! the QR code of the person's link, the short code to type at `/ma`, the
+//! last day, and how the answers are protected.
+//!
+//! The text is set in DejaVu Sans, embedded (subset) in the file, so every
+//! Vietnamese letter prints as typed on any printer; lines are wrapped here
+//! from the font's advances (krilla draws glyphs, it does not lay out).
+
+use std::sync::{Arc, LazyLock};
+
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+
+static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// A4 in points.
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 56.0;
+const TEXT_W: f32 = PAGE_W - 2.0 * MARGIN;
+
+/// One person's letter, every field already in the words to print.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub organization: String,
+    /// "Kính gửi: …" — the addressee, or "Ông/Bà" without a name.
+    pub addressee: String,
+    /// The postal address, one entry per line.
+    pub address: Vec<String>,
+    pub campaign: String,
+    /// The questionnaire's title.
+    pub questionnaire: String,
+    /// The unit the answers are about, if one.
+    pub unit: Option<String>,
+    /// The person's own link (in the QR code, and printed).
+    pub link: String,
+    /// Where the short code is typed (`…/ma`).
+    pub code_page: String,
+    /// Grouped as printed, `7K3QD-W9M2F`.
+    pub short_code: String,
+    /// The last day, dd/mm/yyyy.
+    pub closes_on: String,
+    pub anonymous: bool,
+    /// The person's key in the frame, small at the foot, for whoever
+    /// matches returned envelopes.
+    pub reference: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    #[error(transparent)]
+    Qr(#[from] super::qr::QrError),
+    #[error("không tạo được tệp PDF: {0}")]
+    Pdf(String),
+}
+
+struct Fonts {
+    regular: Font,
+    bold: Font,
+    regular_face: ttf_parser::Face<'static>,
+    bold_face: ttf_parser::Face<'static>,
+}
+
+static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
+    Some(Fonts {
+        regular: Font::new(Arc::new(REGULAR.to_vec()).into(), 0)?,
+        bold: Font::new(Arc::new(BOLD.to_vec()).into(), 0)?,
+        regular_face: ttf_parser::Face::parse(REGULAR, 0).ok()?,
+        bold_face: ttf_parser::Face::parse(BOLD, 0).ok()?,
+    })
+});
+
+/// The letters of a batch, one page each, in the order given.
+pub fn letters_pdf(letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
+    let fonts = FONTS
+        .as_ref()
+        .ok_or_else(|| LetterError::Pdf("phông chữ không đọc được".into()))?;
+    let mut document = Document::new();
+    document.set_metadata(
+        krilla::metadata::Metadata::new()
+            .title("Thư mời tham gia khảo sát".to_string())
+            .language("vi".to_string())
+            .creator("chiso".to_string()),
+    );
+    for letter in letters {
+        let (w, h) = (PAGE_W, PAGE_H);
+        let settings = PageSettings::from_wh(w, h)
+            .ok_or_else(|| LetterError::Pdf("khổ giấy không hợp lệ".into()))?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        draw_letter(&mut surface, fonts, letter)?;
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| LetterError::Pdf(format!("{e:?}")))
+}
+
+/// Where the next line goes, top down.
+struct Pen<'a, 'b> {
+    surface: &'a mut Surface<'b>,
+    fonts: &'a Fonts,
+    y: f32,
+}
+
+impl Pen<'_, '_> {
+    fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
+        let face = if bold {
+            &self.fonts.bold_face
+        } else {
+            &self.fonts.regular_face
+        };
+        let units: u32 = text
+            .chars()
+            .map(|c| {
+                face.glyph_index(c)
+                    .and_then(|g| face.glyph_hor_advance(g))
+                    .map_or(0, u32::from)
+            })
+            .sum();
+        units as f32 * size / f32::from(face.units_per_em())
+    }
+
+    fn text_at(&mut self, x: f32, y: f32, text: &str, size: f32, bold: bool) {
+        let font = if bold {
+            self.fonts.bold.clone()
+        } else {
+            self.fonts.regular.clone()
+        };
+        self.surface.draw_text(
+            Point::from_xy(x, y),
+            font,
+            size,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+
+    /// One line at the left margin (or centred), then down a line.
+    fn line(&mut self, text: &str, size: f32, bold: bool, centred: bool) {
+        self.y += size * 1.35;
+        let x = if centred {
+            MARGIN + (TEXT_W - self.width(text, size, bold)).max(0.0) / 2.0
+        } else {
+            MARGIN
+        };
+        self.text_at(x, self.y, text, size, bold);
+    }
+
+    /// A paragraph wrapped at word boundaries to `width` from `x`.
+    fn paragraph(&mut self, text: &str, size: f32, x: f32, width: f32) {
+        for line in self.wrap(text, size, width) {
+            self.y += size * 1.4;
+            self.text_at(x, self.y, &line, size, false);
+        }
+        self.y += size * 0.5;
+    }
+
+    fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut current = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
+            if self.width(&candidate, size, false) <= width || current.is_empty() {
+                current = candidate;
+            } else {
+                lines.push(std::mem::replace(&mut current, word.to_string()));
+            }
+        }
+        if !current.is_empty() {
+            lines.push(current);
+        }
+        lines
+    }
+}
+
+fn black() -> Fill {
+    Fill {
+        paint: rgb::Color::new(0, 0, 0).into(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    }
+}
+
+/// The QR code as dark squares, `side` points wide without its quiet zone.
+fn draw_qr(
+    surface: &mut Surface<'_>,
+    link: &str,
+    x: f32,
+    y: f32,
+    side: f32,
+) -> Result<(), LetterError> {
+    let (width, dark) = super::qr::qr_modules(link)?;
+    let m = side / width as f32;
+    let mut path = PathBuilder::new();
+    for row in 0..width {
+        for col in 0..width {
+            if dark[row * width + col] {
+                if let Some(r) = Rect::from_xywh(x + col as f32 * m, y + row as f32 * m, m, m) {
+                    path.push_rect(r);
+                }
+            }
+        }
+    }
+    if let Some(path) = path.finish() {
+        surface.set_fill(Some(black()));
+        surface.draw_path(&path);
+    }
+    Ok(())
+}
+
+fn draw_letter(surface: &mut Surface<'_>, fonts: &Fonts, l: &Letter) -> Result<(), LetterError> {
+    surface.set_fill(Some(black()));
+    let mut pen = Pen {
+        surface,
+        fonts,
+        y: MARGIN - 10.0,
+    };
+    // The sender, top left; the national motto, as official letters carry.
+    pen.line(&l.organization.to_uppercase(), 10.5, true, false);
+    let motto_y = MARGIN - 10.0 + 10.5 * 1.35;
+    let motto = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+    let motto_x = PAGE_W - MARGIN - pen.width(motto, 9.5, true);
+    pen.text_at(motto_x, motto_y, motto, 9.5, true);
+    let sub = "Độc lập - Tự do - Hạnh phúc";
+    let sub_x = motto_x + (pen.width(motto, 9.5, true) - pen.width(sub, 10.0, true)) / 2.0;
+    pen.text_at(sub_x, motto_y + 14.0, sub, 10.0, true);
+
+    // The addressee where a DL window envelope shows it (left, 5–8 cm down).
+    pen.y = 150.0;
+    pen.line(&format!("Kính gửi: {}", l.addressee), 11.0, true, false);
+    for line in &l.address {
+        pen.line(line, 11.0, false, false);
+    }
+
+    pen.y = pen.y.max(250.0);
+    pen.line("THƯ MỜI THAM GIA KHẢO SÁT", 14.0, true, true);
+    pen.line(&l.campaign, 11.0, false, true);
+    pen.y += 10.0;
+
+    let about = match &l.unit {
+        Some(u) => format!(
+            "{} mời Ông/Bà trả lời {} về {}. Ông/Bà được chọn ngẫu nhiên trong danh sách những người đã giao dịch hoặc làm việc với đơn vị, nên ý kiến của Ông/Bà đại diện cho nhiều người khác; kết quả là một phần của Chỉ số cải cách hành chính của tỉnh.",
+            l.organization, l.questionnaire, u
+        ),
+        None => format!(
+            "{} mời Ông/Bà trả lời {}. Ông/Bà được chọn ngẫu nhiên, nên ý kiến của Ông/Bà đại diện cho nhiều người khác; kết quả là một phần của Chỉ số cải cách hành chính của tỉnh.",
+            l.organization, l.questionnaire
+        ),
+    };
+    pen.paragraph(&about, 11.0, MARGIN, TEXT_W);
+
+    // How to answer: the QR code on the right, the two ways on the left.
+    let qr_side = 120.0;
+    let top = pen.y + 6.0;
+    draw_qr(
+        pen.surface,
+        &l.link,
+        PAGE_W - MARGIN - qr_side,
+        top + 4.0,
+        qr_side,
+    )?;
+    let left_w = TEXT_W - qr_side - 20.0;
+    pen.line("Cách trả lời (chọn một):", 11.0, true, false);
+    pen.paragraph(
+        "1. Quét mã QR bên phải bằng camera điện thoại hoặc Zalo, phiếu mở ngay.",
+        11.0,
+        MARGIN,
+        left_w,
+    );
+    pen.paragraph(
+        &format!("2. Hoặc mở trang {} và nhập mã trả lời:", l.code_page),
+        11.0,
+        MARGIN,
+        left_w,
+    );
+    pen.y += 4.0;
+    pen.line(&format!("   {}", l.short_code), 20.0, true, false);
+    pen.y = pen.y.max(top + qr_side + 14.0);
+    pen.paragraph(
+        &format!(
+            "Phiếu nhận trả lời đến hết ngày {}. Ông/Bà có thể trả lời dần và trả lời tiếp bằng chính mã này. Mã chỉ dành cho Ông/Bà, xin đừng chuyển cho người khác.",
+            l.closes_on
+        ),
+        11.0,
+        MARGIN,
+        TEXT_W,
+    );
+    let protection = if l.anonymous {
+        "Đây là khảo sát ẩn danh: câu trả lời được lưu tách khỏi tên và địa chỉ của Ông/Bà, và chỉ được dùng để tổng hợp, thống kê; không con số nào được công bố nếu tính từ quá ít người trả lời."
+    } else {
+        "Thông tin Ông/Bà cung cấp chỉ được dùng để tổng hợp, thống kê phục vụ xác định Chỉ số cải cách hành chính; kết quả công bố không nêu tên hay thông tin nhận dạng người trả lời."
+    };
+    pen.paragraph(protection, 11.0, MARGIN, TEXT_W);
+    pen.y += 8.0;
+    pen.line("Trân trọng cảm ơn Ông/Bà.", 11.0, false, false);
+    pen.line(&l.organization, 11.0, true, false);
+
+    // The link in full, and the frame reference, at the foot.
+    pen.y = PAGE_H - MARGIN - 24.0;
+    let foot = format!("Đường dẫn riêng: {}", l.link);
+    pen.paragraph(&foot, 8.0, MARGIN, TEXT_W);
+    pen.line(
+        &format!("Mã tham chiếu: {}", l.reference),
+        8.0,
+        false,
+        false,
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter() -> Letter {
+        Letter {
+            organization: "Sở Nội vụ thành phố Hải Phòng".into(),
+            addressee: "Ông/Bà Nguyễn Thị Hồng Hạnh".into(),
+            address: vec![
+                "Số 5 ngõ 12 Lạch Tray".into(),
+                "Phường Hồng Hà, Hải Phòng".into(),
+            ],
+            campaign: "Khảo sát Chỉ số CCHC năm 2026".into(),
+            questionnaire: "Phiếu khảo sát sự hài lòng của người dân".into(),
+            unit: Some("Phường Hồng Hà".into()),
+            link: "https://khaosat.snv.gov.vn/s/abcdefghijklmnopqrstuv".into(),
+            code_page: "khaosat.snv.gov.vn/ma".into(),
+            short_code: "7K3QD-W9M2F".into(),
+            closes_on: "31/12/2026".into(),
+            anonymous: true,
+            reference: "HS-001".into(),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_one_pdf_page_per_letter() {
+        let pdf = letters_pdf(&[letter(), letter()]).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("/Type/Pages/Count 2"), "two pages");
+        if let Some(path) = std::env::var_os("CHISO_KEEP_LETTERS_PDF") {
+            // To read by hand (pdftotext, a viewer).
+            std::fs::write(path, &pdf).unwrap();
+        }
+        assert!(text.contains("/FontFile2"), "the font is embedded");
+    }
+
+    #[test]
+    fn lines_wrap_inside_the_text_width() {
+        let fonts = FONTS.as_ref().unwrap();
+        let mut doc = Document::new();
+        let mut page = doc.start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).unwrap());
+        let mut surface = page.surface();
+        let pen = Pen {
+            surface: &mut surface,
+            fonts,
+            y: 0.0,
+        };
+        let long =
+            "Đây là khảo sát ẩn danh: câu trả lời được lưu tách khỏi tên và địa chỉ của Ông/Bà "
+                .repeat(4);
+        let lines = pen.wrap(&long, 11.0, 200.0);
+        assert!(lines.len() > 4);
+        assert!(lines.iter().all(|l| pen.width(l, 11.0, false) <= 200.0));
+        assert_eq!(
+            lines.join(" "),
+            long.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
+}

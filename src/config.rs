@@ -153,6 +153,11 @@ pub struct Invitations {
     /// reserve replaces the person only when none is left. No regulation
     /// states it: a labelled setting, shown on the sample page.
     pub contact_protocol: crate::domain::contact::Protocol,
+    /// AAPOR's e: the share of people of unknown eligibility (nothing
+    /// returned, undelivered) taken as eligible in RR3. A frame of people
+    /// who dealt with the unit lists only eligible people, hence 1; a
+    /// province with a reason to think otherwise states its own.
+    pub eligible_share: f64,
 }
 
 impl Default for Invitations {
@@ -164,6 +169,7 @@ impl Default for Invitations {
             max_reminders: 2,
             lease_seconds: 120,
             contact_protocol: crate::domain::contact::Protocol::default(),
+            eligible_share: 1.0,
         }
     }
 }
@@ -256,6 +262,7 @@ impl Settings {
                 deadline_days_before: self.notices.deadline_days_before,
             },
             contact_protocol: self.invitations.contact_protocol.clone(),
+            eligible_share: self.invitations.eligible_share.clamp(0.0, 1.0),
         }
     }
 

@@ -491,6 +491,8 @@ pub struct Rates {
     pub answered: u64,
     /// Asked not to be contacted.
     pub refused: u64,
+    /// The final dispositions in AAPOR's groups.
+    pub outcomes: crate::domain::disposition::Outcomes,
 }
 
 impl Rates {
@@ -514,8 +516,21 @@ impl Rates {
             _ => {}
         }
         self.opened += u64::from(m.opened);
-        self.answered += u64::from(m.status.as_deref() == Some(RespondentStatus::Submitted.code()));
+        let submitted = m.status.as_deref() == Some(RespondentStatus::Submitted.code());
+        self.answered += u64::from(submitted);
         self.refused += u64::from(m.opted_out);
+        let facts = crate::domain::disposition::CaseFacts {
+            submitted,
+            opened: m.opened,
+            opted_out: m.opted_out,
+            invited: m.lettered || matches!(invitation, Some(Ok(InvitationState::Sent))),
+            undeliverable: matches!(
+                invitation,
+                Some(Ok(InvitationState::Failed | InvitationState::Bounced))
+            ),
+        };
+        self.outcomes
+            .add(crate::domain::disposition::Disposition::of(&facts));
     }
 
     /// Answers over invitations delivered.
@@ -528,10 +543,18 @@ impl Rates {
 pub struct RateRow {
     pub unit: String,
     pub group: String,
+    /// The group's name.
+    pub group_label: String,
     /// The stratum's label (its stratifying values), empty for a unit × group total.
     pub stratum: String,
     pub rates: Rates,
     pub response_rate: Option<f64>,
+    /// AAPOR's rates (`domain::disposition`), RR3 with the setting's e.
+    pub rr1: Option<f64>,
+    pub rr3: Option<f64>,
+    pub coop1: Option<f64>,
+    pub ref1: Option<f64>,
+    pub con1: Option<f64>,
 }
 
 /// Response rates per unit, group and stratum, with a total per unit and
@@ -558,8 +581,16 @@ pub fn response_rates(app: &App, campaign_id: CampaignId) -> Result<Vec<RateRow>
         totals.entry((unit, m.group.clone())).or_default().add(m);
         all.add(m);
     }
+    let e = app.eligible_share();
     let row = |unit: String, group: String, stratum: String, rates: Rates| RateRow {
         response_rate: rates.response_rate(),
+        rr1: rates.outcomes.rr1(),
+        rr3: rates.outcomes.rr3(e),
+        coop1: rates.outcomes.coop1(),
+        ref1: rates.outcomes.ref1(),
+        con1: rates.outcomes.con1(),
+        group_label: crate::domain::questionnaire::RespondentGroup::parse(&group)
+            .map_or_else(|| group.clone(), |g| g.label().to_string()),
         unit,
         group,
         stratum,

@@ -128,6 +128,7 @@ pub struct App {
     /// How staff notices are written and when the deadline one goes out.
     notices: notices::NoticeOptions,
     protocol: crate::domain::contact::Protocol,
+    eligible_share: f64,
 }
 
 /// What a service instance is told once, at the edge, from the settings.
@@ -141,6 +142,8 @@ pub struct Options {
     pub notices: notices::NoticeOptions,
     /// How drawn people are reached, in order (`invitations.contact_protocol`).
     pub contact_protocol: crate::domain::contact::Protocol,
+    /// AAPOR's e for RR3 (`invitations.eligible_share`).
+    pub eligible_share: f64,
 }
 
 impl Default for Options {
@@ -152,6 +155,7 @@ impl Default for Options {
             password_cost: accounts::PasswordCost::default(),
             notices: notices::NoticeOptions::default(),
             contact_protocol: crate::domain::contact::Protocol::default(),
+            eligible_share: 1.0,
         }
     }
 }
@@ -202,6 +206,7 @@ impl App {
             tally_cache: RwLock::new(HashMap::new()),
             notices: options.notices,
             protocol: options.contact_protocol,
+            eligible_share: options.eligible_share,
         })
     }
 
@@ -265,6 +270,11 @@ impl App {
     /// Sets the server key once; later calls keep the first.
     pub fn set_secret(&self, secret: secret::Secret) {
         let _ = self.secret.set(secret);
+    }
+
+    /// AAPOR's e for RR3.
+    pub fn eligible_share(&self) -> f64 {
+        self.eligible_share
     }
 
     /// How drawn people are reached, in order.

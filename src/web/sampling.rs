@@ -577,7 +577,7 @@ async fn rates(
     .await?;
     let body = templates::render(
         "staff/response_rates.html",
-        context! { staff => staff.context(), c => summary, rows },
+        context! { staff => staff.context(), c => summary, rows, e => state.app.eligible_share() },
     );
     Ok(html_page(StatusCode::OK, body))
 }

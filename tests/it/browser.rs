@@ -332,6 +332,36 @@ async fn a_citizen_answers_on_a_phone_closes_the_browser_resumes_and_submits(bac
     wait_text(&c, "Cảm ơn Ông/Bà").await;
     screenshot(&c, "done").await;
     no_axe_violations(&c, "done").await;
+
+    // Issue 18: the page where a letter's short code is typed, on the same
+    // phone: a mistyped code comes back named, the field marked, the page
+    // still fitting the screen and passing axe.
+    c.goto(&format!("{}/ma", t.base)).await.unwrap();
+    wait_text(&c, "Nhập mã trả lời").await;
+    c.find(Locator::Id("ma"))
+        .await
+        .unwrap()
+        .send_keys("7k3qd-w9m2u")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "Mã có ký tự").await;
+    let invalid = c
+        .find(Locator::Id("ma"))
+        .await
+        .unwrap()
+        .attr("aria-invalid")
+        .await
+        .unwrap();
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert!(fits_the_phone(&c).await, "the code page fits 360 px");
+    screenshot(&c, "short-code").await;
+    no_axe_violations(&c, "short code").await;
     c.close().await.unwrap();
 
     let responses = chiso::storage::responses::list(&mut t.conn(), t.campaign.get()).unwrap();

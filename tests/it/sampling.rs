@@ -1646,6 +1646,27 @@ async fn people_without_e_mail_get_a_letter_with_a_short_code_and_are_not_replac
     let form = t.get(&link[t.base.len()..]).await;
     assert_eq!(form.status, 200);
     assert!(form.body.contains("Trang 1/"), "{}", form.body);
+    // AAPOR dispositions by hand: 8 never invited, 7 e-mails and 8 letters
+    // with nothing returned (3.x, unknown), the opened letter a break-off
+    // (2.12, counted with refusals); CON1 = (I+P+R+O)/(... + U) = 1/24.
+    let rates = invitations::response_rates(&t.app, CampaignId(c.get())).unwrap();
+    let total = rates.last().unwrap();
+    let o = &total.rates.outcomes;
+    assert_eq!(
+        (o.complete, o.refusal, o.unknown),
+        (0, 1, 23),
+        "{backend:?} {o:?}"
+    );
+    assert_eq!((total.rr1, total.con1), (Some(0.0), Some(1.0 / 24.0)));
+    let page = t.staff_get(&admin, &format!("{base}/response-rates")).await;
+    assert!(
+        page.body.contains("<th scope=\"col\">RR3</th>")
+            && page.body.contains("invitations.eligible_share")
+            && page.body.contains("<td>Lãnh đạo")
+            && !page.body.contains("<td>leader</td>"),
+        "{}",
+        page.body
+    );
     // A code that matches nobody, and one with a letter codes never use.
     let wrong = if typed.starts_with('0') { "1" } else { "0" };
     let r = t

@@ -7,6 +7,7 @@ pub mod answers;
 pub mod campaign;
 pub mod code;
 pub mod contact;
+pub mod disposition;
 pub mod email;
 pub mod estimate;
 pub mod ids;

@@ -253,16 +253,17 @@ fn draw_letter(surface: &mut Surface<'_>, fonts: &Fonts, l: &Letter) -> Result<(
     pen.line(&l.campaign, 11.0, false, true);
     pen.y += 10.0;
 
-    let about = match &l.unit {
-        Some(u) => format!(
-            "{} mời Ông/Bà trả lời {} về {}. Ông/Bà được chọn ngẫu nhiên trong danh sách những người đã giao dịch hoặc làm việc với đơn vị, nên ý kiến của Ông/Bà đại diện cho nhiều người khác; kết quả là một phần của Chỉ số cải cách hành chính của tỉnh.",
-            l.organization, l.questionnaire, u
-        ),
-        None => format!(
-            "{} mời Ông/Bà trả lời {}. Ông/Bà được chọn ngẫu nhiên, nên ý kiến của Ông/Bà đại diện cho nhiều người khác; kết quả là một phần của Chỉ số cải cách hành chính của tỉnh.",
-            l.organization, l.questionnaire
-        ),
-    };
+    // The unit in brackets: for citizens the unit they dealt with, for
+    // leaders and civil servants their own, whose questionnaire rates others.
+    let unit = l
+        .unit
+        .as_ref()
+        .map(|u| format!(" ({u})"))
+        .unwrap_or_default();
+    let about = format!(
+        "{} mời Ông/Bà trả lời {}{unit}. Ông/Bà được chọn ngẫu nhiên trong danh sách khảo sát, nên ý kiến của Ông/Bà đại diện cho nhiều người khác; kết quả là một phần của Chỉ số cải cách hành chính của tỉnh.",
+        l.organization, l.questionnaire
+    );
     pen.paragraph(&about, 11.0, MARGIN, TEXT_W);
 
     // How to answer: the QR code on the right, the two ways on the left.

@@ -33,12 +33,18 @@ async fn every_staff_route_answers_each_role_as_its_scope_requires(backend: Back
     let other_results = format!("/staff/campaigns/{}/results/{other}", t.campaign);
     let estimates = format!("/staff/campaigns/{}/export/estimates", t.campaign);
     let other_unit = format!("/staff/units/{other}");
+    // Letters name people and addresses: the administrator only; batch 1
+    // does not exist before a draw.
+    let letters_pdf = format!("/staff/campaigns/{}/letters/1/pdf", t.campaign);
+    let letter_labels = format!("/staff/campaigns/{}/letters/1/labels", t.campaign);
 
     // (path, expected status for admin, analyst, appraiser, unit officer)
     // Verify and rates need a draw: for those who may look, 422 says so.
     // Where the pages exist, the same roles get 200 (tests/results.rs,
     // tests/sampling.rs).
-    let gets: [(&str, [u16; 4]); 15] = [
+    let gets: [(&str, [u16; 4]); 17] = [
+        (&letters_pdf, [404, 403, 403, 403]),
+        (&letter_labels, [404, 403, 403, 403]),
         ("/staff/accounts", [200, 403, 403, 403]),
         (&results, [422, 422, 403, 403]),
         (&own_results, [422, 422, 403, 422]),
@@ -143,7 +149,12 @@ async fn every_staff_route_answers_each_role_as_its_scope_requires(backend: Back
     let c = t.campaign;
     // (path, fields, expected status for admin, analyst, appraiser, unit officer)
     type Post<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 4]);
-    let posts: [Post; 3] = [
+    let posts: [Post; 4] = [
+        (
+            format!("/staff/campaigns/{c}/letters"),
+            vec![],
+            [303, 403, 403, 403],
+        ),
         (
             format!("/staff/campaigns/{c}/rules"),
             vec![("group", "citizen")],
@@ -578,6 +589,9 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/rules",
         "/staff/campaigns/{id}/draw",
         "/staff/campaigns/{id}/invitations",
+        "/staff/campaigns/{id}/letters",
+        "/staff/campaigns/{id}/letters/{batch}/pdf",
+        "/staff/campaigns/{id}/letters/{batch}/labels",
         "/staff/campaigns/{id}/response-rates",
         "/staff/campaigns/{id}/export/microdata",
         "/staff/campaigns/{id}/export/estimates",

@@ -5,28 +5,12 @@
 //! last day, and how the answers are protected.
 //!
 //! The text is set in DejaVu Sans, embedded (subset) in the file, so every
-//! Vietnamese letter prints as typed on any printer; lines are wrapped here
-//! from the font's advances (krilla draws glyphs, it does not lay out).
+//! Vietnamese letter prints as typed on any printer (`super::pdf`).
 
-use std::sync::{Arc, LazyLock};
-
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::Fill;
 use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
-use krilla::Document;
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
-
-/// A4 in points.
-const PAGE_W: f32 = 595.0;
-const PAGE_H: f32 = 842.0;
-const MARGIN: f32 = 56.0;
-const TEXT_W: f32 = PAGE_W - 2.0 * MARGIN;
+use super::pdf::{black, draw_qr, Fonts, Pen, MARGIN, PAGE_H, PAGE_W, TEXT_W};
 
 /// One person's letter, every field already in the words to print.
 #[derive(Debug, Clone)]
@@ -63,34 +47,10 @@ pub enum LetterError {
     Pdf(String),
 }
 
-struct Fonts {
-    regular: Font,
-    bold: Font,
-    regular_face: ttf_parser::Face<'static>,
-    bold_face: ttf_parser::Face<'static>,
-}
-
-static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
-    Some(Fonts {
-        regular: Font::new(Arc::new(REGULAR.to_vec()).into(), 0)?,
-        bold: Font::new(Arc::new(BOLD.to_vec()).into(), 0)?,
-        regular_face: ttf_parser::Face::parse(REGULAR, 0).ok()?,
-        bold_face: ttf_parser::Face::parse(BOLD, 0).ok()?,
-    })
-});
-
 /// The letters of a batch, one page each, in the order given.
 pub fn letters_pdf(letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
-    let fonts = FONTS
-        .as_ref()
-        .ok_or_else(|| LetterError::Pdf("phông chữ không đọc được".into()))?;
-    let mut document = Document::new();
-    document.set_metadata(
-        krilla::metadata::Metadata::new()
-            .title("Thư mời tham gia khảo sát".to_string())
-            .language("vi".to_string())
-            .creator("chiso".to_string()),
-    );
+    let (mut document, fonts) =
+        super::pdf::start("Thư mời tham gia khảo sát").map_err(LetterError::Pdf)?;
     for letter in letters {
         let (w, h) = (PAGE_W, PAGE_H);
         let settings = PageSettings::from_wh(w, h)
@@ -104,124 +64,6 @@ pub fn letters_pdf(letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
     document
         .finish()
         .map_err(|e| LetterError::Pdf(format!("{e:?}")))
-}
-
-/// Where the next line goes, top down.
-struct Pen<'a, 'b> {
-    surface: &'a mut Surface<'b>,
-    fonts: &'a Fonts,
-    y: f32,
-}
-
-impl Pen<'_, '_> {
-    fn width(&self, text: &str, size: f32, bold: bool) -> f32 {
-        let face = if bold {
-            &self.fonts.bold_face
-        } else {
-            &self.fonts.regular_face
-        };
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                face.glyph_index(c)
-                    .and_then(|g| face.glyph_hor_advance(g))
-                    .map_or(0, u32::from)
-            })
-            .sum();
-        units as f32 * size / f32::from(face.units_per_em())
-    }
-
-    fn text_at(&mut self, x: f32, y: f32, text: &str, size: f32, bold: bool) {
-        let font = if bold {
-            self.fonts.bold.clone()
-        } else {
-            self.fonts.regular.clone()
-        };
-        self.surface.draw_text(
-            Point::from_xy(x, y),
-            font,
-            size,
-            text,
-            false,
-            TextDirection::Auto,
-        );
-    }
-
-    /// One line at the left margin (or centred), then down a line.
-    fn line(&mut self, text: &str, size: f32, bold: bool, centred: bool) {
-        self.y += size * 1.35;
-        let x = if centred {
-            MARGIN + (TEXT_W - self.width(text, size, bold)).max(0.0) / 2.0
-        } else {
-            MARGIN
-        };
-        self.text_at(x, self.y, text, size, bold);
-    }
-
-    /// A paragraph wrapped at word boundaries to `width` from `x`.
-    fn paragraph(&mut self, text: &str, size: f32, x: f32, width: f32) {
-        for line in self.wrap(text, size, width) {
-            self.y += size * 1.4;
-            self.text_at(x, self.y, &line, size, false);
-        }
-        self.y += size * 0.5;
-    }
-
-    fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut current = String::new();
-        for word in text.split_whitespace() {
-            let candidate = if current.is_empty() {
-                word.to_string()
-            } else {
-                format!("{current} {word}")
-            };
-            if self.width(&candidate, size, false) <= width || current.is_empty() {
-                current = candidate;
-            } else {
-                lines.push(std::mem::replace(&mut current, word.to_string()));
-            }
-        }
-        if !current.is_empty() {
-            lines.push(current);
-        }
-        lines
-    }
-}
-
-fn black() -> Fill {
-    Fill {
-        paint: rgb::Color::new(0, 0, 0).into(),
-        opacity: NormalizedF32::ONE,
-        rule: Default::default(),
-    }
-}
-
-/// The QR code as dark squares, `side` points wide without its quiet zone.
-fn draw_qr(
-    surface: &mut Surface<'_>,
-    link: &str,
-    x: f32,
-    y: f32,
-    side: f32,
-) -> Result<(), LetterError> {
-    let (width, dark) = super::qr::qr_modules(link)?;
-    let m = side / width as f32;
-    let mut path = PathBuilder::new();
-    for row in 0..width {
-        for col in 0..width {
-            if dark[row * width + col] {
-                if let Some(r) = Rect::from_xywh(x + col as f32 * m, y + row as f32 * m, m, m) {
-                    path.push_rect(r);
-                }
-            }
-        }
-    }
-    if let Some(path) = path.finish() {
-        surface.set_fill(Some(black()));
-        surface.draw_path(&path);
-    }
-    Ok(())
 }
 
 fn draw_letter(surface: &mut Surface<'_>, fonts: &Fonts, l: &Letter) -> Result<(), LetterError> {
@@ -328,6 +170,8 @@ fn draw_letter(surface: &mut Surface<'_>, fonts: &Fonts, l: &Letter) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::pdf::FONTS;
+    use krilla::Document;
 
     fn letter() -> Letter {
         Letter {

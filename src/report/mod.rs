@@ -51,6 +51,8 @@ pub mod chart;
 pub mod export;
 pub mod letter;
 pub mod number;
+pub mod paper_form;
+pub mod pdf;
 pub mod qr;
 pub mod scoring_sheet;
 pub mod sheet_in;

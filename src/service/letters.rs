@@ -234,3 +234,182 @@ pub fn open_by_short_code(
         token.as_str()
     ))
 }
+
+/// The batch's paper questionnaires, one per letter, each page carrying the
+/// person's short code and QR code: the same questions, scales and
+/// conditions as the web form, the conditions written as instructions.
+pub fn batch_forms(
+    app: &App,
+    settings: &Settings,
+    campaign_id: CampaignId,
+    batch: i64,
+) -> Result<Vec<u8>> {
+    let id = campaign_id.get();
+    let letters = batch_letters(app, settings, campaign_id, batch)?;
+    let rows = letters::batch(&mut *app.conn()?, id, batch)?;
+    let versions: std::collections::HashMap<String, i64> =
+        store::questionnaires(&mut *app.conn()?, id)?
+            .into_iter()
+            .map(|q| (q.code, q.version_id))
+            .collect();
+    let mut forms = Vec::with_capacity(letters.len());
+    for (letter, row) in letters.into_iter().zip(rows) {
+        let version = versions.get(&row.questionnaire_code).ok_or_else(|| {
+            ServiceError::NotFound(format!("đợt không có phiếu \"{}\"", row.questionnaire_code))
+        })?;
+        let q = app.questionnaire_version(*version)?;
+        // The units the person rates, as the web form asks them: their own,
+        // or every unit of the blocks a leader rates.
+        let mut conn = app.conn()?;
+        let own = match row.unit_id {
+            Some(u) => crate::storage::units::by_id(&mut conn, u)?,
+            None => None,
+        };
+        let rated = super::respond::rated_units(&mut conn, &q, own.as_ref())?;
+        let rated: Vec<String> = rated.into_iter().map(|u| u.name).collect();
+        forms.push(paper_form(&q, letter, &rated));
+    }
+    crate::report::paper_form::paper_forms_pdf(&forms)
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// A questionnaire as the paper form prints it for one letter's person.
+fn paper_form(
+    q: &crate::domain::questionnaire::Questionnaire,
+    letter: Letter,
+    rated: &[String],
+) -> crate::report::paper_form::PaperForm {
+    use crate::domain::questionnaire::QuestionKind;
+    use crate::report::paper_form::{PaperAnswer, PaperForm, PaperQuestion, PaperSection};
+    // Questions are numbered through the form, as the conditions cite them.
+    let mut numbers = std::collections::HashMap::new();
+    for (n, question) in q.sections.iter().flat_map(|s| &s.questions).enumerate() {
+        numbers.insert(question.code.clone(), n + 1);
+    }
+    let choice_words = |code: &str, answers: &[String]| -> String {
+        let Some(question) = q
+            .sections
+            .iter()
+            .flat_map(|s| &s.questions)
+            .find(|x| x.code == code)
+        else {
+            return answers.join(", ");
+        };
+        let word = |a: &String| match &question.kind {
+            QuestionKind::Likert { levels, .. } => a
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| levels.labels.get(n.wrapping_sub(1)))
+                .cloned()
+                .unwrap_or_else(|| a.clone()),
+            QuestionKind::Single { options } | QuestionKind::Multiple { options, .. } => options
+                .iter()
+                .find(|o| &o.code == a)
+                .map_or_else(|| a.clone(), |o| o.label.clone()),
+            _ => a.clone(),
+        };
+        answers.iter().map(word).collect::<Vec<_>>().join("; ")
+    };
+    // A form that rates several units asks its sections once per unit, as
+    // the web form does page by page; one rating the person's own unit once.
+    let several = matches!(q.rates, crate::domain::questionnaire::Rates::Blocks(_));
+    let per_unit: Vec<Option<&String>> = if several {
+        rated.iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let sections = per_unit
+        .into_iter()
+        .flat_map(|unit| q.sections.iter().map(move |s| (unit, s)))
+        .map(|(unit, s)| PaperSection {
+            title: match unit {
+                Some(u) => format!("{} — {u}", s.title),
+                None => s.title.clone(),
+            },
+            description: s.description.clone(),
+            questions: s
+                .questions
+                .iter()
+                .map(|x| {
+                    let (how, answer) = match &x.kind {
+                        QuestionKind::Likert {
+                            levels,
+                            not_applicable,
+                            ..
+                        } => {
+                            let mut options = levels.labels.clone();
+                            options.extend(not_applicable.iter().cloned());
+                            ("Chọn một ô.".to_string(), PaperAnswer::Boxes(options))
+                        }
+                        QuestionKind::Single { options } => (
+                            "Chọn một ô.".to_string(),
+                            PaperAnswer::Boxes(options.iter().map(|o| o.label.clone()).collect()),
+                        ),
+                        QuestionKind::Multiple {
+                            options,
+                            max_choices,
+                        } => (
+                            match max_choices {
+                                Some(k) => format!("Có thể chọn nhiều ô, tối đa {k}."),
+                                None => "Có thể chọn nhiều ô.".to_string(),
+                            },
+                            PaperAnswer::Boxes(options.iter().map(|o| o.label.clone()).collect()),
+                        ),
+                        QuestionKind::Number { min, max, integer } => {
+                            let kind = if *integer { "số nguyên" } else { "số" };
+                            // Written as Vietnamese readers write numbers.
+                            let n = |v: &f64| v.to_string().replace('.', ",");
+                            let (min, max) = (min.as_ref().map(n), max.as_ref().map(n));
+                            let range = match (min, max) {
+                                (Some(a), Some(b)) => format!("Viết một {kind} từ {a} đến {b}."),
+                                (Some(a), None) => format!("Viết một {kind} từ {a} trở lên."),
+                                (None, Some(b)) => format!("Viết một {kind} không quá {b}."),
+                                (None, None) => format!("Viết một {kind}."),
+                            };
+                            (String::new(), PaperAnswer::Number(range))
+                        }
+                        QuestionKind::Text { multiline, .. } => (
+                            "Viết câu trả lời vào các dòng dưới đây.".to_string(),
+                            PaperAnswer::Lines(if *multiline { 4 } else { 1 }),
+                        ),
+                    };
+                    let required = if x.required {
+                        ""
+                    } else {
+                        " (không bắt buộc)"
+                    };
+                    PaperQuestion {
+                        number: format!("Câu {}", numbers.get(&x.code).copied().unwrap_or(0)),
+                        text: format!("{}{required}", x.text),
+                        help: x.help.clone(),
+                        condition: x.show_if.as_ref().map(|c| {
+                            format!(
+                                "Chỉ trả lời nếu ở Câu {} Ông/Bà chọn: {}.",
+                                numbers.get(&c.question).copied().unwrap_or(0),
+                                choice_words(&c.question, &c.any_of)
+                            )
+                        }),
+                        how,
+                        answer,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    PaperForm {
+        title: q.title.clone(),
+        organization: letter.organization,
+        intro: q.intro.clone(),
+        unit: letter.unit.map(|u| {
+            if several {
+                format!("{u} (đơn vị của Ông/Bà; phiếu đánh giá các đơn vị dưới đây)")
+            } else {
+                u
+            }
+        }),
+        short_code: letter.short_code,
+        link: letter.link,
+        closes_on: letter.closes_on,
+        sections,
+    }
+}

@@ -145,6 +145,7 @@ pub struct LetterRow {
     pub address: Option<String>,
     pub questionnaire_code: String,
     pub unit_name: Option<String>,
+    pub unit_id: Option<i64>,
 }
 
 pub fn batch(
@@ -169,6 +170,7 @@ pub fn batch(
             fp::address,
             respondents::questionnaire_code,
             units::name.nullable(),
+            respondents::unit_id,
         ))
         .load(conn)?)
 }

@@ -12,7 +12,7 @@ use super::export::FormatQuery;
 use super::{blocking, html_page, templates, State, WebError};
 use crate::domain::access::Action;
 use crate::domain::ids::CampaignId;
-use crate::service::{invitations, letters, ServiceError};
+use crate::service::{invitations, letters, App, Result as ServiceResult, ServiceError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/campaigns/{id}/letters", web::post().to(print))
@@ -23,6 +23,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/campaigns/{id}/letters/{batch}/labels",
             web::get().to(labels),
+        )
+        .route(
+            "/staff/campaigns/{id}/letters/{batch}/forms",
+            web::get().to(forms),
         )
         .route("/ma", web::get().to(code_page))
         .route("/ma", web::post().to(code_typed));
@@ -68,26 +72,52 @@ async fn print(
 #[derive(Deserialize)]
 struct Empty {}
 
+/// Makes one of a batch's files (the letters, the paper forms).
+type BatchFile = fn(&App, &invitations::Settings, CampaignId, i64) -> ServiceResult<Vec<u8>>;
+
+/// A batch's PDF, for the administrator: it names people and addresses.
+async fn batch_file(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(CampaignId, i64)>,
+    make: BatchFile,
+    stem: &str,
+) -> Result<HttpResponse, WebError> {
+    staff.require(Action::ManageSampling)?;
+    let (id, batch) = path.into_inner();
+    let settings = invitation_settings(&state);
+    let bytes = blocking(&state, move |app| make(app, &settings, id, batch)).await?;
+    Ok(pdf_download(
+        bytes,
+        &format!("{stem}_dot{id}_lan{batch}.pdf"),
+    ))
+}
+
 async fn pdf(
     state: web::Data<State>,
     staff: Staff,
     path: web::Path<(CampaignId, i64)>,
 ) -> Result<HttpResponse, WebError> {
-    staff.require(Action::ManageSampling)?;
-    let (id, batch) = path.into_inner();
-    let settings = invitation_settings(&state);
-    let bytes = blocking(&state, move |app| {
-        letters::batch_pdf(app, &settings, id, batch)
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
+    batch_file(state, staff, path, letters::batch_pdf, "thu-moi").await
+}
+
+async fn forms(
+    state: web::Data<State>,
+    staff: Staff,
+    path: web::Path<(CampaignId, i64)>,
+) -> Result<HttpResponse, WebError> {
+    batch_file(state, staff, path, letters::batch_forms, "phieu-giay").await
+}
+
+fn pdf_download(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"thu-moi_dot{id}_lan{batch}.pdf\""),
+            format!("attachment; filename=\"{file_name}\""),
         ))
         .insert_header(("Cache-Control", "no-store"))
-        .body(bytes))
+        .body(bytes)
 }
 
 async fn labels(

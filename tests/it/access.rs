@@ -37,12 +37,14 @@ async fn every_staff_route_answers_each_role_as_its_scope_requires(backend: Back
     // does not exist before a draw.
     let letters_pdf = format!("/staff/campaigns/{}/letters/1/pdf", t.campaign);
     let letter_labels = format!("/staff/campaigns/{}/letters/1/labels", t.campaign);
+    let letter_forms = format!("/staff/campaigns/{}/letters/1/forms", t.campaign);
 
     // (path, expected status for admin, analyst, appraiser, unit officer)
     // Verify and rates need a draw: for those who may look, 422 says so.
     // Where the pages exist, the same roles get 200 (tests/results.rs,
     // tests/sampling.rs).
-    let gets: [(&str, [u16; 4]); 17] = [
+    let gets: [(&str, [u16; 4]); 18] = [
+        (&letter_forms, [404, 403, 403, 403]),
         (&letters_pdf, [404, 403, 403, 403]),
         (&letter_labels, [404, 403, 403, 403]),
         ("/staff/accounts", [200, 403, 403, 403]),
@@ -592,6 +594,7 @@ fn the_role_table_covers_every_staff_route() {
         "/staff/campaigns/{id}/letters",
         "/staff/campaigns/{id}/letters/{batch}/pdf",
         "/staff/campaigns/{id}/letters/{batch}/labels",
+        "/staff/campaigns/{id}/letters/{batch}/forms",
         "/staff/campaigns/{id}/response-rates",
         "/staff/campaigns/{id}/export/microdata",
         "/staff/campaigns/{id}/export/estimates",

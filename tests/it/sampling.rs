@@ -1627,6 +1627,31 @@ async fn people_without_e_mail_get_a_letter_with_a_short_code_and_are_not_replac
         text.contains("Đây là khảo sát") || text.contains("Thông tin Ông/Bà cung cấp"),
         "{text}"
     );
+    // The paper questionnaires of the batch: the leaders' questions with
+    // their boxes, a condition as an instruction, and every page keyed by
+    // the person's short code.
+    let (status, kind, forms) = t
+        .staff_bytes(&admin, &format!("{base}/letters/1/forms"))
+        .await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    let paper = pdf_text(&forms).unwrap();
+    let pages: Vec<&str> = paper
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(
+        pages.len() >= 9,
+        "at least a page per person: {}",
+        pages.len()
+    );
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.contains("Mã trả lời: ") && p.contains("Trang ")),
+        "every page carries the code: {paper}"
+    );
+    assert!(paper.contains("☐"), "boxes to tick: {paper}");
+    assert!(paper.contains("Câu 1. "), "{paper}");
     // The short code printed on the first letter, typed the way a person
     // might: lower case, without the dash.
     let code = text

@@ -125,6 +125,20 @@ fn batch_letters(
     campaign_id: CampaignId,
     batch: i64,
 ) -> Result<Vec<Letter>> {
+    Ok(batch_entries(app, settings, campaign_id, batch)?
+        .into_iter()
+        .map(|(letter, _)| letter)
+        .collect())
+}
+
+/// Each letter of a batch with the stored row it was written from (the
+/// paper forms need the person's questionnaire and unit too).
+fn batch_entries(
+    app: &App,
+    settings: &Settings,
+    campaign_id: CampaignId,
+    batch: i64,
+) -> Result<Vec<(Letter, letters::LetterRow)>> {
     let id = campaign_id.get();
     let campaign = store::get(&mut *app.conn()?, id)?
         .ok_or_else(|| ServiceError::NotFound(format!("không có đợt khảo sát {id}")))?;
@@ -143,7 +157,7 @@ fn batch_letters(
         .map(|r| {
             let token = secret.invitation_token(id, r.frame_person_id);
             let code = secret.short_code(id, r.frame_person_id);
-            Letter {
+            let letter = Letter {
                 organization: settings.organization.clone(),
                 addressee: match &r.addressee {
                     Some(name) => format!("Ông/Bà {name}"),
@@ -175,7 +189,8 @@ fn batch_letters(
                 closes_on: closes_on.clone(),
                 anonymous: campaign.anonymous,
                 reference: r.person_key.clone(),
-            }
+            };
+            (letter, r)
         })
         .collect())
 }
@@ -245,15 +260,14 @@ pub fn batch_forms(
     batch: i64,
 ) -> Result<Vec<u8>> {
     let id = campaign_id.get();
-    let letters = batch_letters(app, settings, campaign_id, batch)?;
-    let rows = letters::batch(&mut *app.conn()?, id, batch)?;
+    let entries = batch_entries(app, settings, campaign_id, batch)?;
     let versions: std::collections::HashMap<String, i64> =
         store::questionnaires(&mut *app.conn()?, id)?
             .into_iter()
             .map(|q| (q.code, q.version_id))
             .collect();
-    let mut forms = Vec::with_capacity(letters.len());
-    for (letter, row) in letters.into_iter().zip(rows) {
+    let mut forms = Vec::with_capacity(entries.len());
+    for (letter, row) in entries {
         let version = versions.get(&row.questionnaire_code).ok_or_else(|| {
             ServiceError::NotFound(format!("đợt không có phiếu \"{}\"", row.questionnaire_code))
         })?;
